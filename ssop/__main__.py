@@ -1,0 +1,5 @@
+"""Allow ``python -m ssop``."""
+
+from ssop.cli.main import run
+
+run()

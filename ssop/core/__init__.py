@@ -1,0 +1,1 @@
+"""Domain and services. Imports no CLI or TUI library (checked by tests)."""

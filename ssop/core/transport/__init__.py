@@ -1,0 +1,1 @@
+"""Running commands on servers: the Transport port and its adapters."""
