@@ -1,0 +1,24 @@
+"""Which command modules make up ``ssop``; each module owns one Typer app."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# (module under ssop.cli, group name or None to add its commands at top level)
+GROUPS: tuple[tuple[str, str | None], ...] = (
+    ("config_cmd", "config"),
+    ("db_cmd", "db"),
+)
+
+
+def register(app: typer.Typer) -> None:
+    for module_name, group in GROUPS:
+        module = importlib.import_module(f"ssop.cli.{module_name}")
+        sub: typer.Typer = module.app
+        if group is None:
+            app.registered_commands.extend(sub.registered_commands)
+            app.registered_groups.extend(sub.registered_groups)
+        else:
+            app.add_typer(sub, name=group)

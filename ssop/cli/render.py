@@ -1,0 +1,76 @@
+"""Printing results: tables for people, JSON and CSV for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def rows(
+    columns: Sequence[str],
+    data: Sequence[Sequence[Any]],
+    fmt: Format = Format.TABLE,
+    title: str | None = None,
+) -> None:
+    if fmt is Format.JSON:
+        typer.echo(
+            json.dumps(
+                [dict(zip(columns, r, strict=True)) for r in data],
+                default=str,
+                indent=2,
+            )
+        )
+    elif fmt is Format.CSV:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(columns)
+        writer.writerows([[_cell(v) for v in r] for r in data])
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        table = Table(title=title, show_lines=False)
+        for column in columns:
+            table.add_column(column)
+        for r in data:
+            table.add_row(*(_cell(v) for v in r))
+        console().print(table)
+
+
+def mapping(data: dict[str, Any], fmt: Format = Format.TABLE) -> None:
+    if fmt is Format.JSON:
+        typer.echo(json.dumps(data, default=str, indent=2))
+        return
+    width = max((len(k) for k in data), default=0)
+    for key, value in data.items():
+        typer.echo(f"{key.ljust(width)}  {_cell(value)}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def ok(message: str) -> None:
+    typer.echo(message)

@@ -1,0 +1,24 @@
+"""SQLModel tables, one module per aggregate.
+
+Importing this package registers every table on ``SQLModel.metadata``,
+which the migrations compare against.
+"""
+
+from ssop.core.models.action import Action, ServerAction
+from ssop.core.models.audit import AuditEvent
+from ssop.core.models.execution import Execution
+from ssop.core.models.server import Server, ServerTag
+from ssop.core.models.user import ApiToken, LoginSession, RoleCapability, User
+
+__all__ = [
+    "Action",
+    "ApiToken",
+    "AuditEvent",
+    "Execution",
+    "LoginSession",
+    "RoleCapability",
+    "Server",
+    "ServerAction",
+    "ServerTag",
+    "User",
+]

@@ -1,0 +1,179 @@
+"""The settings schema: every section and key, each documented under itself.
+
+The docstrings become the help text of ``ssop config show``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+# Sections whose keys also answer to the seed tool's variable names (MYSQL_HOST ...).
+LEGACY_SECTIONS = frozenset({"app", "mysql", "redis", "openai"})
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class AppSection(Section):
+    name: str = "ssop"
+    """Name shown in logs and the dashboard."""
+    env: str = "production"
+    """Free-form environment label (production, staging, ...)."""
+    debug: bool = False
+    """Show tracebacks for unexpected errors."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    """Log level of the CLI (the daemon logs at INFO unless this is DEBUG)."""
+    port: int = Field(default=9187, ge=1, le=65535)
+    """Port of the daemon's /health and /metrics endpoint."""
+    bind: str = "127.0.0.1"
+    """Address the daemon's /health and /metrics endpoint binds to."""
+    crawler_delay: int = Field(default=60, ge=1)
+    """Seconds between two crawls of the fleet."""
+    model_delay: int = Field(default=300, ge=1)
+    """Seconds between two analyses of the fleet."""
+    init_secret: SecretStr | None = None
+    """Password given to the first admin by `ssop init` (APP_INIT_SECRET)."""
+    secret_key: SecretStr | None = None
+    """Master key for secrets at rest; overrides the key file (SSOP_SECRET_KEY)."""
+
+
+class DatabaseSection(Section):
+    url: str | None = None
+    """SQLAlchemy URL of the store (SSOP_DATABASE_URL); default: embedded SQLite."""
+
+
+class MysqlSection(Section):
+    host: str | None = None
+    """MySQL/MariaDB host; setting it selects MySQL unless database.url is set."""
+    port: int = Field(default=3306, ge=1, le=65535)
+    """MySQL/MariaDB port."""
+    user: str = "root"
+    """MySQL/MariaDB user."""
+    password: SecretStr | None = None
+    """MySQL/MariaDB password."""
+    database: str = "ssop"
+    """MySQL/MariaDB database name."""
+
+
+class RedisSection(Section):
+    url: str | None = None
+    """Redis URL (SSOP_REDIS_URL); Redis is used only when this or host is set."""
+    host: str | None = None
+    """Redis host."""
+    port: int = Field(default=6379, ge=1, le=65535)
+    """Redis port."""
+    password: SecretStr | None = None
+    """Redis password."""
+    db: int = Field(default=0, ge=0)
+    """Redis database index."""
+
+
+class OpenaiSection(Section):
+    api_key: SecretStr | None = None
+    """API key of the OpenAI-compatible endpoint; no key means the rule engine."""
+    model: str = "gpt-4o-mini"
+    """Model name sent to the endpoint."""
+    language: str = "English"
+    """Language of the model's summary and reasoning."""
+    base_url: str | None = None
+    """Base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio ...)."""
+    timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for one answer."""
+    max_retries: int = Field(default=3, ge=0)
+    """Retries on 429 and 5xx, honouring Retry-After."""
+
+
+class AuthSection(Section):
+    session_hours: float = Field(default=12.0, gt=0)
+    """Lifetime of a CLI login session, in hours."""
+    bcrypt_rounds: int = Field(default=12, ge=12, le=16)
+    """bcrypt cost factor for passwords."""
+    lockout_failures: int = Field(default=5, ge=1)
+    """Failed logins within the window that lock an account."""
+    lockout_minutes: int = Field(default=15, ge=1)
+    """The failure window and the lock duration, in minutes."""
+
+
+class SshSection(Section):
+    connect_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to connect and authenticate."""
+    command_timeout: float = Field(default=30.0, gt=0)
+    """Default seconds a command may run."""
+    output_cap: int = Field(default=256 * 1024, ge=1024)
+    """Bytes of stdout and of stderr kept per command; the rest is cut."""
+    use_sudo: bool = True
+    """Prefix root-only commands with `sudo -n` (not needed when logging in as root)."""
+
+
+class GuardsSection(Section):
+    never_block: list[str] = Field(default_factory=list)
+    """Addresses or networks that block_ip_firewalld refuses, besides loopback etc."""
+    protected_units: list[str] = Field(
+        default_factory=lambda: [
+            "sshd.service",
+            "ssh.service",
+            "networking.service",
+            "dbus.service",
+            "systemd-journald.service",
+        ]
+    )
+    """systemd units that ssop never stops."""
+    cleanup_roots: list[str] = Field(default_factory=lambda: ["/tmp", "/var/tmp"])
+    """Roots under which path parameters of custom actions must stay."""
+
+
+class DaemonSection(Section):
+    concurrency: int = Field(default=64, ge=1, le=1024)
+    """Servers crawled at the same time."""
+    memory_buffer: int = Field(default=10_000, ge=0)
+    """Readings held in memory while the database is down."""
+    stream_maxlen: int = Field(default=100_000, ge=1000)
+    """Approximate length cap of the Redis crawl stream."""
+
+
+class RetentionSection(Section):
+    days: int = Field(default=30, ge=1)
+    """Days of metric samples, crawl errors and events kept by `ssop db prune`."""
+
+
+class Settings(BaseModel):
+    """All of ssop's settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    app: AppSection = Field(default_factory=AppSection)
+    database: DatabaseSection = Field(default_factory=DatabaseSection)
+    mysql: MysqlSection = Field(default_factory=MysqlSection)
+    redis: RedisSection = Field(default_factory=RedisSection)
+    openai: OpenaiSection = Field(default_factory=OpenaiSection)
+    auth: AuthSection = Field(default_factory=AuthSection)
+    ssh: SshSection = Field(default_factory=SshSection)
+    guards: GuardsSection = Field(default_factory=GuardsSection)
+    daemon: DaemonSection = Field(default_factory=DaemonSection)
+    retention: RetentionSection = Field(default_factory=RetentionSection)
+
+    def database_url(self, default_sqlite: object) -> str:
+        if self.database.url:
+            return self.database.url
+        if self.mysql.host:
+            m = self.mysql
+            pw = (
+                f":{quote(m.password.get_secret_value(), safe='')}"
+                if m.password
+                else ""
+            )
+            return f"mysql+mysqldb://{m.user}{pw}@{m.host}:{m.port}/{m.database}"
+        return f"sqlite:///{default_sqlite}"
+
+    def redis_url(self) -> str | None:
+        r = self.redis
+        if r.url:
+            return r.url
+        if not r.host:
+            return None
+        pw = f":{quote(r.password.get_secret_value(), safe='')}@" if r.password else ""
+        return f"redis://{pw}{r.host}:{r.port}/{r.db}"

@@ -1,0 +1,1 @@
+"""Persistence: engine, migrations and one repository module per aggregate."""

@@ -1,0 +1,116 @@
+"""Engines and sessions for SQLite and MySQL/MariaDB, with errors translated.
+
+There is no module-level engine: the composition root builds one per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ssop.core.errors import ConfigError, StoreError, StoreUnreachable
+
+SessionFactory = Callable[[], Session]
+
+
+def create_engine_for(url: str) -> Engine:
+    """Create an engine for ``url``; SQLite files get their folder and WAL.
+
+    Raises:
+        ConfigError: the URL is malformed or names an unsupported driver.
+    """
+    from sqlalchemy import create_engine
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise ConfigError(f"database URL is not valid: {describe(url)}") from e
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_recycle=3600)
+    except (ArgumentError, ImportError) as e:
+        raise ConfigError(f"database URL {describe(url)}: {e}") from e
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    from sqlalchemy import create_engine
+
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def session_factory(engine: Engine) -> SessionFactory:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def check_reachable(engine: Engine) -> None:
+    """Open one connection.
+
+    Raises:
+        StoreUnreachable: the server cannot be reached; names host and port.
+    """
+    with translate_errors(engine), engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+@contextmanager
+def translate_errors(engine: Engine) -> Iterator[None]:
+    """Turn SQLAlchemy errors into ssop errors that never show a password."""
+    try:
+        yield
+    except OperationalError as e:
+        if _is_connection_error(e):
+            url = engine.url
+            where = f"{url.host}:{url.port or 3306}" if url.host else describe(str(url))
+            raise StoreUnreachable(
+                f"cannot reach the database at {where} ({_reason(e)})",
+                hint="check the server runs and the URL is right (ssop config show)",
+            ) from e
+        raise StoreError(f"database error: {_reason(e)}") from e
+    except DBAPIError as e:
+        raise StoreError(f"database error: {_reason(e)}") from e
+    except SQLAlchemyError as e:
+        raise StoreError(f"database error: {type(e).__name__}") from e
+
+
+def _is_connection_error(e: OperationalError) -> bool:
+    code = e.orig.args[0] if e.orig is not None and e.orig.args else None
+    # MySQL client codes: 2002 socket, 2003 can't connect, 2005 unknown host,
+    # 2006/2013 gone away / lost, 1045 access denied, 1049 unknown database.
+    return code in {2002, 2003, 2005, 2006, 2013, 1045, 1049}
+
+
+def _reason(e: DBAPIError) -> str:
+    orig = e.orig
+    if orig is not None and len(orig.args) >= 2:
+        return str(orig.args[1]).splitlines()[0]
+    return str(orig).splitlines()[0] if orig is not None else type(e).__name__

@@ -1,0 +1,18 @@
+"""Alembic environment: ssop hands over its engine; no alembic.ini is used."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import ssop.core.models  # noqa: F401  (registers every table)
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    context.run_migrations()

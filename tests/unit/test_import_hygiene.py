@@ -1,0 +1,47 @@
+"""ssop.core must never load a CLI/TUI library, and --help must stay light."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import ssop.core
+
+FORBIDDEN = ("typer", "click", "textual", "rich", "ssop.cli", "ssop.tui", "ssop.daemon")
+
+
+def core_modules() -> list[str]:
+    return sorted(
+        m.name
+        for m in pkgutil.walk_packages(ssop.core.__path__, "ssop.core.")
+        if ".migrations" not in m.name
+    )
+
+
+def loaded_after_import(module: str, probe: tuple[str, ...]) -> list[str]:
+    code = (
+        f"import sys, {module}\n"
+        f"print(','.join(m for m in sys.modules if m.split('.')[0] in {probe!r} "
+        f"or m in {probe!r} or m.startswith(tuple(p + '.' for p in {probe!r}))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
+def test_core_module_list_is_not_empty() -> None:
+    assert "ssop.core.config" in core_modules()
+
+
+@pytest.mark.parametrize("module", core_modules())
+def test_core_module_imports_no_shell_library(module: str) -> None:
+    assert loaded_after_import(module, FORBIDDEN) == []
+
+
+def test_cli_entry_does_not_import_heavy_libraries() -> None:
+    heavy = ("textual", "openai", "fabric", "paramiko", "sqlalchemy", "sqlmodel")
+    assert loaded_after_import("ssop.cli.main", heavy) == []
