@@ -306,7 +306,7 @@ def test_redis_journal_forgets_what_another_daemon_acked(redis_rig: Rig) -> None
 
 
 def test_redis_unreachable_raises_queue_unavailable(clock: FakeClock) -> None:
-    backend = redis_backend(rigs.redis_url(0, rigs.closed_port()), clock)
+    backend = redis_backend(rigs.redis_url(0, rigs.free_port()), clock)
     with pytest.raises(QueueUnavailable, match="redis: publish"):
         backend.work_queue.publish(notice())
     with pytest.raises(QueueUnavailable):

@@ -40,7 +40,8 @@ def redis_url(db: int, port: int = 6379) -> str:
     return f"redis://127.0.0.1:{port}/{db}"
 
 
-def closed_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on (a dead Redis, or one to start)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -108,6 +109,6 @@ def resilient_rig(clock: FakeClock, db: int) -> Rig:
 
 def degraded_rig(clock: FakeClock) -> Rig:
     """The production wiring with Redis unreachable: must behave like memory."""
-    settings = settings_for(redis_url(0, closed_port()))
+    settings = settings_for(redis_url(0, free_port()))
     backend = build_queue_backend(settings, clock, min_idle_s=MIN_IDLE_S)
     return Rig("degraded", backend, clock, clock.advance, lambda: backend)

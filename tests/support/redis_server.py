@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.support.queue_rigs import closed_port
+from tests.support.queue_rigs import free_port
 
 READY_TIMEOUT_S = 10.0
 
@@ -28,7 +28,7 @@ class PrivateRedis:
             )
         self._binary = binary
         self._folder = folder
-        self.port = closed_port()
+        self.port = free_port()
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property

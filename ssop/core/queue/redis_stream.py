@@ -121,10 +121,11 @@ class RedisWorkQueue:
             self._reconcile()
 
     def _reconcile(self, lost: bool = False) -> None:
+        # Set first, so the other publishing threads do not reconcile as well.
+        self._next_reconcile = self._clock.monotonic() + self._every
         run_id = str(self._r.info("server")["run_id"])
         lost = lost or (self._run_id is not None and run_id != self._run_id)
         self._run_id = run_id
-        self._next_reconcile = self._clock.monotonic() + self._every
         self._create_group()
         if lost:
             self._republish()

@@ -8,7 +8,6 @@ during the outage is lost.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -30,8 +29,6 @@ from ssop.core.queue.base import (
 )
 from ssop.core.queue.link import Link
 from ssop.core.queue.memory import MEMORY_ID_PREFIX
-
-log = logging.getLogger(__name__)
 
 POLL_S = 0.1
 OWED_ACKS_CAP = 10_000
