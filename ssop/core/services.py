@@ -21,6 +21,7 @@ from ssop.core.store.db import SessionFactory, create_engine_for, session_factor
 if TYPE_CHECKING:
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
+    from ssop.core.queue.base import QueueBackend
     from ssop.core.store_admin import StoreService
     from ssop.core.transport.base import Endpoint, Transport
     from ssop.core.users import UserService
@@ -64,6 +65,12 @@ class Services:
         from ssop.core.users import UserService
 
         return UserService(self.sessions, self.clock, self.auth, self.audit)
+
+    @cached_property
+    def queue(self) -> QueueBackend:
+        from ssop.core.queue.factory import build_queue_backend
+
+        return build_queue_backend(self.config.settings, self.clock)
 
     def close(self) -> None:
         self.engine.dispose()
