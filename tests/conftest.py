@@ -96,12 +96,19 @@ def services(loaded_config: LoadedConfig, clock: FakeClock) -> Iterator[Services
     svc.close()
 
 
-@pytest.fixture
-def redis_db() -> Iterator[int]:
-    """A Redis database index of this test run's own, flushed before and after."""
-    db = 9 + (os.getpid() % 6)
-    client = support.redis_client(db)
-    client.flushdb()
+@pytest.fixture(scope="session")
+def redis_db_index() -> Iterator[int]:
+    """A Redis database index no other test process holds (claimed by a lock key)."""
+    db = support.claim_redis_database()
     yield db
-    client.flushdb()
+    support.release_redis_database(db)
+
+
+@pytest.fixture
+def redis_db(redis_db_index: int) -> Iterator[int]:
+    """This test run's own Redis database, flushed before and after each test."""
+    client = support.redis_client(redis_db_index)
+    support.flush_keeping_claim(client)
+    yield redis_db_index
+    support.flush_keeping_claim(client)
     client.close()

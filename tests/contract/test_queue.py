@@ -258,7 +258,7 @@ def test_redis_keys_are_namespaced_with_ttls(redis_rig: Rig) -> None:
     backend.cache.put("web1", {"cpu": 1})
     backend.heartbeats.beat("daemon-a", {}, ttl_s=45)
     backend.work_queue.publish(notice())
-    keys = set(client.scan_iter(match="*"))
+    keys = set(client.scan_iter(match="ssop:*"))
     assert keys == {STREAM, "ssop:latest:web1", "ssop:daemon:daemon-a"}
     assert 599_000 <= client.pttl("ssop:latest:web1") <= 600_000
     assert 44_000 <= client.pttl("ssop:daemon:daemon-a") <= 45_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import uuid
@@ -87,6 +88,34 @@ def redis_client(db: int):  # type: ignore[no-untyped-def]
     except redis.RedisError as e:
         pytest.fail(f"{REDIS_HINT} ({e})", pytrace=False)
     return client
+
+
+CLAIM_KEY = "pytest:claimed-by"
+
+
+def claim_redis_database() -> int:
+    """Take the first Redis database 1-15 that no other test process has claimed."""
+    for db in range(1, 16):
+        client = redis_client(db)
+        try:
+            if client.set(CLAIM_KEY, str(os.getpid()), nx=True, ex=6 * 3600):
+                return db
+        finally:
+            client.close()
+    pytest.fail("every Redis database 1-15 is claimed by another test run", pytrace=False)
+
+
+def release_redis_database(db: int) -> None:
+    client = redis_client(db)
+    client.flushdb()
+    client.close()
+
+
+def flush_keeping_claim(client) -> None:  # type: ignore[no-untyped-def]
+    owner = client.get(CLAIM_KEY)
+    client.flushdb()
+    if owner is not None:
+        client.set(CLAIM_KEY, owner, ex=6 * 3600)
 
 
 def sshd_binary() -> str:
