@@ -126,6 +126,8 @@ class InitService:
             status = self.store.upgrade()
             url = describe(self.config.database_url())
             done.append(f"migrated database {url} to schema {status.current}")
+        else:
+            self.store.seed()  # a store migrated by hand may lack the role matrix
         return done
 
     def _user_count(self) -> int:
