@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from ssop.core.errors import (
@@ -13,6 +15,7 @@ from ssop.core.errors import (
 )
 from ssop.core.permissions import Role
 from ssop.core.services import Services
+from tests.fakes.clock import FakeClock
 from tests.support.auth import add_user, admin, login
 
 
@@ -86,7 +89,7 @@ def test_nobody_hands_out_a_role_above_their_own(services: Services) -> None:
 def test_the_last_active_admin_is_never_removed_disabled_or_demoted(
     services: Services,
 ) -> None:
-    root = admin(services)
+    admin(services)
     add_user(services, "ann", Role.ADMIN, "pw")
     ann = login(services, "ann", "pw")
     services.users.set_role(ann, "root", "operator")
@@ -101,7 +104,6 @@ def test_the_last_active_admin_is_never_removed_disabled_or_demoted(
     services.users.set_disabled(ann, "root", False)
     services.users.remove(ann, "root")
     assert [u.name for u in services.users.list(ann)] == ["ann"]
-    del root
 
 
 def test_a_disabled_admin_does_not_count_as_the_other_admin(
@@ -169,3 +171,17 @@ def test_a_token_must_name_the_user_whose_password_it_sets(
         services.users.passwd(ci, None, "pw")
     services.users.passwd(ci, "root", "new-root-pw")
     assert login(services, "root", "new-root-pw").name == "root"
+
+
+def test_the_user_list_shows_a_lock_while_it_lasts(
+    services: Services, clock: FakeClock
+) -> None:
+    root = admin(services)
+    add_user(services, "alice", Role.VIEWER, "pw")
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            services.auth.login("alice", "wrong")
+    locks = {u.name: u.locked_until for u in services.users.list(root)}
+    assert locks == {"root": None, "alice": clock.now() + timedelta(minutes=15)}
+    clock.advance(15 * 60)
+    assert all(u.locked_until is None for u in services.users.list(root))
