@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from ssop.core import passwords
 from ssop.core.config import LoadedConfig, load_config
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import create_engine_for
@@ -39,6 +40,16 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture(autouse=True)
+def fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash at bcrypt cost 4: cost 12 takes ~250 ms a hash, too slow for a suite.
+
+    ``passwords._test_rounds`` is the only way below 12, and only tests set it;
+    tests/unit/test_passwords.py proves production hashes use cost 12.
+    """
+    monkeypatch.setattr(passwords, "_test_rounds", 4)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,14 @@ import typer
 
 # (module under ssop.cli, group name or None to add its commands at top level)
 GROUPS: tuple[tuple[str, str | None], ...] = (
+    ("init_cmd", None),
+    ("auth_cmd", None),
     ("config_cmd", "config"),
     ("db_cmd", "db"),
+    ("user_cmd", "user"),
+    ("role_cmd", "role"),
+    ("token_cmd", "token"),
+    ("audit_cmd", "audit"),
 )
 
 

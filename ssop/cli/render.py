@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -74,3 +75,8 @@ def _cell(value: Any) -> str:
 
 def ok(message: str) -> None:
     typer.echo(message)
+
+
+def when(value: datetime | None) -> str:
+    """A UTC time to the minute, as every command shows times."""
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M} UTC"

@@ -11,8 +11,9 @@ import typer
 
 if TYPE_CHECKING:
     from ssop.core.config import LoadedConfig
-    from ssop.core.permissions import Principal
+    from ssop.core.permissions import Capability, Principal
     from ssop.core.services import Services
+    from ssop.core.session_file import SessionFile
 
 
 @dataclass
@@ -23,6 +24,7 @@ class CliState:
     overrides: dict[str, Any] = field(default_factory=dict)
     _config: LoadedConfig | None = None
     _services: Services | None = None
+    _store_checked: bool = False
 
     def config(self) -> LoadedConfig:
         if self._config is None:
@@ -42,15 +44,46 @@ class CliState:
             self._services = build_services(self.config())
         return self._services
 
-    def principal(self) -> Principal:
-        """The caller, from SSOP_TOKEN or the login session file."""
+    def store(self) -> Services:
+        """The services, once the store is known to be initialised and current."""
+        services = self.services()
+        if not self._store_checked:
+            services.store.require_current()
+            self._store_checked = True
+        return services
+
+    def session_file(self) -> SessionFile:
         from ssop.core.session_file import SessionFile
 
+        return SessionFile(self.config().paths.session_file)
+
+    def credential(self) -> str | None:
+        """SSOP_TOKEN when set, else the token in the login session file."""
         cfg = self.config()
-        token = cfg.token.get_secret_value() if cfg.token else None
+        if cfg.token is not None:
+            return cfg.token.get_secret_value()
+        return self.session_file().read()
+
+    def principal(self) -> Principal:
+        """The caller, from SSOP_TOKEN or the login session file."""
+        return self.store().auth.authenticate(self.credential())
+
+    def optional_principal(self) -> Principal | None:
+        """The caller when there is a credential and a store to check it against.
+
+        None without a credential, or when the store is unreachable or not
+        initialised (``config set`` then works without a login, to repair it).
+        """
+        from ssop.core.errors import StoreError
+
+        token = self.credential()
         if token is None:
-            token = SessionFile(cfg.paths.session_file).read()
-        return self.services().auth.authenticate(token)
+            return None
+        try:
+            services = self.store()
+        except StoreError:
+            return None
+        return services.auth.authenticate(token)
 
     def close(self) -> None:
         if self._services is not None:
@@ -67,11 +100,11 @@ def state(ctx: typer.Context) -> CliState:
 logging.getLogger("ssop").addHandler(logging.NullHandler())
 
 
-def authorize(ctx: typer.Context, capability: str) -> Principal:
-    """The caller, after checking ``capability`` against the database now."""
-    from ssop.core.permissions import Capability
+def authorize(ctx: typer.Context, capability: Capability) -> Principal:
+    """The caller, after checking ``capability`` against the database now.
 
+    Services check again inside their own transaction; this early check
+    lets a command refuse before it prompts for anything.
+    """
     st = state(ctx)
-    principal = st.principal()
-    st.services().auth.require(principal, Capability(capability))
-    return principal
+    return st.store().auth.require(st.principal(), capability)

@@ -47,6 +47,9 @@ class Principal:
     role: Role
     kind: str  # "user" | "token" | "system"
     user_id: int | None = None
+    # The login session or API token the claim came from, re-checked on each use.
+    session_id: int | None = None
+    token_id: int | None = None
 
     @property
     def actor(self) -> str:

@@ -21,8 +21,13 @@ from ssop.core.store.db import SessionFactory, create_engine_for, session_factor
 if TYPE_CHECKING:
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
+    from ssop.core.init import InitService
+    from ssop.core.passwords import PasswordHasher
     from ssop.core.queue.base import QueueBackend
+    from ssop.core.roles import RoleService
+    from ssop.core.settings_admin import SettingsAdminService
     from ssop.core.store_admin import StoreService
+    from ssop.core.tokens import TokenService
     from ssop.core.transport.base import Endpoint, Transport
     from ssop.core.users import UserService
 
@@ -47,6 +52,12 @@ class Services:
         return StoreService(self.engine, self.sessions)
 
     @cached_property
+    def passwords(self) -> PasswordHasher:
+        from ssop.core.passwords import PasswordHasher
+
+        return PasswordHasher(self.config.settings.auth.bcrypt_rounds)
+
+    @cached_property
     def audit(self) -> AuditService:
         from ssop.core.audit import AuditService
 
@@ -57,14 +68,40 @@ class Services:
         from ssop.core.auth import AuthService
 
         return AuthService(
-            self.sessions, self.clock, self.config.settings.auth, self.audit
+            self.sessions, self.clock, self.config.settings.auth, self.passwords
         )
 
     @cached_property
     def users(self) -> UserService:
         from ssop.core.users import UserService
 
-        return UserService(self.sessions, self.clock, self.auth, self.audit)
+        return UserService(self.sessions, self.clock, self.passwords)
+
+    @cached_property
+    def roles(self) -> RoleService:
+        from ssop.core.roles import RoleService
+
+        return RoleService(self.sessions, self.clock)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        from ssop.core.tokens import TokenService
+
+        return TokenService(self.sessions, self.clock)
+
+    @cached_property
+    def init(self) -> InitService:
+        from ssop.core.init import InitService
+
+        return InitService(
+            self.config, self.store, self.sessions, self.clock, self.passwords
+        )
+
+    @cached_property
+    def settings_admin(self) -> SettingsAdminService:
+        from ssop.core.settings_admin import SettingsAdminService
+
+        return SettingsAdminService(self.config, self.store, self.sessions, self.clock)
 
     @cached_property
     def queue(self) -> QueueBackend:
@@ -73,6 +110,8 @@ class Services:
         return build_queue_backend(self.config.settings, self.clock)
 
     def close(self) -> None:
+        if "queue" in self.__dict__:
+            self.queue.close()
         self.engine.dispose()
 
 

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ssop.cli.main import app
 
@@ -29,3 +28,31 @@ def cli(store_url: str, isolated_env: dict[str, str], tmp_path: Path) -> Cli:
         SSOP_CONFIG=str(tmp_path / "ssop.toml"),
     )
     return Cli(env)
+
+
+ADMIN_PASSWORD = "Init-Secret-1"
+
+
+def error_line(result: Result) -> str:
+    """The one ``ssop: error:`` line a refused command prints on stderr."""
+    lines = result.stderr.splitlines()
+    assert lines and lines[0].startswith("ssop: error: "), result.stderr
+    return lines[0]
+
+
+def session_path(cli: Cli) -> Path:
+    return Path(cli.env["XDG_STATE_HOME"]) / "ssop" / "session"
+
+
+def login(cli: Cli, name: str, password: str) -> Result:
+    return cli("login", "--username", name, "--password-stdin", input=password + "\n")
+
+
+@pytest.fixture
+def admin_cli(cli: Cli) -> Cli:
+    """``ssop init`` done (admin password from APP_INIT_SECRET), logged in as sysadmin."""
+    result = cli("init", APP_INIT_SECRET=ADMIN_PASSWORD)
+    assert result.exit_code == 0, result.stderr
+    result = login(cli, "sysadmin", ADMIN_PASSWORD)
+    assert result.exit_code == 0, result.stderr
+    return cli

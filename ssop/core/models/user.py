@@ -47,7 +47,7 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=64, unique=True)
     token_hash: str = Field(max_length=64, unique=True)
     role: str = Field(max_length=16)
-    created_by: str = Field(max_length=64)
+    created_by: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

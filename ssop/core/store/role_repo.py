@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ssop.core.models import RoleCapability
 from ssop.core.permissions import DEFAULT_MATRIX, Capability, Role
@@ -32,10 +32,10 @@ class RoleRepo:
         return True
 
     def revoke(self, role: Role, cap: Capability) -> bool:
-        result = self.s.exec(  # type: ignore[call-overload]
+        result = self.s.exec(
             delete(RoleCapability).where(
-                RoleCapability.role == role.value,
-                RoleCapability.capability == cap.value,
+                col(RoleCapability.role) == role.value,
+                col(RoleCapability.capability) == cap.value,
             )
         )
         return bool(result.rowcount)

@@ -56,7 +56,7 @@ def upgrade() -> None:
         ),
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column(
-            "created_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False
+            "created_by", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False
         ),
         sa.Column("created_at", ssop.core.models.types.UtcDateTime(), nullable=False),
         sa.Column("expires_at", ssop.core.models.types.UtcDateTime(), nullable=True),

@@ -1,0 +1,40 @@
+"""``ssop audit``: read the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ssop.cli import render
+from ssop.cli.state import state
+
+app = typer.Typer(help="Read the audit trail.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_events(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", help="Newest N events.")] = 50,
+    actor: Annotated[str | None, typer.Option("--actor")] = None,
+    event: Annotated[
+        str | None, typer.Option("--event", help="e.g. login.failed")
+    ] = None,
+    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+) -> None:
+    """Show who did what, newest first (needs audit.read)."""
+    st = state(ctx)
+    entries = st.store().audit.list(st.principal(), limit, actor, event)
+    columns = ["at", "actor", "event", "target", "ok", "detail"]
+    data = [
+        [
+            render.when(e.at) if fmt is render.Format.TABLE else e.at.isoformat(),
+            e.actor,
+            e.event,
+            e.target,
+            e.ok,
+            e.detail,
+        ]
+        for e in entries
+    ]
+    render.rows(columns, data, fmt)

@@ -1,0 +1,107 @@
+"""``ssop user``: manage user accounts and passwords."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ssop.cli import prompts, render
+from ssop.cli.state import authorize, state
+from ssop.core.permissions import Capability
+
+app = typer.Typer(help="Manage users.", no_args_is_help=True)
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password(s) from stdin.")
+]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str, typer.Option("--role", help="admin, operator or viewer.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a user (prompts twice for the password unless --password-stdin)."""
+    principal = authorize(ctx, Capability.USERS_MANAGE)
+    password = prompts.password(password_stdin)
+    user = state(ctx).store().users.add(principal, name, role, password)
+    typer.echo(f"added user {user.name} ({user.role})")
+
+
+@app.command("list")
+def list_users(
+    ctx: typer.Context,
+    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+) -> None:
+    """List users, their role and state."""
+    st = state(ctx)
+    users = st.store().users.list(st.principal())
+    columns = ["name", "role", "disabled", "locked_until", "created"]
+    data = [
+        [
+            u.name,
+            u.role.value,
+            u.disabled,
+            render.when(u.locked_until),
+            render.when(u.created_at),
+        ]
+        for u in users
+    ]
+    render.rows(columns, data, fmt)
+
+
+@app.command("rm")
+def remove(ctx: typer.Context, name: str) -> None:
+    """Remove a user (never the last active admin, never yourself)."""
+    st = state(ctx)
+    st.store().users.remove(st.principal(), name)
+    typer.echo(f"removed user {name}")
+
+
+@app.command("passwd")
+def passwd(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument()] = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Change your password (current one first), or NAME's with users.manage.
+
+    With --password-stdin, give the current password on the first line when
+    changing your own, then the new one.
+    """
+    st = state(ctx)
+    principal = st.principal()
+    own = principal.kind == "user" and name in (None, principal.name)
+    current = (
+        prompts.password(password_stdin, "Current password", False) if own else None
+    )
+    new = prompts.password(password_stdin, "New password")
+    changed = st.store().users.passwd(principal, name, new, current)
+    typer.echo(f"password of {changed} changed; its other sessions were ended")
+
+
+@app.command("set-role")
+def set_role(ctx: typer.Context, name: str, role: str) -> None:
+    """Give NAME the role ROLE (admin, operator or viewer)."""
+    st = state(ctx)
+    user = st.store().users.set_role(st.principal(), name, role)
+    typer.echo(f"{user.name} is now {user.role}")
+
+
+@app.command("disable")
+def disable(ctx: typer.Context, name: str) -> None:
+    """Stop NAME from logging in; its sessions stop working at once."""
+    st = state(ctx)
+    st.store().users.set_disabled(st.principal(), name, True)
+    typer.echo(f"disabled {name}")
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, name: str) -> None:
+    """Let a disabled user log in again."""
+    st = state(ctx)
+    st.store().users.set_disabled(st.principal(), name, False)
+    typer.echo(f"enabled {name}")

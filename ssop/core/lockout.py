@@ -1,0 +1,59 @@
+"""Account lockout after repeated failed logins, counted from the audit trail.
+
+Unknown names are counted and locked exactly like real ones, so "locked"
+never tells a caller that an account exists. An unknown name is keyed by a
+short hash rather than the text typed, because people do type passwords
+into the username prompt and the audit trail must not keep them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from ssop.core.audit import record_in
+from ssop.core.models import User
+from ssop.core.store.audit_repo import AuditRepo
+from ssop.core.store.user_repo import UserRepo
+
+FAILED = "login.failed"
+LOCKED = "login.locked"
+LOGIN = "login"
+
+
+def throttle_key(name: str, user: User | None) -> str:
+    if user is not None:
+        return user.name
+    # 24 bits: enough to keep buckets apart, too few to confirm a guessed password.
+    return "unknown:" + hashlib.sha256(name.encode()).hexdigest()[:6]
+
+
+class Lockout:
+    def __init__(self, failures: int, minutes: int) -> None:
+        self.failures = failures
+        self.window = timedelta(minutes=minutes)
+
+    def locked_until(self, s: Session, key: str, now: datetime) -> datetime | None:
+        last = AuditRepo(s).last_at(LOCKED, key, ok=False)
+        if last is None or last + self.window <= now:
+            return None
+        return last + self.window
+
+    def record_failure(
+        self, s: Session, key: str, now: datetime, user: User | None
+    ) -> datetime | None:
+        """Count a failed login; returns when the lock ends if this one locks."""
+        record_in(s, now, key, FAILED, key, ok=False)
+        repo = AuditRepo(s)
+        # Ids, not times, order the events: several can share one timestamp.
+        after = max(repo.last_id(LOCKED, key, ok=False), repo.last_id(LOGIN, key))
+        if repo.count_after(FAILED, key, after, now - self.window) < self.failures:
+            return None
+        record_in(s, now, key, LOCKED, key, f"{self.failures} failed logins", ok=False)
+        until = now + self.window
+        if user is not None:
+            user.locked_until = until
+            UserRepo(s).save(user, now)
+        return until
