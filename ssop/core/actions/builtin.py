@@ -172,4 +172,4 @@ def combined_readings_command() -> Command:
     CPU % against the previous crawl's counters, so the crawl never sleeps.
     Needs no root.
     """
-    return Command(("sh", "-c", scripts.sections_script(*COMBINED_SECTIONS)))
+    return Command(("sh", "-c", scripts.sections_script(*COMBINED_SECTIONS), "sh"))

@@ -60,12 +60,13 @@ CLEANUP_TEMP_SCRIPT = (
 )
 
 # Only rotated files: compressed, numbered, .old or dateext; never a live log
-# and never the journal, which journald rotates itself.
+# (so not "*.0.log": Xorg.0.log is live) and never the journal, which
+# journald rotates itself.
 CLEANUP_LOGS_SCRIPT = (
     _CLEANUP_HEAD
     + r"""! -path '*/journal/*' \( -name '*.gz' -o -name '*.xz' """
     + r"""-o -name '*.bz2' -o -name '*.zst' -o -name '*.old' """
-    + r"""-o -name '*.[0-9]' -o -name '*.[0-9][0-9]' -o -name '*.[0-9].log' """
+    + r"""-o -name '*.[0-9]' -o -name '*.[0-9][0-9]' """
     + r"""-o -name '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' \)"""
     + _CLEANUP_TAIL
 )

@@ -85,12 +85,14 @@ class HttpSpec:
                 raise InvalidInput(
                     f"http: header {name!r} has an invalid name or value"
                 )
-        if self.body_template is not None:
-            self.body()
+        self.body()
 
     def body(self) -> object:
+        """The parsed JSON body template (None when there is no body)."""
+        if self.body_template is None:
+            return None
         try:
-            body = json.loads(self.body_template or "null")
+            body = json.loads(self.body_template)
         except ValueError as e:
             raise InvalidInput(f"http: body is not JSON ({e})") from e
         if not isinstance(body, dict | list):
@@ -101,7 +103,7 @@ class HttpSpec:
         found = template.fields(self.url_template, "http url")
         for name, value in self.headers:
             found |= template.fields(value, f"http header {name}")
-        return found | json_fields(self.body() if self.body_template else None)
+        return found | json_fields(self.body())
 
 
 def json_fields(node: object) -> set[str]:
