@@ -161,7 +161,7 @@ BUILTINS_BY_NAME: Mapping[str, ActionSpec] = MappingProxyType(
 
 COMBINED_SECTIONS = (
     *("format", "loadavg", "uptime", "stat", "meminfo"),
-    *("pagesize", "procs", "failed", "df"),
+    *("pagesize", "failed", "df", "procs"),
 )
 
 

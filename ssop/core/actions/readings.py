@@ -14,13 +14,15 @@ that does not parse is skipped rather than trusted.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-from ssop.core.actions.scripts import END, RESAMPLE
+from ssop.core.actions.scripts import END, RESAMPLE, TERMINAL_SECTION
 from ssop.core.errors import AnalysisError
 
 MAX_LINES_PER_SECTION = 20_000
+_END_NAME = END[7:-2]
 MAX_DISKS = 200
 MAX_FAILED_UNITS = 200
 # Pseudo file systems df lists that are never a disk worth watching.
@@ -87,17 +89,25 @@ class Readings:
 
 def clean(text: str, limit: int) -> str:
     """Untrusted text as data: drop control/format characters, cap the length."""
+    if text.isprintable():  # the common case; it excludes every Cc and Cf
+        return text[:limit]
     kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
     return kept[:limit]
 
 
 def split_sections(output: str) -> dict[str, list[str]]:
-    """Section name -> its lines. The first occurrence of a name wins."""
+    """Section name -> its lines. The first occurrence of a name wins, and
+    after the terminal section's header (process names: free text any user
+    sets) no header is honoured, so those lines can fake no section."""
     found: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in output.splitlines():
-        name = _header(line)
-        if name is not None:
+    # split("\n"), not splitlines(): names may hold \x1c, \x85 or \u2028,
+    # which splitlines() would treat as line breaks.
+    for line in output.split("\n"):
+        name = None if TERMINAL_SECTION in found else _header(line)
+        if name == _END_NAME:
+            current = None
+        elif name is not None:
             current = None if name in found else found.setdefault(name, [])
         elif current is not None and len(current) < MAX_LINES_PER_SECTION:
             current.append(line)
@@ -105,7 +115,7 @@ def split_sections(output: str) -> dict[str, list[str]]:
 
 
 def _header(line: str) -> str | None:
-    if line.startswith("==ssop:") and line.endswith("==") and line != END:
+    if line.startswith("==ssop:") and line.endswith("=="):
         name = line[7:-2]
         if name.isascii() and name.isalpha():
             return name
@@ -224,17 +234,25 @@ def parse_failed(lines: list[str]) -> tuple[str, ...] | None:
     return tuple(units)
 
 
-def parse_procs(lines: list[str], page_kb: int) -> tuple[ProcessTicks, ...]:
-    """Lines ``pid starttime utime stime rss_pages comm`` from the procs awk."""
+# One /proc/PID/stat record. comm is free text of at most 15 bytes that may
+# hold ")", digits and even newlines, so a record is not a line: it is the
+# shortest comm followed by a state letter and a run of numbers to a newline,
+# which no 15-byte name can imitate.
+_STAT_RE = re.compile(
+    r"(\d+) \((.{0,64}?)\) ([A-Za-z]) ((?:-?\d+ ){20,80}-?\d+)\n", re.DOTALL
+)
+
+
+def parse_procs(text: str, page_kb: int) -> tuple[ProcessTicks, ...]:
+    """Every well-formed /proc/PID/stat record in ``text``; the rest is skipped."""
     procs = []
-    for line in lines:
-        parts = line.split(" ", 5)
-        nums = _ints(parts[:5]) if len(parts) == 6 else None
-        if nums is None:
-            continue
-        pid, start, utime, stime, rss = nums
+    for m in _STAT_RE.finditer(text):
+        # after the state (field 3): utime 14, stime 15, starttime 22, rss 24
+        fields = m.group(4).split()
+        utime, stime, start, rss = (int(fields[i]) for i in (10, 11, 18, 20))
+        name = clean(m.group(2), 64)
         procs.append(
-            ProcessTicks(pid, start, utime + stime, rss * page_kb, clean(parts[5], 64))
+            ProcessTicks(int(m.group(1)), start, utime + stime, rss * page_kb, name)
         )
     return tuple(procs)
 
@@ -289,7 +307,8 @@ def parse_combined(
     before = previous.cpu_counters if previous else None
     mem, swap, total, available = _memory(parse_meminfo(sec.get("meminfo", [])))
     load1, load5, load15 = parse_loadavg(sec.get("loadavg", []))
-    procs = parse_procs(sec.get("procs", []), _page_kb(sec.get("pagesize", [])))
+    procs_text = "\n".join(sec.get("procs", [])) + "\n"
+    procs = parse_procs(procs_text, _page_kb(sec.get("pagesize", [])))
     span = _cpu_span(counters, previous, cpus)
     failed = parse_failed(sec["failed"]) if "failed" in sec else None
     return Readings(

@@ -28,6 +28,7 @@ of failure come out as one ``InvalidInput`` naming the key.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -129,6 +130,19 @@ def spec_from_dict(data: Mapping[str, Any]) -> ActionSpec:
     except ValidationError as e:
         raise InvalidInput(f"action file: {_describe(e)}") from e
     return parsed.to_spec()
+
+
+def spec_from_toml(text: str, source: str = "action file") -> ActionSpec:
+    """Parse TOML text (``--file action.toml``) into a custom ``ActionSpec``.
+
+    Raises:
+        InvalidInput: the text is not TOML, or its content is invalid.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidInput(f"{source}: not valid TOML ({e})") from e
+    return spec_from_dict(data)
 
 
 def spec_to_dict(spec: ActionSpec) -> dict[str, Any]:

@@ -102,10 +102,18 @@ def test_two_samples_in_one_output() -> None:
 
 def test_untrusted_text_is_cleaned_and_fake_sections_are_ignored() -> None:
     r = parse_combined(_text("hostile.txt"), None)
-    assert r.memory_total_kb == 1000  # the later fake meminfo lost
-    assert [(p.pid, p.name) for p in r.top_processes] == [(77, "[31mredevil")]
-    assert r.failed_units == ("]0;pwnedbad.service",)
+    assert r.memory_total_kb == 1000  # the mount point's fake meminfo lost
     assert r.disks == (DiskUsage("/home/eve/mnt", 10.0, 10, 100),)
+    assert r.failed_units == ("]0;pwnedbad.service",)
+    # Names that print header lines neither end the list nor start a
+    # section, and their own processes are still seen, name cleaned.
+    assert [(p.pid, p.name) for p in r.top_processes] == [
+        (90, "hidden"),
+        (77, "[31mredevil"),
+        (79, "a) R 1"),  # a ')' inside the name does not shift the fields
+        (78, "==ssop:df=="),
+        (82, "==ssop:end=="),
+    ]
 
 
 def test_clean_caps_and_strips() -> None:
@@ -115,6 +123,12 @@ def test_clean_caps_and_strips() -> None:
 def test_output_without_sections_is_an_analysis_error() -> None:
     with pytest.raises(AnalysisError, match="no ==ssop"):
         parse_combined("bash: sh: command not found\n", None)
+
+
+def test_the_end_marker_closes_the_last_section() -> None:
+    out = "==ssop:failed==\na.service loaded failed failed A\n==ssop:end==\n"
+    r = parse_combined(out, None)
+    assert r.systemd is True and r.failed_units == ("a.service",)
 
 
 def test_systemd_unavailable_is_not_zero_failures() -> None:

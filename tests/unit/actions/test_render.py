@@ -7,6 +7,8 @@ import shlex
 import tomllib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ssop.core.actions import scripts
 from ssop.core.actions.builtin import (
@@ -246,3 +248,33 @@ def test_http_and_command_renderers_refuse_the_other_kind() -> None:
     cmd_spec = BUILTINS_BY_NAME["get_uptime"]
     with pytest.raises(InvalidInput, match="command action"):
         render_http(cmd_spec, ValidatedParams("get_uptime"))
+
+
+@given(st.text(max_size=80))
+def test_any_value_is_refused_or_stays_inside_its_token(raw: str) -> None:
+    spec = _custom("journalctl --unit={service} -n 5")
+    try:
+        params = validate_params(spec, {"service": raw}, GUARDS)
+    except InvalidInput as e:
+        assert "'service'" in e.message
+        return
+    cmd = render_command(spec, params, use_sudo=True)
+    assert cmd.argv == ("journalctl", f"--unit={raw}", "-n", "5")
+    assert shlex.split(cmd.as_shell()) == list(cmd.argv)
+
+
+@given(st.text(max_size=60))
+def test_any_kill_target_is_refused_or_one_positional_argument(raw: str) -> None:
+    spec = BUILTINS_BY_NAME["kill_process"]
+    try:
+        params = validate_params(spec, {"process": raw}, GUARDS)
+    except InvalidInput:
+        return
+    cmd = render_command(spec, params, use_sudo=False)
+    assert cmd.argv[:3] == ("sh", "-c", scripts.KILL_SCRIPT)
+    assert cmd.argv[3:] == ("sh", raw)
+
+
+def test_process_lines_always_come_last() -> None:
+    with pytest.raises(ValueError, match="last"):
+        scripts.sections_script("procs", "df")

@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from ssop.core.actions.builtin import (
     combined_readings_command,
 )
 from ssop.core.actions.guards import GuardConfig
-from ssop.core.actions.readings import parse_combined, parse_two_samples
+from ssop.core.actions.readings import clean, parse_combined, parse_two_samples
 from ssop.core.actions.render import render_command, validate_params
 from ssop.core.actions.spec import ActionSpec
 from ssop.core.actions.summary import summarise_get
@@ -248,17 +249,8 @@ def test_cleanup_logs_deletes_only_old_rotated_logs(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
-def _awk_path(tmp_path: Path, awk: str) -> dict[str, str]:
-    shim = tmp_path / f"bin-{awk}"
-    shim.mkdir()
-    (shim / "awk").symlink_to(shutil.which(awk) or f"/usr/bin/{awk}")
-    return {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
-
-
-@pytest.mark.parametrize("awk", ["gawk", "mawk"])
-def test_the_combined_script_parses_on_this_machine(tmp_path: Path, awk: str) -> None:
-    env = _awk_path(tmp_path, awk)
-    first = _run(combined_readings_command(), env=env)
+def test_the_combined_script_parses_on_this_machine() -> None:
+    first = _run(combined_readings_command())
     assert first.returncode == 0, first.stderr
     assert first.stdout.rstrip().endswith("==ssop:end==")
     r = parse_combined(first.stdout, None)
@@ -269,7 +261,7 @@ def test_the_combined_script_parses_on_this_machine(tmp_path: Path, awk: str) ->
     assert r.systemd is not None
     mine = {p.pid: p for p in r.process_ticks}
     assert os.getpid() in mine and mine[os.getpid()].rss_kb > 1000
-    second = parse_combined(_run(combined_readings_command(), env=env).stdout, r)
+    second = parse_combined(_run(combined_readings_command()).stdout, r)
     assert second.cpu_counters is not None and r.cpu_counters is not None
     assert second.cpu_counters.total >= r.cpu_counters.total
     assert second.cpu_percent is None or 0.0 <= second.cpu_percent <= 100.0
@@ -304,3 +296,77 @@ def test_top_processes_alone_measures_cpu() -> None:
     for p in r.top_processes:
         # processes born between the samples have no rate yet
         assert (p.cpu_percent is not None) == ((p.pid, starts[p.pid]) in seen)
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+@pytest.mark.parametrize("name", sorted(BUILTINS_BY_NAME))
+def test_every_builtin_script_is_valid_posix_sh(shell: str, name: str) -> None:
+    argv = BUILTINS_BY_NAME[name].command_template or ()
+    if argv[:2] != ("sh", "-c"):
+        return
+    script = argv[2].replace("{{", "{").replace("}}", "}")
+    flags = ["--posix", "-n"] if shell == "bash" else ["-n"]
+    result = subprocess.run(
+        [shell, *flags, "-c", script], capture_output=True, text=True
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def _fake_bin(tmp_path: Path, *names: str) -> tuple[dict[str, str], Path]:
+    """Fake programs that append their argv to a log instead of acting."""
+    shim, log = tmp_path / "fakebin", tmp_path / "calls.log"
+    shim.mkdir()
+    for name in names:
+        (shim / name).write_text(
+            f'#!/bin/sh\necho "{name} $*" >> {shlex.quote(str(log))}\n'
+        )
+        (shim / name).chmod(0o755)
+    return {"PATH": f"{shim}:/usr/bin:/bin"}, log
+
+
+@pytest.mark.parametrize(
+    ("name", "verb"),
+    [("block_ip_firewalld", "add"), ("unblock_ip_firewalld", "remove")],
+)
+def test_firewall_scripts_pass_the_address_as_one_argument(
+    tmp_path: Path, name: str, verb: str
+) -> None:
+    env, log = _fake_bin(tmp_path, "firewall-cmd")
+    result = _run(_render(BUILTINS_BY_NAME[name], ip="2001:db8::7"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().splitlines() == [
+        f"firewall-cmd --quiet --zone=drop --{verb}-source=2001:db8::7",
+        f"firewall-cmd --quiet --permanent --zone=drop --{verb}-source=2001:db8::7",
+    ]
+
+
+def test_reboot_prefers_systemctl(tmp_path: Path) -> None:
+    env, log = _fake_bin(tmp_path, "systemctl", "reboot")  # never the real ones
+    result = _run(_render(BUILTINS_BY_NAME["reboot_system"]), env=env)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text() == "systemctl reboot\n"
+
+
+@pytest.mark.parametrize(
+    "name", [b"\n==ssop:df==\n", b"a) R 1 2 3\n", b"\x1c==ssop:x==\x1c"]
+)
+def test_a_process_cannot_hide_or_fake_sections_by_its_name(name: bytes) -> None:
+    code = (
+        "import ctypes, sys, time\n"
+        f"ctypes.CDLL(None).prctl(15, {name!r}, 0, 0, 0)\n"  # PR_SET_NAME
+        "print('ready', flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        out = _run(combined_readings_command()).stdout
+        assert name.decode() + ")" in out  # the raw name did reach the output
+        r = parse_combined(out, None)
+        named = {p.pid: p.name for p in r.process_ticks}
+        assert named[proc.pid] == clean(name.decode(), 64)
+        assert any(d.mount == "/" for d in r.disks)
+        assert len(r.process_ticks) > 10
+    finally:
+        proc.kill()
+        proc.wait()

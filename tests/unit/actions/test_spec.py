@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ssop.core.actions.spec import ActionSpec, ActionType, HttpSpec, RiskLevel
-from ssop.core.actions.toml_spec import parse_param_decl
+from ssop.core.actions.toml_spec import parse_param_decl, spec_from_toml
 from ssop.core.errors import InvalidInput
 
 NGINX_TOML = """
@@ -241,3 +241,9 @@ def test_cli_param_declarations(
 def test_malformed_cli_param_declarations(decl: str) -> None:
     with pytest.raises(InvalidInput, match="--param"):
         parse_param_decl(decl)
+
+
+def test_toml_text_loads_and_bad_toml_is_named() -> None:
+    assert spec_from_toml(NGINX_TOML) == _load(NGINX_TOML)
+    with pytest.raises(InvalidInput, match="nginx.toml: not valid TOML"):
+        spec_from_toml("name = ", "nginx.toml")
