@@ -147,7 +147,7 @@ class ActionSpec:
     builtin: bool = False
 
     def __post_init__(self) -> None:
-        _check_header(self)
+        _check_identity(self)
         _check_body(self)
 
     def param(self, name: str) -> ParamSpec | None:
@@ -179,7 +179,7 @@ class ActionSpec:
         return spec_to_dict(self)
 
 
-def _check_header(spec: ActionSpec) -> None:
+def _check_identity(spec: ActionSpec) -> None:
     where = f"action {spec.name!r}"
     if not ACTION_NAME_RE.fullmatch(spec.name):
         raise InvalidInput(

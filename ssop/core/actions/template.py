@@ -17,11 +17,28 @@ from ssop.core.errors import InvalidInput
 
 Pieces = tuple[tuple[str, str | None], ...]
 _FORMATTER = string.Formatter()
-# Programs that would re-read a value as code: a template must not start
-# with one, or a validated value becomes shell text again.
-INTERPRETERS = frozenset(
-    {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "fish", "csh", "tcsh",
-     "busybox", "env", "eval", "exec", "sudo", "su", "doas", "xargs"}
+# A shell anywhere in the argv (``timeout 5 sh -c ...``) would re-read a
+# validated value as code; the wrappers are refused as the program because
+# they run their arguments as another command. This is a speed bump for
+# honest mistakes: the guarantee is that values are single, validated tokens.
+SHELLS = frozenset(
+    {
+        "sh",
+        "bash",
+        "dash",
+        "ash",
+        "zsh",
+        "ksh",
+        "mksh",
+        "fish",
+        "csh",
+        "tcsh",
+        "busybox",
+    }
+)
+WRAPPERS = frozenset(
+    {"env", "eval", "exec", "sudo", "su", "doas", "xargs", "nohup", "setsid",
+     "timeout", "nice", "ionice", "stdbuf", "chroot", "runuser", "ssh"}
 )  # fmt: skip
 _SHELL_ONLY = ("$", "`")
 _OPERATOR_CHARS = frozenset("();<>|&")
@@ -109,12 +126,15 @@ def check_custom_argv(tokens: Iterable[str]) -> None:
     argv = tuple(tokens)
     if not argv:
         raise InvalidInput("command template: is empty")
-    program = argv[0].rsplit("/", 1)[-1]
-    if program in INTERPRETERS:
+    program = _basename(argv[0])
+    if program in SHELLS | WRAPPERS:
         raise InvalidInput(
             f"command template: must not start with {program!r}",
             hint="templates run without a shell; use needs_root instead of sudo",
         )
+    shells = [t for t in argv[1:] if _basename(t) in SHELLS]
+    if shells:
+        raise InvalidInput(f"command template: must not run a shell ({shells[0]!r})")
     for token in argv:
         if token and set(token) <= _OPERATOR_CHARS:
             raise InvalidInput(f"command template: {token!r} is a shell operator")
@@ -122,3 +142,7 @@ def check_custom_argv(tokens: Iterable[str]) -> None:
             raise InvalidInput(
                 f"command template: {token!r} uses $ or ` which only a shell expands"
             )
+
+
+def _basename(token: str) -> str:
+    return token.rsplit("/", 1)[-1]

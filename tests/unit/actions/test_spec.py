@@ -136,6 +136,11 @@ def test_a_missing_key_is_named() -> None:
         ("/bin/bash -c 'x {service}'", "must not start with 'bash'"),
         ("sudo systemctl restart {service}", "must not start with 'sudo'"),
         ("env X=1 systemctl restart {service}", "must not start with 'env'"),
+        ("timeout 5 sh -c 'x {service}'", "must not start with 'timeout'"),
+        (
+            "systemd-run --wait /bin/sh -c 'x {service}'",
+            r"must not run a shell \('/bin/sh'\)",
+        ),
         ("{service} --help", "program .* must be fixed"),
         ("systemctl restart {service!r}", "not a plain"),
         ("systemctl restart {service.x}", "not a plain"),
