@@ -1,0 +1,139 @@
+"""The constant POSIX sh scripts behind the built-in actions.
+
+They target a minimal Linux host: /proc, a POSIX sh, and coreutils or
+busybox; no Python. Each is run as ``sh -c SCRIPT sh ARG...``: parameter
+values arrive as positional arguments (``"$1"``), always double-quoted, and
+are never pasted into the script text.
+
+Readings are printed in sections headed ``==ssop:NAME==`` so one parser
+(``readings.py``) reads the combined crawl and the single get actions alike.
+"""
+
+from __future__ import annotations
+
+# $1 = exact process name. Skips PID 1, this shell and every ancestor (sudo,
+# the login shell, the sshd session), so ssop never kills its own session.
+KILL_SCRIPT = r"""name=$1
+skip=" 1 $$ "
+p=$$
+while [ "$p" -gt 1 ]; do
+  pp=
+  while read -r key val; do
+    if [ "$key" = PPid: ]; then pp=$val; break; fi
+  done 2>/dev/null < "/proc/$p/status"
+  [ -n "$pp" ] || break
+  skip="$skip$pp "
+  p=$pp
+done
+n=0
+for d in /proc/[0-9]*; do
+  pid=${d#/proc/}
+  case $skip in *" $pid "*) continue ;; esac
+  IFS= read -r comm 2>/dev/null < "$d/comm" || continue
+  [ "$comm" = "$name" ] || continue
+  kill -s TERM "$pid" 2>/dev/null && n=$((n + 1))
+done
+echo "killed $n process(es) named $name"
+[ "$n" -gt 0 ]
+"""
+
+# $1 = days, then the roots. -P: never follow symlinks; -xdev: stay on each
+# root's file system; -delete: GNU find unlinks relative to the directory it
+# walked, so a directory swapped for a symlink meanwhile is not followed.
+# -delete implies -depth, which disables -prune: exclusions are by -path.
+_CLEANUP_HEAD = r"""days=$1
+shift
+total=0
+for root in "$@"; do
+  if [ -L "$root" ] || [ ! -d "$root" ]; then continue; fi
+  n=$(find -P "$root" -xdev -type f -mtime +"$days" """
+
+_CLEANUP_TAIL = r""" -delete -print | wc -l)
+  total=$((total + n))
+done
+echo "deleted $total file(s) older than $days day(s) under $*"
+"""
+
+# systemd-private-* holds the PrivateTmp of running services.
+CLEANUP_TEMP_SCRIPT = (
+    _CLEANUP_HEAD + r"""! -path '*/systemd-private-*'""" + _CLEANUP_TAIL
+)
+
+# Only rotated files: compressed, numbered, .old or dateext; never a live log
+# (so not "*.0.log": Xorg.0.log is live) and never the journal, which
+# journald rotates itself.
+CLEANUP_LOGS_SCRIPT = (
+    _CLEANUP_HEAD
+    + r"""! -path '*/journal/*' \( -name '*.gz' -o -name '*.xz' """
+    + r"""-o -name '*.bz2' -o -name '*.zst' -o -name '*.old' """
+    + r"""-o -name '*.[0-9]' -o -name '*.[0-9][0-9]' """
+    + r"""-o -name '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' \)"""
+    + _CLEANUP_TAIL
+)
+
+# The drop zone by source address: runtime now, permanent for the next reload.
+BLOCK_SCRIPT = r"""firewall-cmd --quiet --zone=drop --add-source="$1" &&
+firewall-cmd --quiet --permanent --zone=drop --add-source="$1" &&
+echo "blocked $1 (firewalld drop zone, runtime and permanent)"
+"""
+
+UNBLOCK_SCRIPT = r"""firewall-cmd --quiet --zone=drop --remove-source="$1" &&
+firewall-cmd --quiet --permanent --zone=drop --remove-source="$1" &&
+echo "unblocked $1 (firewalld drop zone, runtime and permanent)"
+"""
+
+REBOOT_SCRIPT = r"""if command -v systemctl >/dev/null 2>&1; then
+  exec systemctl reboot
+fi
+exec reboot
+"""
+
+TERMINAL_SECTION = "procs"
+SECTIONS: dict[str, str] = {
+    "format": "echo 1",
+    # read/echo are builtins: one-line files cost no fork.
+    "loadavg": 'read -r l < /proc/loadavg && echo "$l"',
+    "uptime": 'read -r l < /proc/uptime && echo "$l"',
+    "stat": "grep '^cpu' /proc/stat",
+    "meminfo": "cat /proc/meminfo",
+    "pagesize": "getconf PAGESIZE 2>/dev/null || echo 4096",
+    "failed": (
+        "if command -v systemctl >/dev/null 2>&1 &&"
+        " systemctl list-units --state=failed --no-legend --plain --no-pager"
+        " 2>/dev/null; then :; else echo '!unavailable'; fi"
+    ),
+    "df": (
+        "if command -v timeout >/dev/null 2>&1; then timeout 10 df -kP 2>/dev/null;"
+        " else df -kP 2>/dev/null; fi"
+    ),
+    # Raw, parsed by ssop: cheaper for the host than reducing it with awk.
+    # Any user can name a process "\n==ssop:df==\n" (comm holds 15 bytes), so
+    # procs is always printed last and the parser honours no header after it.
+    TERMINAL_SECTION: "cat /proc/[0-9]*/stat 2>/dev/null",
+}
+RESAMPLE = "==ssop:resample=="
+END = "==ssop:end=="
+# Fractional sleep is not POSIX; busybox and coreutils both take it.
+PAUSE = "sleep 0.2 2>/dev/null || sleep 1"
+# Tool output (df's header, number formats) must not depend on the locale.
+_C_LOCALE = "LC_ALL=C; export LC_ALL"
+
+
+def header(name: str) -> str:
+    return f"==ssop:{name}=="
+
+
+def sections_script(*names: str) -> str:
+    """A script printing the named sections, each under its header, then END."""
+    if TERMINAL_SECTION in names[:-1]:
+        raise ValueError(f"{TERMINAL_SECTION} must be the last section")
+    lines = [f"echo '{header(n)}'; {SECTIONS[n]}" for n in names]
+    return "\n".join([_C_LOCALE, *lines, f"echo '{END}'"]) + "\n"
+
+
+def two_sample_script(*names: str) -> str:
+    """Two samples of the named sections ~0.2 s apart, for rates (CPU %)."""
+    first = "\n".join(
+        [_C_LOCALE, *(f"echo '{header(n)}'; {SECTIONS[n]}" for n in names)]
+    )
+    return first + f"\n{PAUSE}\necho '{RESAMPLE}'\n" + sections_script(*names)
