@@ -8,7 +8,7 @@ command only pays for what it uses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -22,16 +22,22 @@ if TYPE_CHECKING:
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
     from ssop.core.init import InitService
+    from ssop.core.models import Server
     from ssop.core.passwords import PasswordHasher
     from ssop.core.queue.base import QueueBackend
     from ssop.core.roles import RoleService
+    from ssop.core.secretbox import SecretBox
+    from ssop.core.servers import ServerService
     from ssop.core.settings_admin import SettingsAdminService
     from ssop.core.store_admin import StoreService
     from ssop.core.tokens import TokenService
-    from ssop.core.transport.base import Endpoint, Transport
+    from ssop.core.transport.base import HostKey, Transport
+    from ssop.core.transport.pool import TransportPool
     from ssop.core.users import UserService
 
-TransportFactory = Callable[["Endpoint"], "Transport"]
+# Builds the transport for a stored server; tests inject fakes here.
+TransportFactory = Callable[["Server"], "Transport"]
+HostKeyScanner = Callable[[str, int, float], "HostKey"]
 
 
 @dataclass
@@ -43,7 +49,7 @@ class Services:
     sessions: SessionFactory
     clock: Clock
     transport_factory: TransportFactory | None = None
-    extras: dict[str, object] = field(default_factory=dict)
+    host_key_scanner: HostKeyScanner | None = None
 
     @cached_property
     def store(self) -> StoreService:
@@ -109,7 +115,41 @@ class Services:
 
         return build_queue_backend(self.config.settings, self.clock)
 
+    def secret_box(self) -> SecretBox:
+        """Built per use, so a rotated key file is picked up without a restart."""
+        from ssop.core.secret_key import load_master_keys
+        from ssop.core.secretbox import SecretBox
+
+        return SecretBox(load_master_keys(self.config))
+
+    @cached_property
+    def pool(self) -> TransportPool:
+        from ssop.core.transport.factory import transport_builder
+        from ssop.core.transport.pool import TransportPool
+
+        build = self.transport_factory or transport_builder(
+            self.secret_box, self.config.settings.ssh
+        )
+        return TransportPool(build)
+
+    @cached_property
+    def servers(self) -> ServerService:
+        from ssop.core.servers import ServerService
+
+        return ServerService(
+            self.sessions,
+            self.clock,
+            self.auth,
+            self.audit,
+            self.secret_box,
+            self.pool,
+            self.host_key_scanner or _scan_host_key,
+            self.config.settings.ssh.connect_timeout,
+        )
+
     def close(self) -> None:
+        if "pool" in self.__dict__:
+            self.pool.close_all()
         if "queue" in self.__dict__:
             self.queue.close()
         self.engine.dispose()
@@ -120,6 +160,7 @@ def build_services(
     *,
     clock: Clock | None = None,
     transport_factory: TransportFactory | None = None,
+    host_key_scanner: HostKeyScanner | None = None,
 ) -> Services:
     engine = create_engine_for(config.database_url())
     return Services(
@@ -128,4 +169,11 @@ def build_services(
         sessions=session_factory(engine),
         clock=clock or SystemClock(),
         transport_factory=transport_factory,
+        host_key_scanner=host_key_scanner,
     )
+
+
+def _scan_host_key(host: str, port: int, timeout: float) -> HostKey:
+    from ssop.core.transport.ssh import scan_host_key
+
+    return scan_host_key(host, port, timeout)

@@ -6,12 +6,18 @@ which the migrations compare against.
 
 from ssop.core.models.action import Action, ServerAction
 from ssop.core.models.audit import AuditEvent
+from ssop.core.models.daemon import DaemonRecord
 from ssop.core.models.execution import Execution
+from ssop.core.models.metrics import ActionOutput, CrawlError, MetricSample
 from ssop.core.models.server import Server, ServerTag
 from ssop.core.models.user import ApiToken, LoginSession, RoleCapability, User
 
 __all__ = [
     "Action",
+    "ActionOutput",
+    "CrawlError",
+    "DaemonRecord",
+    "MetricSample",
     "ApiToken",
     "AuditEvent",
     "Execution",

@@ -1,0 +1,73 @@
+"""What crawls saw: parsed readings, raw outputs of custom get actions, failures.
+
+Indexed by (server, time) for the reports and charts that read ranges.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Double, Index
+from sqlmodel import Field, SQLModel
+
+from ssop.core.models.types import BigId, JsonColumn, LongText, UtcDateTime, utcnow
+
+
+class MetricSample(SQLModel, table=True):
+    __tablename__ = "metric_samples"
+    __table_args__ = (Index("ix_metric_samples_server_at", "server_name", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    server_name: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    cpu_percent: float | None = Field(default=None, sa_type=Double)
+    memory_percent: float | None = Field(default=None, sa_type=Double)
+    swap_percent: float | None = Field(default=None, sa_type=Double)
+    load1: float | None = Field(default=None, sa_type=Double)
+    load5: float | None = Field(default=None, sa_type=Double)
+    load15: float | None = Field(default=None, sa_type=Double)
+    cpu_count: int | None = None
+    uptime_s: float | None = Field(default=None, sa_type=Double)
+    # The fullest mount, so "disk above N %" is one indexed-column query.
+    disk_max_percent: float | None = Field(default=None, sa_type=Double)
+    failed_unit_count: int | None = None
+    # [{"mount", "percent", "used_kb", "size_kb"}]
+    disks: list[dict[str, Any]] = Field(default_factory=list, sa_type=JsonColumn)
+    failed_units: list[str] = Field(default_factory=list, sa_type=JsonColumn)
+    # [{"pid", "name", "cpu_percent", "rss_kb"}]
+    top_processes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_type=JsonColumn
+    )
+    crawl_duration_s: float | None = Field(default=None, sa_type=Double)
+
+
+class ActionOutput(SQLModel, table=True):
+    """Raw output of a custom get action from a crawl."""
+
+    __tablename__ = "action_outputs"
+    __table_args__ = (Index("ix_action_outputs_server_at", "server_name", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    server_name: str = Field(max_length=64)
+    action_name: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    exit_code: int | None = None
+    stdout: str = Field(default="", sa_type=LongText)
+    stderr: str = Field(default="", sa_type=LongText)
+    truncated: bool = False
+
+
+class CrawlError(SQLModel, table=True):
+    """A crawl of one server that failed, with its cause for the reports."""
+
+    __tablename__ = "crawl_errors"
+    __table_args__ = (Index("ix_crawl_errors_server_at", "server_name", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    server_name: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    # auth | host_key | timeout | refused | unreachable | command_failed | other
+    cause: str = Field(max_length=20, index=True)
+    message: str = Field(default="", sa_type=LongText)
+    duration_s: float | None = Field(default=None, sa_type=Double)

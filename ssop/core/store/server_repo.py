@@ -1,0 +1,65 @@
+"""Queries on servers and their tags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from ssop.core.errors import NotFound
+from ssop.core.models import Server, ServerTag
+
+
+class ServerRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, name: str) -> Server:
+        server = self.find(name)
+        if server is None:
+            raise NotFound(f"no server named {name!r}", hint="see: ssop server list")
+        return server
+
+    def find(self, name: str) -> Server | None:
+        return self.s.exec(select(Server).where(Server.name == name)).first()
+
+    def by_id(self, server_id: int) -> Server | None:
+        return self.s.get(Server, server_id)
+
+    def list(self, tag: str | None = None, names: Sequence[str] = ()) -> list[Server]:
+        query = select(Server).order_by(col(Server.name))
+        if tag:
+            query = query.join(ServerTag).where(ServerTag.tag == tag)
+        if names:
+            query = query.where(col(Server.name).in_(list(names)))
+        return list(self.s.exec(query))
+
+    def add(self, server: Server) -> Server:
+        self.s.add(server)
+        self.s.flush()
+        return server
+
+    def remove(self, server: Server) -> None:
+        self.s.delete(server)
+        self.s.flush()
+
+    def tags(self, server_id: int) -> list[str]:
+        query = select(ServerTag.tag).where(ServerTag.server_id == server_id)
+        return sorted(self.s.exec(query))
+
+    def tags_by_server(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for server_id, tag in self.s.exec(select(ServerTag.server_id, ServerTag.tag)):
+            out.setdefault(server_id, []).append(tag)
+        return {k: sorted(v) for k, v in out.items()}
+
+    def set_tags(self, server_id: int, tags: Sequence[str]) -> None:
+        self.s.exec(delete(ServerTag).where(col(ServerTag.server_id) == server_id))  # type: ignore[call-overload]
+        for tag in sorted(set(tags)):
+            self.s.add(ServerTag(server_id=server_id, tag=tag))
+        self.s.flush()
+
+    def with_key_material(self) -> list[Server]:
+        query = select(Server).where(col(Server.key_ciphertext).is_not(None))
+        return list(self.s.exec(query))

@@ -1,0 +1,45 @@
+"""Build the right transport for a stored server, decrypting its key in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ssop.core.models import Server
+from ssop.core.secretbox import SecretBox
+from ssop.core.settings_schema import SshSection
+from ssop.core.transport.base import Endpoint, HostKey, Transport
+
+
+def endpoint_of(server: Server, box: SecretBox | None, ssh: SshSection) -> Endpoint:
+    key = passphrase = None
+    if server.key_ciphertext:
+        assert box is not None, "a stored key needs the master key"
+        key = box.decrypt(server.key_ciphertext)
+        if server.passphrase_ciphertext:
+            passphrase = box.decrypt(server.passphrase_ciphertext)
+    pinned = None
+    if server.host_key and server.host_key_type and server.host_key_fingerprint:
+        pinned = HostKey(
+            server.host_key_type, server.host_key, server.host_key_fingerprint
+        )
+    return Endpoint(
+        name=server.name, host=server.host, port=server.port, username=server.username,
+        private_key=key, passphrase=passphrase, use_agent=server.use_agent,
+        pinned_host_key=pinned, connect_timeout=ssh.connect_timeout,
+    )  # fmt: skip
+
+
+def transport_builder(
+    secrets: Callable[[], SecretBox], ssh: SshSection
+) -> Callable[[Server], Transport]:
+    def build(server: Server) -> Transport:
+        if server.local:
+            from ssop.core.transport.local import LocalTransport
+
+            return LocalTransport(output_cap=ssh.output_cap)
+        from ssop.core.transport.ssh import FabricTransport
+
+        box = secrets() if server.key_ciphertext else None
+        return FabricTransport(endpoint_of(server, box, ssh), output_cap=ssh.output_cap)
+
+    return build

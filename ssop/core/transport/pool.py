@@ -1,0 +1,59 @@
+"""Kept-open transports, one per server, reused across crawls and runs.
+
+A transport is rebuilt when what it connects with changes (address, user,
+key or pinned host key), and closed when its server is edited or removed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from ssop.core.models import Server
+from ssop.core.transport.base import Transport
+
+TransportBuilder = Callable[[Server], Transport]
+
+
+def _identity(server: Server) -> tuple[object, ...]:
+    return (
+        server.local, server.host, server.port, server.username, server.use_agent,
+        server.key_ciphertext, server.host_key, server.host_key_fingerprint,
+    )  # fmt: skip
+
+
+class TransportPool:
+    def __init__(self, build: TransportBuilder) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._open: dict[str, tuple[tuple[object, ...], Transport]] = {}
+
+    def get(self, server: Server) -> Transport:
+        identity = _identity(server)
+        with self._lock:
+            entry = self._open.get(server.name)
+            if entry is not None and entry[0] == identity:
+                return entry[1]
+        stale = entry[1] if entry is not None else None
+        if stale is not None:
+            stale.close()
+        transport = self._build(server)
+        with self._lock:
+            self._open[server.name] = (identity, transport)
+        return transport
+
+    def discard(self, name: str) -> None:
+        with self._lock:
+            entry = self._open.pop(name, None)
+        if entry is not None:
+            entry[1].close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            entries = list(self._open.values())
+            self._open.clear()
+        for _, transport in entries:
+            transport.close()
+
+    def __len__(self) -> int:
+        return len(self._open)
