@@ -23,8 +23,14 @@ def _seed_roles(session: Session) -> object:
     return RoleRepo(session).seed_defaults()
 
 
+def _sync_builtin_actions(session: Session) -> object:
+    from ssop.core.store.action_repo import ActionRepo
+
+    return ActionRepo(session).sync_builtins()
+
+
 # Each seeder is idempotent: it adds what is missing and updates built-ins.
-SEEDERS: list[Seeder] = [_seed_roles]
+SEEDERS: list[Seeder] = [_seed_roles, _sync_builtin_actions]
 
 
 @dataclass(frozen=True)

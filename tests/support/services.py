@@ -102,7 +102,9 @@ def claim_redis_database() -> int:
                 return db
         finally:
             client.close()
-    pytest.fail("every Redis database 1-15 is claimed by another test run", pytrace=False)
+    pytest.fail(
+        "every Redis database 1-15 is claimed by another test run", pytrace=False
+    )
 
 
 def release_redis_database(db: int) -> None:

@@ -1,0 +1,123 @@
+"""Queries on the action catalogue and on which server may run which action."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from ssop.core.actions.builtin import BUILTINS_BY_NAME
+from ssop.core.actions.spec import ActionSpec
+from ssop.core.errors import NotFound
+from ssop.core.models import Action, Server, ServerAction
+from ssop.core.models.types import utcnow
+
+
+def spec_of(row: Action) -> ActionSpec:
+    """The validated spec of a stored action.
+
+    Built-ins always come from code, never from the stored JSON, so an edited
+    row cannot change what a built-in runs.
+    """
+    if row.builtin:
+        return BUILTINS_BY_NAME[row.name]
+    return ActionSpec.from_toml_dict(row.spec)
+
+
+def row_values(spec: ActionSpec) -> dict[str, object]:
+    return {
+        "description": spec.description,
+        "type": spec.type.value,
+        "risk": spec.risk.value,
+        "timeout_s": spec.timeout_s,
+        "spec": spec.to_dict(),
+        "builtin": spec.builtin,
+    }
+
+
+class ActionRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, name: str) -> Action:
+        row = self.find(name)
+        if row is None:
+            raise NotFound(f"no action named {name!r}", hint="see: ssop action list")
+        return row
+
+    def find(self, name: str) -> Action | None:
+        return self.s.exec(select(Action).where(Action.name == name)).first()
+
+    def list(self, names: Sequence[str] = ()) -> list[Action]:
+        query = select(Action).order_by(col(Action.builtin).desc(), col(Action.name))
+        if names:
+            query = query.where(col(Action.name).in_(list(names)))
+        return list(self.s.exec(query))
+
+    def save(self, spec: ActionSpec, row: Action | None = None) -> Action:
+        row = row or Action(name=spec.name, type=spec.type.value, risk=spec.risk.value)
+        for key, value in row_values(spec).items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def remove(self, row: Action) -> None:
+        self.s.delete(row)
+        self.s.flush()
+
+    def sync_builtins(self) -> int:
+        """Insert or refresh every built-in; returns how many rows changed."""
+        changed = 0
+        for spec in BUILTINS_BY_NAME.values():
+            row = self.find(spec.name)
+            if row is not None and all(
+                getattr(row, k) == v for k, v in row_values(spec).items()
+            ):
+                continue
+            self.save(spec, row)
+            changed += 1
+        return changed
+
+
+class AssignmentRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def assigned(self, server_id: int) -> list[tuple[Action, ServerAction]]:
+        query = (
+            select(Action, ServerAction)
+            .join(ServerAction, col(ServerAction.action_id) == col(Action.id))
+            .where(ServerAction.server_id == server_id)
+            .order_by(col(Action.name))
+        )
+        return [(a, sa) for a, sa in self.s.exec(query)]
+
+    def find(self, server_id: int, action_id: int) -> ServerAction | None:
+        return self.s.get(ServerAction, (server_id, action_id))
+
+    def assign(self, server: Server, action: Action, automatic: bool) -> ServerAction:
+        link = self.find(server.id or 0, action.id or 0)
+        if link is None:
+            link = ServerAction(server_id=server.id or 0, action_id=action.id or 0)
+        link.automatic = automatic
+        self.s.add(link)
+        self.s.flush()
+        return link
+
+    def unassign(self, server: Server, action: Action) -> bool:
+        link = self.find(server.id or 0, action.id or 0)
+        if link is None:
+            return False
+        self.s.delete(link)
+        self.s.flush()
+        return True
+
+    def servers_with(self, action_id: int) -> list[str]:
+        query = (
+            select(Server.name)
+            .join(ServerAction, col(ServerAction.server_id) == col(Server.id))
+            .where(ServerAction.action_id == action_id)
+        )
+        return sorted(self.s.exec(query))
