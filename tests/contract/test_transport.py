@@ -7,6 +7,7 @@ scripted with what the real ones do, and must pass the same assertions.
 from __future__ import annotations
 
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -210,3 +211,24 @@ def test_fake_records_calls_and_timeouts() -> None:
 def test_fake_refuses_unscripted_argv_loudly() -> None:
     with pytest.raises(UnscriptedCommand, match="'rm'"):
         run(scripted_fake(), ("rm", "-rf", "/"))
+
+
+@pytest.fixture(params=["local", "ssh"])
+def real_transport(request: pytest.FixtureRequest) -> Iterator[Transport]:
+    made = make_transport(request.param, request, DEFAULT_OUTPUT_CAP)
+    yield made
+    made.close()
+
+
+def test_output_beyond_the_cap_is_never_held_in_memory(
+    real_transport: Transport,
+) -> None:
+    tracemalloc.start()
+    try:
+        run(real_transport, BIG_STDOUT)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # 10 MiB went through; at most the cap plus paramiko's 2 MiB window stays
+    assert peak < 4 * 1024 * 1024

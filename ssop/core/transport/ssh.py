@@ -82,9 +82,7 @@ class FabricTransport:
                 f"within {timeout:g}s"
             ) from e
         except _SESSION_ERRORS as e:
-            raise translate_session_error(
-                e, self._endpoint.name, f"running {cmd.argv[0]}"
-            ) from e
+            raise self._lost(e, f"running {cmd.argv[0]}") from e
         finally:
             channel.close()
         return CommandResult(
@@ -103,26 +101,25 @@ class FabricTransport:
 
     def _open_channel(self) -> paramiko.Channel:
         with self._lock:
-            transport = self._live_transport()
             try:
-                return transport.open_session(timeout=self._endpoint.connect_timeout)
+                return self._session(self._live_transport())
+            except paramiko.ChannelException as e:
+                # the server refused this channel (MaxSessions); the connection
+                # is fine and may carry other commands: do not drop it
+                raise self._lost(e, "opening a session") from e
             except _SESSION_ERRORS as e:
-                if transport.is_active():
-                    raise translate_session_error(
-                        e, self._endpoint.name, "opening a session"
-                    ) from e
-            log.info(
-                "server %s: connection dropped, reconnecting once", self._endpoint.name
-            )
+                log.info("server %s: reconnecting once: %s", self._endpoint.name, e)
             self._drop()
             try:
-                return self._live_transport().open_session(
-                    timeout=self._endpoint.connect_timeout
-                )
+                return self._session(self._live_transport())
             except _SESSION_ERRORS as e:
-                raise translate_session_error(
-                    e, self._endpoint.name, "opening a session"
-                ) from e
+                raise self._lost(e, "opening a session") from e
+
+    def _session(self, transport: paramiko.Transport) -> paramiko.Channel:
+        return transport.open_session(timeout=self._endpoint.connect_timeout)
+
+    def _lost(self, error: BaseException, doing: str) -> TransportError:
+        return translate_session_error(error, self._endpoint.name, doing)
 
     def _live_transport(self) -> paramiko.Transport:
         if self._connection is None or not self._connection.is_connected:
