@@ -13,6 +13,8 @@ from tests.support import sshd as sshd_support
 from tests.support.shims import ShimDir
 from tests.support.sshd import Sshd
 
+pytestmark = pytest.mark.sshd
+
 
 def test_remote_path_puts_the_shims_first(sshd: Sshd, shims: ShimDir) -> None:
     transport = FabricTransport(sshd.endpoint())

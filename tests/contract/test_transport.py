@@ -53,6 +53,7 @@ BIG_STDERR = ("sh", "-c", f"head -c {BIG} /dev/zero | tr '\\0' y >&2; echo done"
 MISSING = ("ssop-no-such-command",)
 ACCENTS = ("printf", "%s", "ééééé")  # 10 bytes of UTF-8
 SMALL_CAP = 7
+SSH = pytest.param("ssh", marks=pytest.mark.sshd)
 
 
 def _from_stdin(transform: str) -> Callable[[Command], CommandResult]:
@@ -93,14 +94,14 @@ def make_transport(kind: str, request: pytest.FixtureRequest, cap: int) -> Trans
     return FabricTransport(sshd.endpoint(), output_cap=cap)
 
 
-@pytest.fixture(params=["fake", "local", "ssh"])
+@pytest.fixture(params=["fake", "local", SSH])
 def transport(request: pytest.FixtureRequest) -> Iterator[Transport]:
     made = make_transport(request.param, request, DEFAULT_OUTPUT_CAP)
     yield made
     made.close()
 
 
-@pytest.fixture(params=["fake", "local", "ssh"])
+@pytest.fixture(params=["fake", "local", SSH])
 def small_cap_transport(request: pytest.FixtureRequest) -> Iterator[Transport]:
     made = make_transport(request.param, request, SMALL_CAP)
     yield made
@@ -213,7 +214,7 @@ def test_fake_refuses_unscripted_argv_loudly() -> None:
         run(scripted_fake(), ("rm", "-rf", "/"))
 
 
-@pytest.fixture(params=["local", "ssh"])
+@pytest.fixture(params=["local", SSH])
 def real_transport(request: pytest.FixtureRequest) -> Iterator[Transport]:
     made = make_transport(request.param, request, DEFAULT_OUTPUT_CAP)
     yield made

@@ -34,6 +34,8 @@ DROP_CONNECTION = Command.of(
     'p=$(ps -o ppid= -p "$p" | tr -d " "); done; kill "$p"',
 )
 
+pytestmark = pytest.mark.sshd
+
 
 def connection_id(transport: FabricTransport) -> str:
     result = transport.run(CONNECTION_ID, timeout=10)
