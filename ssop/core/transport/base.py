@@ -11,7 +11,10 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ssop.core.errors import InvalidInput
+
 DEFAULT_OUTPUT_CAP = 256 * 1024
+"""Bytes kept per stream (stdout, stderr) of one command; the rest is dropped."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,12 @@ class Command:
     argv: tuple[str, ...]
     stdin: bytes | None = None
 
+    def __post_init__(self) -> None:
+        if not self.argv:
+            raise InvalidInput("a command needs at least a program name")
+        if any("\x00" in arg for arg in self.argv):
+            raise InvalidInput("a command argument contains a NUL byte")
+
     @classmethod
     def of(cls, *argv: str) -> Command:
         return cls(tuple(argv))
@@ -35,7 +44,11 @@ class Command:
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What a command did. A non-zero exit is data, not an exception."""
+    """What a command did. A non-zero exit is data, not an exception.
+
+    A negative ``exit_code`` means the command was killed by a signal
+    (``-N`` locally; ``-1`` over SSH, where the signal is not reported).
+    """
 
     stdout: str
     stderr: str

@@ -1,0 +1,233 @@
+"""Run commands on a server over SSH: the Fabric/paramiko Transport adapter.
+
+One connection per server, opened on first use and kept for later commands.
+Host keys are pinned: an unknown or different key is refused, never added.
+The private key is decrypted in memory; ``~/.ssh``, ssh_config files and the
+agent are never consulted unless the endpoint asks for the agent.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+import fabric
+import paramiko
+
+from ssop.core.errors import AuthFailed, CommandTimeout, InvalidInput, TransportError
+from ssop.core.transport.base import (
+    DEFAULT_OUTPUT_CAP,
+    Command,
+    CommandResult,
+    Endpoint,
+    HostKey,
+)
+from ssop.core.transport.keys import (
+    fingerprint_of,
+    host_key_of,
+    load_private_key,
+    paramiko_public_key,
+    public_key_fingerprint,
+)
+from ssop.core.transport.ssh_channel import DeadlinePassed, execute
+from ssop.core.transport.ssh_errors import (
+    RejectUnknownHostKey,
+    translate_connect_error,
+    translate_session_error,
+)
+
+__all__ = [
+    "FabricTransport",
+    "fingerprint_of",
+    "public_key_fingerprint",
+    "scan_host_key",
+]
+
+log = logging.getLogger(__name__)
+
+_CONNECT_ERRORS = (paramiko.SSHException, OSError, EOFError)
+_SESSION_ERRORS = (paramiko.SSHException, OSError, EOFError)
+
+
+class FabricTransport:
+    """Runs commands on one server over a kept-open SSH connection.
+
+    Args:
+        endpoint: where to connect, as whom, and the pinned host key.
+        output_cap: bytes kept per stream; the rest is read and dropped.
+    """
+
+    def __init__(
+        self, endpoint: Endpoint, *, output_cap: int = DEFAULT_OUTPUT_CAP
+    ) -> None:
+        self._endpoint = endpoint
+        self._cap = output_cap
+        self._where = f"{endpoint.host}:{endpoint.port}"
+        self._connection: fabric.Connection | None = None
+        self._pkey: paramiko.PKey | None = None
+        self._lock = threading.Lock()
+
+    def run(self, cmd: Command, *, timeout: float) -> CommandResult:
+        """Run ``cmd`` on the server; see ``Transport.run``."""
+        started = time.monotonic()
+        channel = self._open_channel()
+        try:
+            out, err, code = execute(channel, cmd, started + timeout, self._cap)
+        except DeadlinePassed as e:
+            raise CommandTimeout(
+                f"server {self._endpoint.name}: {cmd.argv[0]} did not finish "
+                f"within {timeout:g}s"
+            ) from e
+        except _SESSION_ERRORS as e:
+            raise self._lost(e, f"running {cmd.argv[0]}") from e
+        finally:
+            channel.close()
+        return CommandResult(
+            stdout=out.text(),
+            stderr=err.text(),
+            exit_code=code,
+            duration_s=time.monotonic() - started,
+            stdout_truncated=out.truncated,
+            stderr_truncated=err.truncated,
+        )
+
+    def close(self) -> None:
+        """Close the connection; the next ``run`` opens a new one."""
+        with self._lock:
+            self._drop()
+
+    def _open_channel(self) -> paramiko.Channel:
+        with self._lock:
+            try:
+                return self._session(self._live_transport())
+            except paramiko.ChannelException as e:
+                # the server refused this channel (MaxSessions); the connection
+                # is fine and may carry other commands: do not drop it
+                raise self._lost(e, "opening a session") from e
+            except _SESSION_ERRORS as e:
+                log.info("server %s: reconnecting once: %s", self._endpoint.name, e)
+            self._drop()
+            try:
+                return self._session(self._live_transport())
+            except _SESSION_ERRORS as e:
+                raise self._lost(e, "opening a session") from e
+
+    def _session(self, transport: paramiko.Transport) -> paramiko.Channel:
+        return transport.open_session(timeout=self._endpoint.connect_timeout)
+
+    def _lost(self, error: BaseException, doing: str) -> TransportError:
+        return translate_session_error(error, self._endpoint.name, doing)
+
+    def _live_transport(self) -> paramiko.Transport:
+        if self._connection is None or not self._connection.is_connected:
+            self._drop()
+            self._connection = self._connect()
+        return self._connection.transport
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> fabric.Connection:
+        endpoint = self._endpoint
+        connection = fabric.Connection(
+            endpoint.host,
+            user=endpoint.username,
+            port=endpoint.port,
+            config=_bare_config(),
+            connect_kwargs=self._connect_kwargs(),
+        )
+        _pin_host_key(connection.client, endpoint)
+        try:
+            connection.open()
+        except TransportError:  # raised by our host-key policy
+            connection.close()
+            raise
+        except _CONNECT_ERRORS as e:
+            connection.close()
+            raise translate_connect_error(
+                e, endpoint.name, self._where, endpoint.connect_timeout
+            ) from e
+        log.debug("server %s: connected to %s", endpoint.name, self._where)
+        return connection
+
+    def _connect_kwargs(self) -> dict[str, Any]:
+        seconds = self._endpoint.connect_timeout
+        return {
+            "timeout": seconds,
+            "banner_timeout": seconds,
+            "auth_timeout": seconds,
+            "channel_timeout": seconds,
+            "pkey": self._private_key(),
+            "allow_agent": self._endpoint.use_agent,
+            "look_for_keys": False,
+        }
+
+    def _private_key(self) -> paramiko.PKey | None:
+        endpoint = self._endpoint
+        if self._pkey is None and endpoint.private_key is not None:
+            try:
+                self._pkey = load_private_key(endpoint.private_key, endpoint.passphrase)
+            except InvalidInput as e:
+                raise AuthFailed(f"server {endpoint.name}: {e.message}") from e
+        if self._pkey is None and not endpoint.use_agent:
+            raise AuthFailed(
+                f"server {endpoint.name}: no private key is stored and the SSH "
+                "agent is not enabled for it"
+            )
+        return self._pkey
+
+
+def scan_host_key(
+    host: str, port: int = 22, timeout: float = 10.0, *, name: str | None = None
+) -> HostKey:
+    """Fetch the host key a server presents, without authenticating.
+
+    For showing the fingerprint to a person before it is pinned. ``name``
+    (the server's name in ssop) only labels error messages.
+
+    Raises:
+        CommandTimeout: no SSH handshake within ``timeout``.
+        TransportError: the port is closed, or speaks no SSH.
+    """
+    where = f"{host}:{port}"
+    transport: paramiko.Transport | None = None
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+        transport = paramiko.Transport(sock)
+        transport.banner_timeout = timeout
+        transport.start_client(timeout=timeout)
+        return host_key_of(transport.get_remote_server_key())
+    except (paramiko.SSHException, OSError, EOFError) as e:
+        raise translate_connect_error(e, name or where, where, timeout) from e
+    finally:
+        if transport is not None:
+            transport.close()
+
+
+def _bare_config() -> fabric.Config:
+    # lazy + an explicit empty SSHConfig: read no fabric.yaml, no ssh_config
+    return fabric.Config(lazy=True, ssh_config=paramiko.SSHConfig())
+
+
+def _pin_host_key(client: paramiko.SSHClient, endpoint: Endpoint) -> None:
+    client.set_missing_host_key_policy(RejectUnknownHostKey(endpoint.name))
+    pinned = endpoint.pinned_host_key
+    if pinned is None:
+        return
+    try:
+        key = paramiko_public_key(pinned)
+    except InvalidInput as e:
+        raise TransportError(
+            f"server {endpoint.name}: {e.message}",
+            hint=f"pin it again: ssop server trust {endpoint.name} --fingerprint ...",
+        ) from e
+    # the same "[host]:port" name SSHClient.connect looks the key up under
+    name = (
+        endpoint.host if endpoint.port == 22 else f"[{endpoint.host}]:{endpoint.port}"
+    )
+    client.get_host_keys().add(name, key.get_name(), key)
