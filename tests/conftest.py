@@ -22,6 +22,8 @@ from ssop.core.store.db import create_engine_for
 from tests.fakes.clock import FakeClock
 from tests.support import services as support
 
+pytest_plugins = ("tests.support.sshd_fixtures",)
+
 ENV_PREFIXES = ("SSOP_", "MYSQL_", "REDIS_", "OPENAI_", "APP_", "XDG_")
 
 

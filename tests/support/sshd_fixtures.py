@@ -1,4 +1,4 @@
-"""Fixtures for the contract suites: a real sshd on loopback and broken hosts.
+"""Fixtures for every suite: a real sshd on loopback and broken hosts.
 
 ``sshd`` (session): a running ``tests.support.sshd.Sshd``; ``sshd.endpoint()``
 gives a working Endpoint. ``shims`` (function): its ShimDir, emptied before
