@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from ssop.cli.state import state
+from ssop.cli.state import authorize, state
+from ssop.core.permissions import Capability
 
 app = typer.Typer(help="Manage the store (database).", no_args_is_help=True)
 
@@ -22,3 +25,22 @@ def current(ctx: typer.Context) -> None:
     status = state(ctx).services().store.status()
     marker = "up to date" if status.up_to_date else f"behind head {status.head}"
     typer.echo(f"{status.current or 'empty'} ({marker})")
+
+
+@app.command("prune")
+def prune(
+    ctx: typer.Context,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days", min=1, help="Keep this many days (default: retention.days)."
+        ),
+    ] = None,
+) -> None:
+    """Delete crawl history older than the retention (the audit trail is kept)."""
+    st = state(ctx)
+    authorize(ctx, Capability.SETTINGS_WRITE)
+    keep = days or st.config().settings.retention.days
+    counts = st.store().store.prune_counts(keep)
+    for table, deleted in counts.items():
+        typer.echo(f"{table}: deleted {deleted} row(s) older than {keep} day(s)")

@@ -21,10 +21,12 @@ from ssop.core.store.db import SessionFactory, create_engine_for, session_factor
 if TYPE_CHECKING:
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
+    from ssop.core.crawl import CrawlService
     from ssop.core.init import InitService
     from ssop.core.models import Server
     from ssop.core.passwords import PasswordHasher
     from ssop.core.queue.base import QueueBackend
+    from ssop.core.quickstart import QuickstartService
     from ssop.core.roles import RoleService
     from ssop.core.secretbox import SecretBox
     from ssop.core.servers import ServerService
@@ -146,6 +148,21 @@ class Services:
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
         )
+
+    @cached_property
+    def crawler(self) -> CrawlService:
+        from ssop.core.crawl import CrawlService
+
+        return CrawlService(
+            self.engine, self.sessions, self.clock, self.auth, self.pool, self.queue,
+            self.config.settings,
+        )  # fmt: skip
+
+    @cached_property
+    def quickstart(self) -> QuickstartService:
+        from ssop.core.quickstart import QuickstartService
+
+        return QuickstartService(self)
 
     def close(self) -> None:
         if "pool" in self.__dict__:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ssop.core.errors import StoreError
+from ssop.core.errors import InvalidInput, StoreError
+from ssop.core.models.types import utcnow
 from ssop.core.store import migrate
 from ssop.core.store.db import SessionFactory, check_reachable, translate_errors
+from ssop.core.store.metric_repo import prune_history
 from ssop.core.store.role_repo import RoleRepo
 
 log = logging.getLogger(__name__)
@@ -83,3 +86,25 @@ class StoreService:
                 f"the store schema is at {status.current}, this ssop needs {status.head}",
                 hint="run: ssop db upgrade",
             )
+
+    def prune(self, days: int, *, now: datetime | None = None) -> int:
+        """Apply the retention: delete history older than ``days``; rows deleted.
+
+        See ``prune_counts``; the audit trail is never pruned.
+
+        Raises:
+            InvalidInput: ``days`` is below 1.
+            StoreUnreachable, StoreError: the database failed.
+        """
+        return sum(self.prune_counts(days, now=now).values())
+
+    def prune_counts(self, days: int, *, now: datetime | None = None) -> dict[str, int]:
+        """Delete metric samples, custom outputs and crawl errors older than
+        ``days`` (the newest sample of each server stays); rows per table."""
+        if days < 1:
+            raise InvalidInput(f"retention must be at least 1 day, got {days}")
+        cutoff = (now or utcnow()) - timedelta(days=days)
+        with translate_errors(self.engine):
+            counts = prune_history(self.sessions, cutoff)
+        log.info("store: pruned %s older than %s", counts, cutoff.isoformat())
+        return counts

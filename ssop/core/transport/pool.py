@@ -7,7 +7,7 @@ key or pinned host key), and closed when its server is edited or removed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ssop.core.models import Server
 from ssop.core.transport.base import Transport
@@ -47,6 +47,13 @@ class TransportPool:
             entry = self._open.pop(name, None)
         if entry is not None:
             entry[1].close()
+
+    def retain(self, names: Collection[str]) -> None:
+        """Close the transports of every server not in ``names`` (gone from the fleet)."""
+        with self._lock:
+            gone = [self._open.pop(n) for n in list(self._open) if n not in names]
+        for _, transport in gone:
+            transport.close()
 
     def close_all(self) -> None:
         with self._lock:

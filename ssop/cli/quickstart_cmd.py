@@ -1,0 +1,34 @@
+"""``ssop quickstart``: set up, add this machine, crawl it, say what is next."""
+
+from __future__ import annotations
+
+import typer
+
+from ssop.cli import crawl_view
+from ssop.cli.state import state
+
+app = typer.Typer()
+
+
+@app.command("quickstart")
+def quickstart(ctx: typer.Context) -> None:
+    """Initialise if needed, log in, watch this machine, crawl it once."""
+    st = state(ctx)
+    report = st.services().quickstart.run(st.credential())
+    if report.token is not None:
+        st.session_file().write(report.token)
+    for line in report.lines:
+        typer.echo(line)
+    if report.password is not None:
+        typer.echo(
+            f"password of {report.admin}: {report.password}\n"
+            f"  (shown only now; change it with: ssop user passwd {report.admin})"
+        )
+    for host in report.crawl.hosts:
+        crawl_view.details(host)
+    if report.analysis is not None:
+        summary = getattr(report.analysis, "summary", report.analysis)
+        typer.echo(f"analysis: {summary() if callable(summary) else summary}")
+    typer.echo("next:")
+    for step in report.next_steps:
+        typer.echo(f"  {step}")

@@ -1,0 +1,140 @@
+"""Queries on the crawl history: samples, custom outputs, crawl errors.
+
+Writes are bulk inserts (one statement for many rows). "Latest" means the
+highest id, not the latest ``at``: ids only grow, while a wall clock that
+jumped back would make an older row look newer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert
+from sqlmodel import Session, col, select
+
+from ssop.core.models import ActionOutput, CrawlError, MetricSample
+
+PRUNE_BATCH = 5000
+Row = Mapping[str, Any]
+HistoryTable = type[MetricSample] | type[ActionOutput] | type[CrawlError]
+HISTORY_TABLES: tuple[HistoryTable, ...] = (MetricSample, ActionOutput, CrawlError)
+
+
+class MetricRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add_samples(self, rows: Sequence[Row]) -> list[int]:
+        """Insert samples; their ids, in the order of ``rows``."""
+        if not rows:
+            return []
+        statement = insert(MetricSample).returning(
+            col(MetricSample.id), sort_by_parameter_order=True
+        )
+        return [int(i) for i in self.s.execute(statement, list(rows)).scalars()]
+
+    def add_outputs(self, rows: Sequence[Row]) -> None:
+        if rows:
+            self.s.execute(insert(ActionOutput), list(rows))
+
+    def add_errors(self, rows: Sequence[Row]) -> None:
+        if rows:
+            self.s.execute(insert(CrawlError), list(rows))
+
+    def latest(self, names: Sequence[str] = ()) -> list[MetricSample]:
+        """The newest sample of each server (of ``names``, when given), by name."""
+        newest = select(func.max(MetricSample.id)).group_by(
+            col(MetricSample.server_name)
+        )
+        if names:
+            newest = newest.where(col(MetricSample.server_name).in_(list(names)))
+        query = (
+            select(MetricSample)
+            .where(col(MetricSample.id).in_(newest.scalar_subquery()))
+            .order_by(col(MetricSample.server_name))
+        )
+        return list(self.s.exec(query))
+
+    def history(
+        self, name: str, since: datetime, until: datetime | None = None
+    ) -> list[MetricSample]:
+        """One server's samples taken in [since, until), oldest first."""
+        query = select(MetricSample).where(
+            MetricSample.server_name == name, col(MetricSample.at) >= since
+        )
+        if until is not None:
+            query = query.where(col(MetricSample.at) < until)
+        return list(self.s.exec(query.order_by(col(MetricSample.at))))
+
+    def errors(self, name: str | None = None, limit: int = 100) -> list[CrawlError]:
+        """The newest crawl errors (of one server), newest first."""
+        query = select(CrawlError).order_by(col(CrawlError.id).desc()).limit(limit)
+        if name is not None:
+            query = query.where(CrawlError.server_name == name)
+        return list(self.s.exec(query))
+
+    def outputs(self, name: str, limit: int = 100) -> list[ActionOutput]:
+        query = (
+            select(ActionOutput)
+            .where(ActionOutput.server_name == name)
+            .order_by(col(ActionOutput.id).desc())
+            .limit(limit)
+        )
+        return list(self.s.exec(query))
+
+    def prune_ids(
+        self, table: HistoryTable, before: datetime, keep: Sequence[int] = ()
+    ) -> list[int]:
+        """Up to PRUNE_BATCH ids of ``table`` older than ``before``, not in ``keep``."""
+        query = select(table.id).where(col(table.at) < before)
+        if keep:
+            query = query.where(col(table.id).not_in(list(keep)))
+        return [int(i) for i in self.s.exec(query.limit(PRUNE_BATCH)) if i is not None]
+
+    def delete_ids(self, table: HistoryTable, ids: Sequence[int]) -> int:
+        # MariaDB refuses a DELETE whose subquery reads the same table, so the
+        # ids are selected first and deleted by value.
+        result = self.s.execute(delete(table).where(col(table.id).in_(list(ids))))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def newest_sample_ids(self) -> list[int]:
+        query = select(func.max(MetricSample.id)).group_by(
+            col(MetricSample.server_name)
+        )
+        return [int(i) for i in self.s.exec(query) if i is not None]
+
+
+def prune_history(sessions: Callable[[], Session], before: datetime) -> dict[str, int]:
+    """Delete history rows older than ``before``, in batches; rows deleted per table.
+
+    The newest sample of each server is kept whatever its age, so a server
+    that went silent (or a wall clock that jumped ahead) never loses its
+    last known reading.
+    """
+    with sessions() as s:
+        keep = MetricRepo(s).newest_sample_ids()
+    counts: dict[str, int] = {}
+    for table in HISTORY_TABLES:
+        kept = keep if table is MetricSample else []
+        counts[str(table.__tablename__)] = _prune_table(sessions, table, before, kept)
+    return counts
+
+
+def _prune_table(
+    sessions: Callable[[], Session],
+    table: HistoryTable,
+    before: datetime,
+    keep: Sequence[int],
+) -> int:
+    # One short transaction per batch: a day of samples for a big fleet is
+    # millions of rows, which must not hold locks for the whole prune.
+    total = 0
+    while True:
+        with sessions() as s, s.begin():
+            repo = MetricRepo(s)
+            ids = repo.prune_ids(table, before, keep)
+            if not ids:
+                return total
+            total += repo.delete_ids(table, ids)
