@@ -22,7 +22,13 @@ from ssop.core.actions.guards import GuardConfig
 from ssop.core.actions.readings import Readings
 from ssop.core.auth import AuthService
 from ssop.core.clock import Clock
-from ssop.core.crawl_buffer import FLUSH_CHUNK, CrawlBuffer, HostRecord, Stored
+from ssop.core.crawl_buffer import (
+    FLUSH_CHUNK,
+    CrawlBuffer,
+    HostRecord,
+    Stored,
+    Writer,
+)
 from ssop.core.crawl_host import (
     CrawlTarget,
     HostCrawl,
@@ -72,6 +78,8 @@ class CrawlService:
         self.publisher = CrawlPublisher(queue)
         self.concurrency = settings.daemon.concurrency
         self.buffer = CrawlBuffer(settings.daemon.memory_buffer)
+        # Where results go; tests put a store that fails on demand in front.
+        self.writer: Writer = self.write
         self.host_settings = HostSettings(
             command_timeout=settings.ssh.command_timeout,
             use_sudo=settings.ssh.use_sudo,
@@ -250,7 +258,7 @@ class _CrawlRun:
         if self.store_error is not None and not final:
             return
         self.last_flush = self.service.clock.monotonic()
-        result = self.service.buffer.flush(self.service.write)
+        result = self.service.buffer.flush(self.service.writer)
         self.stored += len(result.stored)
         self._published(result.stored)
         if result.error is not None:
