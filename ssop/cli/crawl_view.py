@@ -22,10 +22,14 @@ COLUMNS = (
 
 @contextmanager
 def progress_bar() -> Iterator[Callable[[int, int], None]]:
-    """A transient bar on stderr; yields the callback the crawl reports to."""
+    """A transient bar on stderr when it is a terminal; yields the crawl's callback."""
+    console = Console(stderr=True)
+    if not console.is_terminal:  # scripts and pipes get no bar and no stray lines
+        yield lambda done, total: None
+        return
     bar = Progress(
         TextColumn("crawling"), BarColumn(), MofNCompleteColumn(),
-        console=Console(stderr=True), transient=True,
+        console=console, transient=True,
     )  # fmt: skip
     task = bar.add_task("crawl", total=None)
 
