@@ -21,6 +21,8 @@ from ssop.core.store.db import SessionFactory, create_engine_for, session_factor
 if TYPE_CHECKING:
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
+    from ssop.core.daemons import DaemonRegistry
+    from ssop.core.health import HealthService
     from ssop.core.store_admin import StoreService
     from ssop.core.transport.base import Endpoint, Transport
     from ssop.core.users import UserService
@@ -64,6 +66,18 @@ class Services:
         from ssop.core.users import UserService
 
         return UserService(self.sessions, self.clock, self.auth, self.audit)
+
+    @cached_property
+    def daemons(self) -> DaemonRegistry:
+        from ssop.core.daemons import DaemonRegistry
+
+        return DaemonRegistry(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def health(self) -> HealthService:
+        from ssop.core.health import HealthService
+
+        return HealthService(self.config.settings, self.store, self.daemons, self.clock)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,6 +6,7 @@ which the migrations compare against.
 
 from ssop.core.models.action import Action, ServerAction
 from ssop.core.models.audit import AuditEvent
+from ssop.core.models.daemon import DaemonRecord
 from ssop.core.models.execution import Execution
 from ssop.core.models.server import Server, ServerTag
 from ssop.core.models.user import ApiToken, LoginSession, RoleCapability, User
@@ -14,6 +15,7 @@ __all__ = [
     "Action",
     "ApiToken",
     "AuditEvent",
+    "DaemonRecord",
     "Execution",
     "LoginSession",
     "RoleCapability",

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
 from ssop.core.errors import ConfigError, StoreError, StoreUnreachable
 
@@ -61,7 +62,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def session_factory(engine: Engine) -> SessionFactory:
-    return sessionmaker(engine, expire_on_commit=False)
+    # sqlmodel's Session adds .exec(), which every repo uses.
+    return sessionmaker(engine, class_=Session, expire_on_commit=False)
 
 
 def describe(url: str) -> str:
