@@ -118,6 +118,8 @@ class Daemon:
         self.control = control or StopControl()
         self.hooks = hooks or Hooks()
         self.idle_slice_s = idle_slice_s
+        # Short enough to notice a stop quickly and to feed a short watchdog.
+        self._slice_s = min(idle_slice_s, notifier.ping_every_s or idle_slice_s)
         self.control.on_poll(notifier.keepalive)
         self._steps: list[Step] = []
         self._slots: dict[str, Slots] = {}
@@ -230,7 +232,7 @@ class Daemon:
             if left <= 0:
                 return
             self.notifier.keepalive()
-            self.clock.sleep(min(self.idle_slice_s, left))
+            self.clock.sleep(min(self._slice_s, left))
 
     def _reload_if_requested(self) -> None:
         if not self._reload_requested:

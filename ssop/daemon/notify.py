@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
+    ping_every_s: float | None
+    """How often ``keepalive`` wants to be called (None: no watchdog)."""
+
     def ready(self) -> None: ...
 
     def status(self, text: str) -> None: ...
@@ -32,6 +35,8 @@ class Sender(Protocol):
 
 
 class NullNotifier:
+    ping_every_s: float | None = None
+
     def ready(self) -> None:
         pass
 

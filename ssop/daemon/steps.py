@@ -1,0 +1,107 @@
+"""The daemon's steps, built from the services: the one place to wire new work.
+
+Each step is a thin adapter: call one service method, turn its result into a
+``StepOutcome``. Crawl and analysis are hooks on ``Services.crawler`` and
+``Services.analysis``; until those services exist the steps say so once and
+report themselves unavailable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ssop.core.daemons import HEARTBEAT_INTERVAL_S
+from ssop.daemon.board import StatusBoard
+from ssop.daemon.loop import Step, StepFn, StepOutcome
+
+if TYPE_CHECKING:
+    from ssop.core.daemons import DaemonRegistry
+    from ssop.core.services import Services
+    from ssop.core.store_admin import StoreService
+
+log = logging.getLogger(__name__)
+
+PRUNE_INTERVAL_S = 24 * 3600.0
+ShouldStop = Callable[[], bool]
+
+
+def build_steps(
+    services: Services, *, board: StatusBoard, should_stop: ShouldStop
+) -> list[Step]:
+    """The daemon's steps in run order; heartbeat last so it reports fresh times."""
+    settings = services.config.settings
+    return [
+        Step(
+            "crawl",
+            settings.app.crawler_delay,
+            service_hook("crawl", services, "crawler.crawl_fleet", should_stop),
+        ),
+        Step(
+            "analyse",
+            settings.app.model_delay,
+            service_hook("analyse", services, "analysis.analyse_pending", should_stop),
+        ),
+        Step("prune", PRUNE_INTERVAL_S, prune(services.store, settings.retention.days)),
+        Step("heartbeat", HEARTBEAT_INTERVAL_S, heartbeat(services.daemons, board)),
+    ]
+
+
+def service_hook(
+    name: str, services: Services, path: str, should_stop: ShouldStop
+) -> StepFn:
+    """Call ``services.<path>(should_stop)`` (path: ``attribute.method``) if it exists."""
+    attribute, method = path.split(".")
+    target = getattr(services, attribute, None)
+    if target is None:
+        log.info("step %s: not available yet (no Services.%s)", name, attribute)
+        return lambda: StepOutcome(summary="not available yet", available=False)
+    call: Callable[[ShouldStop], object] = getattr(target, method)
+    return lambda: as_outcome(call(should_stop))
+
+
+def as_outcome(result: object) -> StepOutcome:
+    """Read a service's report: ``summary`` (str or method), ``failed``, ``degraded``.
+
+    Core cannot return a ``StepOutcome`` (it must not import the daemon), so
+    any report with those attributes works; anything else becomes its str().
+    """
+    if result is None or isinstance(result, StepOutcome):
+        return result or StepOutcome()
+    summary: Any = getattr(result, "summary", None)
+    if callable(summary):
+        summary = summary()
+    if summary is None:
+        return StepOutcome(summary=str(result))
+    return StepOutcome(
+        summary=str(summary),
+        failed=int(getattr(result, "failed", 0) or 0),
+        degraded=bool(getattr(result, "degraded", False)),
+    )
+
+
+def prune(store: StoreService, days: int) -> StepFn:
+    def run() -> StepOutcome:
+        deleted = store.prune(days)
+        return StepOutcome(summary=f"pruned {deleted} row(s) older than {days}d")
+
+    return run
+
+
+def heartbeat(registry: DaemonRegistry, board: StatusBoard) -> StepFn:
+    def run() -> None:
+        snap = board.snapshot()
+        crawl, analyse = snap.step("crawl"), snap.step("analyse")
+        registry.beat(
+            snap.daemon_id,
+            errors=snap.errors,
+            last_crawl_at=crawl.last_success_at if crawl else None,
+            last_analysis_at=analyse.last_success_at if analyse else None,
+            info={
+                "degraded": snap.degraded,
+                "skipped": {s.name: s.skipped for s in snap.steps},
+            },
+        )
+
+    return run
