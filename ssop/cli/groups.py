@@ -10,6 +10,8 @@ import typer
 GROUPS: tuple[tuple[str, str | None], ...] = (
     ("config_cmd", "config"),
     ("db_cmd", "db"),
+    ("daemon_cmd", None),
+    ("health_cmd", None),
 )
 
 
