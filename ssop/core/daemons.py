@@ -173,6 +173,16 @@ class DaemonRegistry:
         with translate_errors(self.engine), self.sessions() as s, s.begin():
             DaemonRepo(s).update(daemon_id, **values)
 
+    def prune(self, days: int) -> int:
+        """Forget daemons not seen for ``days`` (a live one beats every 15 s).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        cutoff = self.clock.now() - timedelta(days=days)
+        with translate_errors(self.engine), self.sessions() as s, s.begin():
+            return DaemonRepo(s).delete_unseen(cutoff)
+
     def list(self) -> tuple[DaemonInfo, ...]:
         """Every daemon ever registered and not cleaned up, by host then start.
 

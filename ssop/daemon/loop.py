@@ -74,8 +74,9 @@ class ColdStop(BaseException):
 class StopControl:
     """The stop flag shared by the loop and its steps.
 
-    Steps call ``should_stop()`` between servers. Each call also runs the poll
-    hooks (the systemd watchdog ping): a step that keeps polling is alive.
+    Steps call ``should_stop()`` between servers, from any thread. Each call
+    also runs the poll hooks (the systemd watchdog ping): a step that keeps
+    polling is alive.
     """
 
     def __init__(self) -> None:

@@ -7,6 +7,7 @@ watchdog period, STOPPING=1 on shutdown. Without systemd nothing is sent.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Protocol
 
 from ssop.core.clock import Clock
@@ -58,6 +59,8 @@ class SystemdNotifier:
         self.sender = sender
         self.ping_every_s = watchdog_usec / 2_000_000 if watchdog_usec else None
         self._last_ping: float | None = None
+        # Crawl workers may poll should_stop() (and so ping) from many threads.
+        self._lock = threading.Lock()
 
     def ready(self) -> None:
         self.sender.notify("READY=1")
@@ -69,10 +72,12 @@ class SystemdNotifier:
     def keepalive(self) -> None:
         if self.ping_every_s is None:
             return
-        now = self.clock.monotonic()
-        if self._last_ping is not None and now - self._last_ping < self.ping_every_s:
-            return
-        self._last_ping = now
+        with self._lock:
+            now = self.clock.monotonic()
+            last = self._last_ping
+            if last is not None and now - last < self.ping_every_s:
+                return
+            self._last_ping = now
         self.sender.notify("WATCHDOG=1")
 
     def stopping(self) -> None:

@@ -43,7 +43,11 @@ def build_steps(
             settings.app.model_delay,
             service_hook("analyse", services, "analysis.analyse_pending", should_stop),
         ),
-        Step("prune", PRUNE_INTERVAL_S, prune(services.store, settings.retention.days)),
+        Step(
+            "prune",
+            PRUNE_INTERVAL_S,
+            prune(services.store, services.daemons, settings.retention.days),
+        ),
         Step("heartbeat", HEARTBEAT_INTERVAL_S, heartbeat(services.daemons, board)),
     ]
 
@@ -81,9 +85,9 @@ def as_outcome(result: object) -> StepOutcome:
     )
 
 
-def prune(store: StoreService, days: int) -> StepFn:
+def prune(store: StoreService, registry: DaemonRegistry, days: int) -> StepFn:
     def run() -> StepOutcome:
-        deleted = store.prune(days)
+        deleted = store.prune(days) + registry.prune(days)
         return StepOutcome(summary=f"pruned {deleted} row(s) older than {days}d")
 
     return run

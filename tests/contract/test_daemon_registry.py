@@ -102,3 +102,24 @@ def test_staleness_uses_three_crawl_periods_but_at_least_three_heartbeats(
     clock.advance(1000)
     (stopped,) = registry.list()
     assert not stopped.is_stale(clock.now(), 180)
+
+
+def test_prune_forgets_daemons_not_seen_for_the_retention_period(
+    registry: DaemonRegistry, clock: FakeClock
+) -> None:
+    registry.register("old:1:aa")
+    registry.stop("old:1:aa")
+    registry.register("silent:1:aa")
+    clock.advance(40 * 86400)
+    registry.register("silent:2:bb", lost_after_s=180)  # marks silent:1 lost
+    registry.register("new:1:aa")
+    registry.stop("new:1:aa")
+    assert registry.prune(30) == 2
+    assert {d.id for d in registry.list()} == {"silent:2:bb", "new:1:aa"}
+    clock.advance(31 * 86400)
+    registry.beat("silent:2:bb", errors=0)
+    registry.beat("crashed:1:aa", errors=0)
+    clock.advance(31 * 86400)
+    registry.beat("silent:2:bb", errors=0)
+    assert registry.prune(30) == 2
+    assert [d.id for d in registry.list()] == ["silent:2:bb"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from ssop.core.models import DaemonRecord
@@ -50,5 +50,12 @@ class DaemonRepo:
                 col(DaemonRecord.last_seen_at) < seen_before,
             )
             .values(status="lost")
+        )
+        return int(result.rowcount)
+
+    def delete_unseen(self, seen_before: datetime) -> int:
+        """Delete rows, whatever their status, last seen before ``seen_before``."""
+        result = self.s.exec(
+            delete(DaemonRecord).where(col(DaemonRecord.last_seen_at) < seen_before)
         )
         return int(result.rowcount)
