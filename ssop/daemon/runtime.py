@@ -59,7 +59,10 @@ class DaemonRuntime:
 
     def steps(self) -> list[Step]:
         return build_steps(
-            self.services, board=self.board, should_stop=self.control.should_stop
+            self.services,
+            board=self.board,
+            metrics=self.metrics,
+            should_stop=self.control.should_stop,
         )
 
     def daemon(self, systemd: SystemdEnv) -> Daemon:

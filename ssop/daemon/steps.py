@@ -3,18 +3,20 @@
 Each step is a thin adapter: call one service method, turn its result into a
 ``StepOutcome``. Crawl and analysis are hooks on ``Services.crawler`` and
 ``Services.analysis``; until those services exist the steps say so once and
-report themselves unavailable.
+report themselves unavailable. A crawl report's ``readings`` (per server, per
+reading name) become the /metrics host gauges.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ssop.core.daemons import HEARTBEAT_INTERVAL_S
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.loop import Step, StepFn, StepOutcome
+from ssop.daemon.metrics import MetricsRegistry
 
 if TYPE_CHECKING:
     from ssop.core.daemons import DaemonRegistry
@@ -28,7 +30,11 @@ ShouldStop = Callable[[], bool]
 
 
 def build_steps(
-    services: Services, *, board: StatusBoard, should_stop: ShouldStop
+    services: Services,
+    *,
+    board: StatusBoard,
+    metrics: MetricsRegistry,
+    should_stop: ShouldStop,
 ) -> list[Step]:
     """The daemon's steps in run order; heartbeat last so it reports fresh times."""
     settings = services.config.settings
@@ -36,7 +42,13 @@ def build_steps(
         Step(
             "crawl",
             settings.app.crawler_delay,
-            service_hook("crawl", services, "crawler.crawl_fleet", should_stop),
+            service_hook(
+                "crawl",
+                services,
+                "crawler.crawl_fleet",
+                should_stop,
+                after=lambda report: publish_readings(metrics, report),
+            ),
         ),
         Step(
             "analyse",
@@ -53,16 +65,38 @@ def build_steps(
 
 
 def service_hook(
-    name: str, services: Services, path: str, should_stop: ShouldStop
+    name: str,
+    services: Services,
+    path: str,
+    should_stop: ShouldStop,
+    after: Callable[[object], None] = lambda report: None,
 ) -> StepFn:
-    """Call ``services.<path>(should_stop)`` (path: ``attribute.method``) if it exists."""
+    """Call ``services.<path>(should_stop)`` (path: ``attribute.method``) if it exists.
+
+    ``after`` sees the service's report before it becomes the step's outcome.
+    """
     attribute, method = path.split(".")
     target = getattr(services, attribute, None)
     if target is None:
         log.info("step %s: not available yet (no Services.%s)", name, attribute)
         return lambda: StepOutcome(summary="not available yet", available=False)
     call: Callable[[ShouldStop], object] = getattr(target, method)
-    return lambda: as_outcome(call(should_stop))
+
+    def run() -> StepOutcome:
+        report = call(should_stop)
+        after(report)
+        return as_outcome(report)
+
+    return run
+
+
+def publish_readings(metrics: MetricsRegistry, report: object) -> None:
+    """Copy a crawl report's ``readings`` ({server: {name: value}}) to /metrics."""
+    readings: Mapping[str, Mapping[str, float]] = (
+        getattr(report, "readings", None) or {}
+    )
+    for server, values in readings.items():
+        metrics.set_host_readings(server, values)
 
 
 def as_outcome(result: object) -> StepOutcome:

@@ -15,7 +15,8 @@ from ssop.core.daemons import DaemonState
 from ssop.core.errors import ConfigError
 from ssop.core.services import Services, build_services
 from ssop.daemon.board import RunResult, StatusBoard
-from ssop.daemon.loop import StepOutcome, StopControl
+from ssop.daemon.loop import Step, StepOutcome, StopControl
+from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.runtime import DaemonRuntime
 from ssop.daemon.steps import PRUNE_INTERVAL_S, build_steps
 from tests.fakes.clock import FakeClock
@@ -31,18 +32,19 @@ class FakeCrawler:
     class Report:
         crawled: int
         failed: int
+        readings: dict[str, dict[str, float]]
 
         def summary(self) -> str:
             return f"crawled {self.crawled} servers, {self.failed} failed"
 
     def crawl_fleet(self, should_stop: Callable[[], bool]) -> Report:
         self.calls += 1
-        crawled = 0
-        for _server in range(3):
+        readings: dict[str, dict[str, float]] = {}
+        for n in range(3):
             if should_stop():
                 break
-            crawled += 1
-        return self.Report(crawled, failed=1)
+            readings[f"web{n}"] = {"load1": float(n)}
+        return self.Report(len(readings), failed=1, readings=readings)
 
 
 @pytest.fixture
@@ -50,14 +52,25 @@ def board(services: Services, clock: FakeClock) -> StatusBoard:
     return StatusBoard("web1:42:aa", clock.now(), clock)
 
 
+def steps_of(
+    services: Services,
+    board: StatusBoard,
+    metrics: MetricsRegistry | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> dict[str, Step]:
+    built = build_steps(
+        services,
+        board=board,
+        metrics=metrics or MetricsRegistry(),
+        should_stop=should_stop,
+    )
+    return {s.name: s for s in built}
+
+
 def run(
     services: Services, board: StatusBoard, clock: FakeClock, name: str
 ) -> StepOutcome:
-    (step,) = [
-        s
-        for s in build_steps(services, board=board, should_stop=lambda: False)
-        if s.name == name
-    ]
+    step = steps_of(services, board)[name]
     outcome = step.fn() or StepOutcome()
     at = clock.now()
     board.add_step(name, step.interval_s)
@@ -72,7 +85,7 @@ def test_steps_follow_the_settings_and_end_with_the_heartbeat(
     services: Services, board: StatusBoard, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="ssop"):
-        steps = build_steps(services, board=board, should_stop=lambda: False)
+        steps = list(steps_of(services, board).values())
     app = services.config.settings.app
     assert [(s.name, s.interval_s) for s in steps] == [
         ("crawl", app.crawler_delay),
@@ -94,12 +107,11 @@ def test_the_crawl_hook_calls_the_service_with_the_stop_flag(
     crawler = FakeCrawler()
     services.crawler = crawler  # type: ignore[attr-defined]
     control = StopControl()
-    (crawl,) = [
-        s
-        for s in build_steps(services, board=board, should_stop=control.should_stop)
-        if s.name == "crawl"
-    ]
+    metrics = MetricsRegistry()
+    crawl = steps_of(services, board, metrics, control.should_stop)["crawl"]
     assert crawl.fn() == StepOutcome(summary="crawled 3 servers, 1 failed", failed=1)
+    reading = metrics.registry.get_sample_value
+    assert reading("ssop_host_reading", {"server": "web2", "reading": "load1"}) == 2.0
     control.request()
     assert crawl.fn() == StepOutcome(summary="crawled 0 servers, 1 failed", failed=1)
     assert crawler.calls == 2
