@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,14 +34,6 @@ def daemon_env(
         SSOP_CONFIG=str(tmp_path / "ssop.toml"),
         SSOP_APP__PORT="0",
     )
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    started: list[Process] = []
-    yield started
-    for proc in started:
-        proc.kill()
 
 
 def daemon(

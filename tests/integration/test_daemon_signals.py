@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from ssop.core.errors import ExitCode
 from tests.support.processes import Process, wait_until
 
 ENTRY = "tests.integration.daemon_entry"
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    started: list[Process] = []
-    yield started
-    for proc in started:
-        proc.kill()
 
 
 def start(
