@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ssop.core.secretbox import SecretBox
     from ssop.core.servers import ServerService
     from ssop.core.settings_admin import SettingsAdminService
+    from ssop.core.daemons import DaemonRegistry
+    from ssop.core.health import HealthService
     from ssop.core.store_admin import StoreService
     from ssop.core.tokens import TokenService
     from ssop.core.transport.base import HostKey, Transport
@@ -146,6 +148,18 @@ class Services:
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
         )
+
+    @cached_property
+    def daemons(self) -> DaemonRegistry:
+        from ssop.core.daemons import DaemonRegistry
+
+        return DaemonRegistry(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def health(self) -> HealthService:
+        from ssop.core.health import HealthService
+
+        return HealthService(self.config.settings, self.store, self.daemons, self.clock)
 
     def close(self) -> None:
         if "pool" in self.__dict__:

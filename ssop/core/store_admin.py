@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -83,3 +84,18 @@ class StoreService:
                 f"the store schema is at {status.current}, this ssop needs {status.head}",
                 hint="run: ssop db upgrade",
             )
+
+    def sqlite_file(self) -> Path | None:
+        """The database file when the store is a SQLite file, else None."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database).resolve()
+
+    def prune(self, days: int) -> int:
+        """Delete samples, crawl errors and events older than ``days``; rows deleted.
+
+        Nothing to prune yet: the crawl work adds the tables this cleans.
+        """
+        log.debug("store: prune older than %d days: no prunable tables yet", days)
+        return 0
