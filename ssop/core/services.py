@@ -21,6 +21,8 @@ from ssop.core.store.db import SessionFactory, create_engine_for, session_factor
 if TYPE_CHECKING:
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
+    from ssop.core.daemons import DaemonRegistry
+    from ssop.core.health import HealthService
     from ssop.core.init import InitService
     from ssop.core.models import Server
     from ssop.core.passwords import PasswordHasher
@@ -29,8 +31,6 @@ if TYPE_CHECKING:
     from ssop.core.secretbox import SecretBox
     from ssop.core.servers import ServerService
     from ssop.core.settings_admin import SettingsAdminService
-    from ssop.core.daemons import DaemonRegistry
-    from ssop.core.health import HealthService
     from ssop.core.store_admin import StoreService
     from ssop.core.tokens import TokenService
     from ssop.core.transport.base import HostKey, Transport
