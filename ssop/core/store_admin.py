@@ -12,7 +12,12 @@ from sqlmodel import Session
 
 from ssop.core.errors import StoreError
 from ssop.core.store import migrate
-from ssop.core.store.db import SessionFactory, check_reachable, translate_errors
+from ssop.core.store.db import (
+    DatabaseMissing,
+    SessionFactory,
+    check_reachable,
+    translate_errors,
+)
 from ssop.core.store.role_repo import RoleRepo
 
 log = logging.getLogger(__name__)
@@ -69,9 +74,11 @@ class StoreService:
                 seeder(s)
 
     def status(self) -> SchemaStatus:
-        check_reachable(self.engine)
-        if self.engine.url.get_backend_name() != "sqlite":
-            migrate.ensure_database(self.engine)
+        """Where the schema stands; a MySQL database not created yet is empty."""
+        try:
+            check_reachable(self.engine)
+        except DatabaseMissing:
+            return SchemaStatus(None, migrate.head())
         return SchemaStatus(migrate.current(self.engine), migrate.head())
 
     def require_current(self) -> None:
