@@ -16,6 +16,8 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("role_cmd", "role"),
     ("token_cmd", "token"),
     ("audit_cmd", "audit"),
+    ("daemon_cmd", None),
+    ("health_cmd", None),
     ("crawl_cmd", None),
     ("quickstart_cmd", None),
 )

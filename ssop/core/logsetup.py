@@ -58,8 +58,8 @@ def configure(
 ) -> None:
     """Install one handler on the ``ssop`` logger for ``mode`` (cli, daemon, tui)."""
     root = logging.getLogger("ssop")
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in list(root.handlers):
+        root.removeHandler(old)
     handler: logging.Handler
     if mode == "tui":
         assert log_file is not None, "the TUI logs to a file only"
@@ -86,5 +86,5 @@ def _level(app: AppSection, mode: str, verbose: int | bool) -> int:
     if verbose:
         return logging.INFO
     if mode == "daemon":
-        return min(logging.INFO, logging.getLevelName(app.log_level))
+        return min(logging.INFO, int(logging.getLevelName(app.log_level)))
     return int(logging.getLevelName(app.log_level))

@@ -98,8 +98,8 @@ class QuickstartService:
         report = init.run(generate)
         done.lines.extend(report.done)
         done.admin = report.admin
-        if report.password_from != "prompt":
-            done.password = None  # it came from APP_INIT_SECRET: nothing to show
+        if report.admin is None:
+            done.password = None  # another init created the admin meanwhile
 
     def _principal(self, done: _Progress, credential: str | None) -> Principal:
         secret = self.services.config.settings.app.init_secret

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
     from ssop.core.crawl import CrawlService
+    from ssop.core.daemons import DaemonRegistry
+    from ssop.core.health import HealthService
     from ssop.core.init import InitService
     from ssop.core.models import Server
     from ssop.core.passwords import PasswordHasher
@@ -148,6 +150,18 @@ class Services:
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
         )
+
+    @cached_property
+    def daemons(self) -> DaemonRegistry:
+        from ssop.core.daemons import DaemonRegistry
+
+        return DaemonRegistry(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def health(self) -> HealthService:
+        from ssop.core.health import HealthService
+
+        return HealthService(self.config.settings, self.store, self.daemons, self.clock)
 
     @cached_property
     def crawler(self) -> CrawlService:

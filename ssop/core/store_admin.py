@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -13,7 +14,12 @@ from sqlmodel import Session
 from ssop.core.errors import InvalidInput, StoreError
 from ssop.core.models.types import utcnow
 from ssop.core.store import migrate
-from ssop.core.store.db import SessionFactory, check_reachable, translate_errors
+from ssop.core.store.db import (
+    DatabaseMissing,
+    SessionFactory,
+    check_reachable,
+    translate_errors,
+)
 from ssop.core.store.metric_repo import prune_history
 from ssop.core.store.role_repo import RoleRepo
 
@@ -71,9 +77,11 @@ class StoreService:
                 seeder(s)
 
     def status(self) -> SchemaStatus:
-        check_reachable(self.engine)
-        if self.engine.url.get_backend_name() != "sqlite":
-            migrate.ensure_database(self.engine)
+        """Where the schema stands; a MySQL database not created yet is empty."""
+        try:
+            check_reachable(self.engine)
+        except DatabaseMissing:
+            return SchemaStatus(None, migrate.head())
         return SchemaStatus(migrate.current(self.engine), migrate.head())
 
     def require_current(self) -> None:
@@ -86,6 +94,13 @@ class StoreService:
                 f"the store schema is at {status.current}, this ssop needs {status.head}",
                 hint="run: ssop db upgrade",
             )
+
+    def sqlite_file(self) -> Path | None:
+        """The database file when the store is a SQLite file, else None."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database).resolve()
 
     def prune(self, days: int, *, now: datetime | None = None) -> int:
         """Apply the retention: delete history older than ``days``; rows deleted.

@@ -20,6 +20,7 @@ __all__ = [
     "MetricSample",
     "ApiToken",
     "AuditEvent",
+    "DaemonRecord",
     "Execution",
     "LoginSession",
     "RoleCapability",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 
 from sqlalchemy import delete
@@ -27,7 +28,9 @@ class ServerRepo:
     def by_id(self, server_id: int) -> Server | None:
         return self.s.get(Server, server_id)
 
-    def list(self, tag: str | None = None, names: Sequence[str] = ()) -> list[Server]:
+    def list(
+        self, tag: str | None = None, names: Sequence[str] = ()
+    ) -> builtins.list[Server]:
         query = select(Server).order_by(col(Server.name))
         if tag:
             query = query.join(ServerTag).where(ServerTag.tag == tag)
@@ -44,22 +47,22 @@ class ServerRepo:
         self.s.delete(server)
         self.s.flush()
 
-    def tags(self, server_id: int) -> list[str]:
+    def tags(self, server_id: int) -> builtins.list[str]:
         query = select(ServerTag.tag).where(ServerTag.server_id == server_id)
         return sorted(self.s.exec(query))
 
-    def tags_by_server(self) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
+    def tags_by_server(self) -> dict[int, builtins.list[str]]:
+        out: dict[int, builtins.list[str]] = {}
         for server_id, tag in self.s.exec(select(ServerTag.server_id, ServerTag.tag)):
             out.setdefault(server_id, []).append(tag)
         return {k: sorted(v) for k, v in out.items()}
 
     def set_tags(self, server_id: int, tags: Sequence[str]) -> None:
-        self.s.exec(delete(ServerTag).where(col(ServerTag.server_id) == server_id))  # type: ignore[call-overload]
+        self.s.exec(delete(ServerTag).where(col(ServerTag.server_id) == server_id))
         for tag in sorted(set(tags)):
             self.s.add(ServerTag(server_id=server_id, tag=tag))
         self.s.flush()
 
-    def with_key_material(self) -> list[Server]:
+    def with_key_material(self) -> builtins.list[Server]:
         query = select(Server).where(col(Server.key_ciphertext).is_not(None))
         return list(self.s.exec(query))
