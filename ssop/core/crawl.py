@@ -126,7 +126,9 @@ class CrawlService:
                 known yet (the first crawl of this process).
         """
         targets, skipped = self._fleet_targets()
-        return self._run(targets, skipped, None, should_stop)
+        report = self._run(targets, skipped, None, should_stop)
+        log.info("crawl: %s", report.summary())
+        return report
 
     def _fleet_targets(self) -> tuple[list[CrawlTarget], tuple[str, ...]]:
         try:

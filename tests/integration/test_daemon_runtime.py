@@ -84,6 +84,7 @@ def run(
 def test_steps_follow_the_settings_and_end_with_the_heartbeat(
     services: Services, board: StatusBoard, caplog: pytest.LogCaptureFixture
 ) -> None:
+    services.crawler = None  # type: ignore[assignment]  # as before a crawler existed
     with caplog.at_level(logging.INFO, logger="ssop"):
         steps = list(steps_of(services, board).values())
     app = services.config.settings.app
@@ -105,7 +106,7 @@ def test_the_crawl_hook_calls_the_service_with_the_stop_flag(
     services: Services, board: StatusBoard
 ) -> None:
     crawler = FakeCrawler()
-    services.crawler = crawler  # type: ignore[attr-defined]
+    services.crawler = crawler  # type: ignore[assignment]
     control = StopControl()
     metrics = MetricsRegistry()
     crawl = steps_of(services, board, metrics, control.should_stop)["crawl"]
@@ -121,13 +122,14 @@ def test_the_heartbeat_writes_errors_and_the_last_real_crawl(
     services: Services, board: StatusBoard, clock: FakeClock
 ) -> None:
     services.daemons.register("web1:42:aa")
+    services.crawler = None  # type: ignore[assignment]
     run(services, board, clock, "crawl")  # not available: no crawl happened
     clock.advance(15)
     run(services, board, clock, "heartbeat")
     (row,) = services.daemons.list()
     assert (row.last_seen_at, row.last_crawl_at, row.errors) == (clock.now(), None, 0)
 
-    services.crawler = FakeCrawler()  # type: ignore[attr-defined]
+    services.crawler = FakeCrawler()  # type: ignore[assignment]
     board.add_step("analyse", 300)
     board.record("analyse", RunResult(clock.now(), clock.now(), 0.0, error="llm down"))
     clock.advance(15)
