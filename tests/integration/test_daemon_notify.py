@@ -45,8 +45,10 @@ def test_ssop_daemon_once_reports_ready_watchdog_status_and_stopping(
     assert messages[0] == "READY=1"
     assert "WATCHDOG=1" in messages
     (status,) = [m for m in messages if m.startswith("STATUS=")]
-    assert status == (
-        "STATUS=crawl: not available yet; analyse: not available yet; "
+    crawl, rest = status.split("; ", 1)
+    assert crawl.startswith("STATUS=crawl: crawled 0 server(s) in ")
+    assert rest == (
+        "analyse: not available yet; "
         "prune: pruned 0 row(s) older than 30d; 0 step error(s)"
     )
     assert messages[-1] == "STOPPING=1"
