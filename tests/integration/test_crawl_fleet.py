@@ -1,0 +1,123 @@
+"""The real CrawlService over real SSH: 50 loopback hosts on four sshds, the
+store on MariaDB, the queue on Redis; then the same fleet with two hung hosts,
+a dead one, one whose host key changed and one that floods its output."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlmodel import select
+
+from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.config import load_config
+from ssop.core.models import ActionOutput, CrawlError
+from ssop.core.services import Services, build_services
+from ssop.core.store.db import create_engine_for
+from ssop.core.transport.base import DEFAULT_OUTPUT_CAP
+from tests.support import services as support
+from tests.support.crawl import samples
+from tests.support.fleet import Host, register, start_fleet
+from tests.support.sshd import Sshd, dead_host, hung_host
+
+pytestmark = [
+    pytest.mark.sshd,
+    pytest.mark.mariadb,
+    pytest.mark.redis,
+    pytest.mark.slow,
+]
+
+HOSTS = 50
+CONNECT_TIMEOUT, COMMAND_TIMEOUT = 2.0, 5.0
+FLOOD = ActionSpec(
+    "flood", "prints 10 MiB", ActionType.COMMAND_GET, RiskLevel.LOW, 20.0,
+    command_template=("head", "-c", "10485760", "/dev/zero"),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Host]]:
+    sshds, hosts = start_fleet(tmp_path_factory.mktemp("fleet"), HOSTS)
+    yield hosts
+    for sshd in sshds:
+        sshd.stop()
+
+
+@pytest.fixture
+def svc(
+    mariadb_url: str, redis_db: int, isolated_env: dict[str, str], tmp_path: Path
+) -> Iterator[Services]:
+    engine = create_engine_for(mariadb_url)
+    support.clean_tables(engine)
+    environ = dict(
+        isolated_env,
+        SSOP_DATABASE_URL=mariadb_url,
+        SSOP_REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        SSOP_SECRET_KEY=Fernet.generate_key().decode(),
+    )
+    config = load_config(
+        environ=environ,
+        system_config=Path("/nonexistent"),
+        overrides={
+            "ssh.connect_timeout": CONNECT_TIMEOUT,
+            "ssh.command_timeout": COMMAND_TIMEOUT,
+            "daemon.concurrency": 64,
+        },
+    )
+    services = build_services(config)
+    services.store.seed()
+    yield services
+    services.close()
+    support.clean_tables(engine)
+    engine.dispose()
+
+
+def test_fifty_hosts_are_crawled_stored_cached_and_queued(
+    svc: Services, fleet: list[Host]
+) -> None:
+    register(svc, fleet)
+    first = svc.crawler.crawl_fleet()
+    assert first.failed == 0 and len(first.hosts) == HOSTS, first.hosts
+    second = svc.crawler.crawl_fleet()
+    assert second.failed == 0 and second.stored == HOSTS
+    rows = samples(svc)
+    assert len(rows) == 2 * HOSTS
+    assert {r.server_name for r in rows} == {h.name for h in fleet}
+    assert all(r.memory_percent and r.load1 is not None for r in rows)
+    assert all(r.cpu_percent is not None for r in rows)
+    assert len(svc.pool) == HOSTS  # one kept-open connection each
+    assert len(svc.queue.cache.all()) == HOSTS
+    assert svc.queue.work_queue.pending_count() == 2 * HOSTS
+    assert svc.queue.kind == "redis" and not svc.queue.degraded
+
+
+def test_hung_dead_rekeyed_and_flooding_hosts_cost_only_their_own_timeouts(
+    svc: Services, fleet: list[Host]
+) -> None:
+    flooder, *healthy = fleet
+    register(svc, healthy)
+    register(svc, [flooder], custom=[FLOOD])
+    sshd: Sshd = fleet[0].sshd
+    register(svc, [Host("rekeyed", sshd.host, sshd)], pinned=sshd.other_host_key)
+    with hung_host() as hung1, hung_host() as hung2:
+        dead = dead_host()
+        for name, (host, port) in (("hung1", hung1), ("hung2", hung2), ("dead", dead)):
+            register(svc, [Host(name, host, sshd)], port=port)
+        started = time.monotonic()
+        report = svc.crawler.crawl_fleet()
+        took = time.monotonic() - started
+    # everything runs in parallel: the slowest failure bounds the crawl
+    assert took < CONNECT_TIMEOUT + COMMAND_TIMEOUT + 10
+    assert report.succeeded == HOSTS and report.failed == 4
+    with svc.sessions() as s:
+        errors = {e.server_name: e.cause for e in s.exec(select(CrawlError))}
+        (flood,) = s.exec(select(ActionOutput))
+    assert errors == {
+        "hung1": "timeout", "hung2": "timeout", "dead": "refused", "rekeyed": "host_key",
+    }  # fmt: skip
+    assert len(samples(svc)) == HOSTS
+    assert flood.server_name == flooder.name and flood.exit_code == 0
+    assert flood.truncated and len(flood.stdout) == DEFAULT_OUTPUT_CAP
