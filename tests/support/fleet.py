@@ -42,7 +42,8 @@ def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 def start_fleet(workdir: Path, count: int) -> tuple[list[Sshd], list[Host]]:
     """Enough sshds to give ``count`` hosts, each on its own loopback address."""
-    sshds, hosts = [], []
+    sshds: list[Sshd] = []
+    hosts: list[Host] = []
     for n, group in enumerate(chunks(host_addresses(count), MAX_ADDRESSES)):
         sshd = start_sshd(workdir / f"sshd{n}", tuple(group))
         sshds.append(sshd)
