@@ -165,14 +165,12 @@ def start_fleet(
 
 
 def stop_fleet(procs: list[subprocess.Popen[bytes]]) -> None:
+    # unshare ignores SIGTERM while it waits; SIGKILL makes --kill-child
+    # take its namespace down, every sshd session and idle process with it
     for proc in procs:
-        proc.terminate()
+        proc.kill()
     for proc in procs:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.wait()
 
 
 def _stat(pid: int) -> tuple[int, float] | None:

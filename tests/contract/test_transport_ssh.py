@@ -223,3 +223,18 @@ def test_nothing_under_home_is_consulted(
     with pytest.raises(AuthFailed, match="no private key"):
         connect_with(sshd.endpoint(private_key=None))
     connect_with(sshd.endpoint())  # the ssh config's Port was not used either
+
+
+def test_an_idle_connection_does_not_wake_ten_times_a_second(sshd: Sshd) -> None:
+    from ssop.core.transport.ssh import IDLE_WAKE_S
+
+    transport = FabricTransport(sshd.endpoint())
+    connection_id(transport)
+    live = transport._connection
+    assert live is not None
+    assert live.transport.sock.gettimeout() == IDLE_WAKE_S
+    started = time.monotonic()
+    transport.close()
+    assert time.monotonic() - started < 1.0  # close does not wait for a wake-up
+    assert connection_id(transport)  # and a new connection works at once
+    transport.close()
