@@ -147,7 +147,8 @@ def start_fleet(
     _keygen(workdir / "host_key")
     _keygen(workdir / "client_key")
     key_type, blob = (workdir / "host_key.pub").read_text().split()[:2]
-    procs, hosts = [], []
+    procs: list[subprocess.Popen[bytes]] = []
+    hosts: list[BenchHost] = []
     all_addresses = addresses(count)
     for n, start in enumerate(range(0, count, PER_SSHD)):
         group = all_addresses[start : start + PER_SSHD]

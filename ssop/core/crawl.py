@@ -44,6 +44,7 @@ from ssop.core.permissions import Capability, Principal
 from ssop.core.queue.base import QueueBackend
 from ssop.core.settings_schema import Settings
 from ssop.core.store.db import SessionFactory, translate_errors
+from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.metric_repo import MetricRepo
 from ssop.core.transport.pool import TransportPool
 
@@ -134,6 +135,7 @@ class CrawlService:
         try:
             with translate_errors(self.engine), self.sessions() as s:
                 targets, skipped = load_targets(s)
+                known = FleetRepo(s).names()
         except StoreError as e:
             if self._fleet is None:
                 raise
@@ -141,11 +143,15 @@ class CrawlService:
                 "crawl: store unavailable, crawling the last known fleet: %s", e.message
             )
             return self._fleet, ()
-        self._forget_others({t.name for t in targets} | set(skipped))
+        self._forget_others(known)
         self._fleet = targets
         return targets, skipped
 
     def _forget_others(self, names: set[str]) -> None:
+        """Drop the counters and connections of servers no longer in the store.
+
+        Disabled servers keep theirs: an action may still run there.
+        """
         with self._lock:
             for gone in set(self._previous) - names:
                 del self._previous[gone]

@@ -26,6 +26,7 @@ from ssop.core.models import CrawlError
 from ssop.core.permissions import Principal, Role
 from ssop.core.services import Services, build_services
 from ssop.core.store.metric_repo import MetricRepo
+from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Command, CommandResult
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
@@ -302,3 +303,20 @@ def test_a_wall_clock_jumping_back_neither_breaks_cpu_nor_hides_the_newest_sampl
     with svc.sessions() as s:
         latest = MetricRepo(s).latest()
     assert [x.id for x in latest] == [second.id]
+
+
+def test_servers_removed_from_the_store_lose_their_connection_disabled_keep_it(
+    svc: Services, fleet: FakeFleet
+) -> None:
+    two_hosts(svc, fleet)
+    svc.crawler.crawl_fleet()
+    assert len(svc.pool) == 2
+    with svc.sessions() as s, s.begin():
+        web1 = ServerRepo(s).get("web1")
+        web1.enabled = False
+        s.add(web1)
+        ServerRepo(s).remove(ServerRepo(s).get("web2"))
+    report = svc.crawler.crawl_fleet()
+    assert report.hosts == ()
+    assert fleet.transports["web2"].closed == 1
+    assert fleet.transports["web1"].closed == 0 and len(svc.pool) == 1

@@ -30,6 +30,10 @@ class FleetRepo:
             query = query.where(col(Server.enabled).is_(True))
         return list(self.s.exec(query))
 
+    def names(self) -> set[str]:
+        """Every server's name, enabled or not."""
+        return set(self.s.exec(select(Server.name)))
+
     def get_actions(self, server_ids: Sequence[int]) -> dict[int, list[Action]]:
         """Enabled get actions assigned to each of ``server_ids``."""
         if not server_ids:
