@@ -22,7 +22,6 @@ from ssop.core.actions.spec import ActionSpec
 from ssop.core.clock import Clock
 from ssop.core.crawl_buffer import HostRecord
 from ssop.core.crawl_parse import (
-    Cause,
     CommandFailed,
     classify,
     failure_digest,
@@ -201,6 +200,3 @@ def failed_outcome(
     digest = failure_digest(cause, message)
     record = HostRecord(target.name, at, 0.0, digest, cause=cause, message=message)
     return HostOutcome(record, None)
-
-
-__all__ = ["Cause", "CrawlTarget", "HostCrawl", "HostOutcome", "HostSettings"]

@@ -7,7 +7,7 @@ The daemon reads ``summary()``, ``failed``, ``degraded`` and ``readings``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +58,6 @@ class CrawlReport:
     store_error: str | None = None
     skipped: tuple[str, ...] = ()
     stopped: bool = False
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def failed(self) -> int:
