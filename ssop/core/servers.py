@@ -16,13 +16,7 @@ from ssop.core.access import require_in
 from ssop.core.audit import AuditService, record_in
 from ssop.core.auth import AuthService
 from ssop.core.clock import Clock
-from ssop.core.errors import (
-    Conflict,
-    HostKeyMismatch,
-    HostKeyUnknown,
-    InvalidInput,
-    TransportError,
-)
+from ssop.core.errors import Conflict, HostKeyUnknown, InvalidInput
 from ssop.core.models import Server
 from ssop.core.permissions import Capability, Principal
 from ssop.core.secretbox import SecretBox
@@ -33,6 +27,7 @@ from ssop.core.server_input import (
     ServerCreate,
     check_fingerprint,
 )
+from ssop.core.server_keys import HostKeyGate, HostKeyScanner, SealedKey, seal_key
 from ssop.core.store.action_repo import AssignmentRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.server_repo import ServerRepo
@@ -41,7 +36,6 @@ from ssop.core.transport.pool import TransportPool
 
 log = logging.getLogger(__name__)
 
-HostKeyScanner = Callable[[str, int, float], HostKey]
 READ, WRITE = Capability.SERVERS_READ, Capability.SERVERS_WRITE
 # plain argvs, no shell: the local transport runs them as they are
 PROBE_KERNEL = Command.of("uname", "-srm")
@@ -91,15 +85,6 @@ class ServerTestResult:
     host_key_fingerprint: str | None
 
 
-@dataclass(frozen=True)
-class SealedKey:
-    """A private key as stored: ciphertexts and the public fingerprint."""
-
-    key_ciphertext: str
-    passphrase_ciphertext: str | None
-    fingerprint: str
-
-
 def view_of(server: Server, tags: list[str]) -> ServerView:
     auth = "local" if server.local else ("agent" if server.use_agent else "key")
     return ServerView(
@@ -129,6 +114,7 @@ class ServerService:
         self.secrets = secrets
         self.pool = pool
         self.scan = scan
+        self.gate = HostKeyGate(scan, connect_timeout)
         self.connect_timeout = connect_timeout
         self.command_timeout = command_timeout
 
@@ -192,7 +178,9 @@ class ServerService:
         if spec.key is not None:
             _put_key(server, self.seal(spec.key))
         if not spec.local:
-            _pin(server, self._accept(spec.name, server.host, server.port, decision))
+            _pin(
+                server, self.gate.accept(spec.name, server.host, server.port, decision)
+            )
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, WRITE)
@@ -257,7 +245,9 @@ class ServerService:
         server = self._read(who, name, WRITE)
         if server.local:
             raise InvalidInput(f"server {name} is local: it has no host key")
-        key = self._accept(name, server.host, server.port, HostKeyDecision(fingerprint))
+        key = self.gate.accept(
+            name, server.host, server.port, HostKeyDecision(fingerprint)
+        )
         self._save_pin(who, server, key)
         return key
 
@@ -294,34 +284,8 @@ class ServerService:
         )
 
     def seal(self, source: KeySource) -> SealedKey:
-        """Read and check a key file, and encrypt it (and its passphrase).
-
-        The passphrase is kept only if the key needs it.
-
-        Raises:
-            InvalidInput: see ``add``.
-            ConfigError: no usable master key.
-        """
-        from ssop.core.transport.keys import public_key_fingerprint
-
-        pem = source.read()
-        passphrase = source.passphrase or None
-        try:
-            try:
-                fingerprint = public_key_fingerprint(pem, None)
-                passphrase = None
-            except InvalidInput:
-                if passphrase is None:
-                    raise
-                fingerprint = public_key_fingerprint(pem, passphrase)
-        except InvalidInput as e:
-            raise InvalidInput(f"key file {source.path}: {e.message}", _hint(e)) from e
-        box = self.secrets()
-        return SealedKey(
-            box.encrypt(pem),
-            box.encrypt(passphrase) if passphrase else None,
-            fingerprint,
-        )
+        """Read, check and encrypt a key file; see ``server_keys.seal_key``."""
+        return seal_key(source, self.secrets)
 
     def _require_free(self, name: str) -> None:
         with self.sessions() as s:
@@ -343,7 +307,7 @@ class ServerService:
                 "--accept-host-key SHA256:...)",
             )
         self.auth.require(who, WRITE)
-        key = self._accept(server.name, server.host, server.port, decision)
+        key = self.gate.accept(server.name, server.host, server.port, decision)
         return self._save_pin(who, server, key)
 
     def _save_pin(self, who: Principal, seen: Server, key: HostKey) -> Server:
@@ -362,38 +326,6 @@ class ServerService:
             record_in(s, now, current.actor, "server.trust", seen.name, key.fingerprint)
         self.pool.discard(seen.name)
         return server
-
-    def _accept(
-        self, name: str, host: str, port: int, decision: HostKeyDecision
-    ) -> HostKey:
-        presented = self._scan(name, host, port)
-        shown = f"{presented.key_type} {presented.fingerprint}"
-        if decision.accept_fingerprint is not None:
-            if decision.accept_fingerprint != presented.fingerprint:
-                raise HostKeyMismatch(
-                    f"server {name}: {host}:{port} presents host key "
-                    f"{presented.fingerprint}, not the expected "
-                    f"{decision.accept_fingerprint}; nothing was pinned"
-                )
-            return presented
-        if decision.trust_on_first_use:
-            log.warning("server %s: trusting host key %s on first use", name, shown)
-            return presented
-        if decision.confirm is not None and decision.confirm(presented):
-            return presented
-        raise HostKeyUnknown(
-            f"server {name}: host key {shown} was not accepted; nothing was stored",
-            hint="check it out of band, then pass --accept-host-key "
-            f"{presented.fingerprint} (or answer the prompt at a terminal)",
-        )
-
-    def _scan(self, name: str, host: str, port: int) -> HostKey:
-        try:
-            return self.scan(host, port, self.connect_timeout)
-        except TransportError as e:
-            # the scanner knows only the address; say which server it was
-            message = e.message.removeprefix(f"server {host}:{port}: ")
-            raise type(e)(f"server {name}: {message}", e.hint) from e
 
 
 def _check_edit(server: Server, changes: ServerChanges) -> None:
@@ -432,12 +364,6 @@ def _pin(server: Server, key: HostKey) -> None:
     server.host_key_type = key.key_type
     server.host_key = key.base64
     server.host_key_fingerprint = key.fingerprint
-
-
-def _hint(error: InvalidInput) -> str | None:
-    if "no passphrase was given" in error.message:
-        return "give the passphrase on stdin: --passphrase-stdin"
-    return error.hint
 
 
 def _os_name(kernel: CommandResult, release: CommandResult) -> str:
