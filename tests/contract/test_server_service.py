@@ -346,7 +346,12 @@ def test_without_an_accepted_key_nothing_is_stored(
 
 def test_a_confirmed_key_is_pinned(rig: Rig) -> None:
     asked: list[HostKey] = []
-    decision = HostKeyDecision(confirm=lambda key: asked.append(key) or True)
+
+    def yes(key: HostKey) -> bool:
+        asked.append(key)
+        return True
+
+    decision = HostKeyDecision(confirm=yes)
     rig.services.servers.add(
         rig.root, ServerCreate("web1", *ADDRESS, key=rig.key()), decision
     )
@@ -708,7 +713,11 @@ def real(
 
 
 def add_real(
-    services: Services, root: Principal, sshd: Sshd, key: str = "ed25519", **kw: object
+    services: Services,
+    root: Principal,
+    sshd: Sshd,
+    key: str = "ed25519",
+    decision: HostKeyDecision | None = None,
 ) -> None:
     client = sshd.keys[key]
     spec = ServerCreate(
@@ -718,10 +727,8 @@ def add_real(
         "root",
         key=KeySource(client.path, client.passphrase),
     )
-    decision = (
-        HostKeyDecision(**kw) if kw else HostKeyDecision(sshd.host_key.fingerprint)
-    )  # type: ignore[arg-type]
-    services.servers.add(root, spec, decision)
+    accept = decision or HostKeyDecision(sshd.host_key.fingerprint)
+    services.servers.add(root, spec, accept)
 
 
 def test_real_add_test_edit_test(real: tuple[Services, Principal], sshd: Sshd) -> None:
@@ -742,7 +749,7 @@ def test_real_add_test_edit_test(real: tuple[Services, Principal], sshd: Sshd) -
 
 def test_real_trust_on_first_use(real: tuple[Services, Principal], sshd: Sshd) -> None:
     services, root = real
-    add_real(services, root, sshd, trust_on_first_use=True)
+    add_real(services, root, sshd, decision=HostKeyDecision(trust_on_first_use=True))
     with services.sessions() as s:
         assert ServerRepo(s).get("box").host_key == sshd.host_key.base64
 
