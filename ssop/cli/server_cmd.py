@@ -29,8 +29,8 @@ app = typer.Typer(help="Manage the servers ssop watches.", no_args_is_help=True)
 
 Fmt = Annotated[render.Format, typer.Option("--format")]
 Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
-Port = Annotated[int | None, typer.Option("--port", help="SSH port [default: 22].")]
-User = Annotated[str | None, typer.Option("--user", help="Login [default: root].")]
+Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]
+User = Annotated[str | None, typer.Option("--user", help="Login user (default root).")]
 KeyFile = Annotated[
     Path | None,
     typer.Option("--key-file", help="Private key to log in with; stored encrypted."),
@@ -103,10 +103,9 @@ def list_servers(
     views = st.store().servers.list(st.principal(), tag)
     columns = ["name", "host", "port", "user", "auth", "tags", "enabled", "host_key"]
     data = [
-        [v.name, v.host, v.port, v.username, v.auth, list(v.tags), v.enabled,
-         v.host_key_fingerprint]
+        [v.name, *_address(v), v.auth, list(v.tags), v.enabled, v.host_key_fingerprint]
         for v in views
-    ]  # fmt: skip
+    ]
     render.rows(columns, data, fmt)
 
 
@@ -239,10 +238,18 @@ def _where(view: ServerView) -> str:
     return "local" if view.local else f"{view.username}@{view.host}:{view.port}"
 
 
+def _address(view: ServerView) -> tuple[str, int | None, str | None]:
+    """Host, port and user; a local server has no port or login."""
+    if view.local:
+        return view.host, None, None
+    return view.host, view.port, view.username
+
+
 def _view_dict(view: ServerView) -> dict[str, Any]:
+    host, port, user = _address(view)
     return {
-        "name": view.name, "host": view.host, "port": view.port,
-        "user": view.username, "auth": view.auth,
+        "name": view.name, "host": host, "port": port, "user": user,
+        "auth": view.auth,
         "key_fingerprint": view.key_fingerprint,
         "host_key_fingerprint": view.host_key_fingerprint, "tags": list(view.tags),
         "description": view.description, "enabled": view.enabled,

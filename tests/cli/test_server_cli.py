@@ -172,6 +172,10 @@ def test_a_local_server_needs_no_ssh(admin_cli: Cli) -> None:
     )
     out = ok(admin_cli, "server", "test", "me")
     assert "host_key    none (local)" in out and "Linux" in out
+    listed = json.loads(ok(admin_cli, "server", "list", "--format", "json"))
+    assert [(x["host"], x["port"], x["user"], x["auth"]) for x in listed] == [
+        ("localhost", None, None, "local")
+    ]
 
 
 def test_rm_asks_unless_yes(admin_cli: Cli, store_engine: Engine, sshd: Sshd) -> None:
