@@ -460,3 +460,20 @@ def test_no_private_key_material_at_rest(
         assert len(body) >= 3
         for line in body:
             assert line.encode() not in at_rest, f"{name}: {line}"
+
+
+@pytest.mark.parametrize("case", ["missing", "exposed"])
+def test_without_a_usable_master_key_nothing_is_stored_or_decrypted(
+    admin_cli: Cli, store_engine: Engine, sshd: Sshd, case: str
+) -> None:
+    ok(admin_cli, *add_args(sshd, "web1"))
+    key_file = Path(admin_cli.env["XDG_CONFIG_HOME"]) / "ssop" / "secret.key"
+    if case == "missing":
+        key_file.unlink()
+        expected = f"ssop: error: no master key: {key_file} does not exist"
+    else:
+        key_file.chmod(0o640)
+        expected = f"ssop: error: key file {key_file} is readable by group or others"
+
+    for args in (add_args(sshd, "web2"), ["server", "test", "web1"]):
+        assert refused(admin_cli, store_engine, args, 2) == expected
