@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ssop.core.queue.base import QueueBackend
     from ssop.core.roles import RoleService
     from ssop.core.secretbox import SecretBox
+    from ssop.core.secrets_admin import SecretsService
     from ssop.core.servers import ServerService
     from ssop.core.settings_admin import SettingsAdminService
     from ssop.core.store_admin import StoreService
@@ -147,6 +148,7 @@ class Services:
             self.pool,
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
+            self.config.settings.ssh.command_timeout,
         )
 
     @cached_property
@@ -160,6 +162,12 @@ class Services:
         from ssop.core.health import HealthService
 
         return HealthService(self.config.settings, self.store, self.daemons, self.clock)
+
+    @cached_property
+    def secrets_admin(self) -> SecretsService:
+        from ssop.core.secrets_admin import SecretsService
+
+        return SecretsService(self.config, self.sessions, self.clock)
 
     def close(self) -> None:
         if "pool" in self.__dict__:
