@@ -184,10 +184,10 @@ def test_rm_asks_unless_yes(admin_cli: Cli, store_engine: Engine, sshd: Sshd) ->
     before = snapshot(store_engine, TABLES)
     result = admin_cli("server", "rm", "web1", input="n\n")
     assert result.exit_code == 1
-    assert result.stderr == (
-        f"Remove server web1 (root@{sshd.host}:{sshd.port})? [y/N]: "
-        "ssop: error: aborted\n"
+    assert result.stderr.startswith(
+        f"Remove server web1 (root@{sshd.host}:{sshd.port})? [y/N]:"
     )
+    assert result.stderr.endswith("ssop: error: aborted\n")
     assert snapshot(store_engine, TABLES) == before
 
     assert ok(admin_cli, "server", "rm", "web1", input="y\n").endswith(
