@@ -19,6 +19,9 @@ from ssop.core.config import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
+    from ssop.core.action_catalog import ActionService
+    from ssop.core.executions import ExecutionRunner, ExecutionService
+    from ssop.core.runs import RunService
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
     from ssop.core.init import InitService
@@ -145,6 +148,49 @@ class Services:
             self.pool,
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
+        )
+
+    @cached_property
+    def actions(self) -> ActionService:
+        from ssop.core.action_catalog import ActionService
+
+        return ActionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def executions(self) -> ExecutionService:
+        from ssop.core.executions import ExecutionService
+
+        return ExecutionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def runner(self) -> ExecutionRunner:
+        """Runs one action with its record; policy and approvals call this too."""
+        from ssop.core.executions import ExecutionRunner
+        from ssop.core.http_runner import HttpRunner
+
+        ssh = self.config.settings.ssh
+        return ExecutionRunner(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.pool.get,
+            HttpRunner(ssh.output_cap),
+            ssh,
+        )
+
+    @cached_property
+    def runs(self) -> RunService:
+        from ssop.core.runs import RunService
+
+        settings = self.config.settings
+        return RunService(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.audit,
+            self.runner,
+            settings.guards,
+            settings.daemon.concurrency,
         )
 
     def close(self) -> None:
