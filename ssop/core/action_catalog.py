@@ -8,6 +8,7 @@ and leaves an audit row in that same transaction.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.server_repo import ServerRepo
 
 READ, WRITE = Capability.ACTIONS_READ, Capability.ACTIONS_WRITE
+_PLAIN_TOKEN = re.compile(r"[\w@%+=:,./{}-]+")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ Assignments = list[Assignment]
 def template_text(spec: ActionSpec) -> str:
     if spec.http is not None:
         return f"{spec.http.method} {spec.http.url_template}"
-    return shlex.join(spec.command_template or ())
+    # shlex.join would quote every {placeholder}; a template reads better bare
+    return " ".join(
+        t if _PLAIN_TOKEN.fullmatch(t) else shlex.quote(t)
+        for t in spec.command_template or ()
+    )
 
 
 def view_of(row: Action, servers: list[str]) -> ActionView:
