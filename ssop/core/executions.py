@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,7 @@ __all__ = [
     "ExecutionService",
     "ExecutionStatus",
     "Rendered",
+    "display_text",
     "Trigger",
     "parse_since",
     "parse_status",
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 MAX_LIMIT = 10_000
 TransportFor = Callable[[Server], Transport]
 _SECRET_HEADER = re.compile(r"(?i)auth|cookie|token|key|secret|password")
+_HIDDEN = ("Cc", "Cf", "Zl", "Zp")
 _AGE = re.compile(r"([0-9]{1,6})([smhdw])")
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -293,19 +296,32 @@ class ExecutionService:
         self.clock = clock
 
     def list(
-        self, who: Principal, where: ExecutionFilter | None = None
+        self,
+        who: Principal,
+        *,
+        server: str | None = None,
+        status: str | None = None,
+        since: str | datetime | None = None,
+        limit: int = 50,
     ) -> list[ExecutionRecord]:
-        """Newest first.
+        """Newest first; ``since`` is an age (``24h``) or an ISO time.
 
         Raises:
             PermissionDenied: the caller lacks actions.read.
-            InvalidInput: the limit is not between 1 and 10000.
+            InvalidInput: an unknown status, a bad ``since``, or a limit
+                outside 1..10000.
         """
-        where = where or ExecutionFilter()
-        if not 1 <= where.limit <= MAX_LIMIT:
+        if not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}")
+        now = self.clock.now()
+        where = ExecutionFilter(
+            server=server,
+            status=parse_status(status) if status is not None else None,
+            since=parse_since(since, now) if isinstance(since, str) else since,
+            limit=limit,
+        )
         with translate_errors(self.engine), self.sessions() as s, s.begin():
-            require_in(s, self.clock.now(), who, Capability.ACTIONS_READ)
+            require_in(s, now, who, Capability.ACTIONS_READ)
             return [record_of(r) for r in ExecutionRepo(s).list(where)]
 
     def show(self, who: Principal, execution_id: int) -> ExecutionRecord:
@@ -331,6 +347,16 @@ def parse_since(text: str, now: datetime) -> datetime:
             f"--since {text!r}: give an age like 30m, 24h, 7d or an ISO time"
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def display_text(text: str) -> str:
+    """Output from a server, safe for a terminal: no escape or control
+    characters (they could rewrite the screen), newlines and tabs kept."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c for c in text if c in "\n\t" or unicodedata.category(c) not in _HIDDEN
+    )
 
 
 def parse_status(text: str) -> ExecutionStatus:

@@ -107,7 +107,8 @@ class _Fanout:
 
 Confirm = Callable[[RunPlan], bool]
 ConfirmFanout = Callable[[FanoutPlan], bool]
-Progress = Callable[[FanoutItem], None]
+# (the server just finished, servers done so far, servers in all)
+Progress = Callable[[FanoutItem, int, int], None]
 
 
 def parse_param_args(items: Sequence[str]) -> dict[str, str]:
@@ -229,27 +230,30 @@ class RunService:
                 "it needs a confirmation",
                 hint="answer the prompt, or pass --yes",
             )
-        items = [FanoutItem(r.server, error=r.error.message) for r in fan.plan.refused]
-        for item in items:
-            _report(progress, item)
-        items += self._fan_out(fan.prepared, parallel, progress, reason)
+        total = len(fan.prepared) + len(fan.plan.refused)
+        items: list[FanoutItem] = []
+
+        def report(item: FanoutItem) -> None:
+            items.append(item)
+            if progress is not None:
+                progress(item, len(items), total)
+
+        for refusal in fan.plan.refused:
+            report(FanoutItem(refusal.server, error=refusal.error.message))
+        self._fan_out(fan.prepared, parallel, report, reason)
         return sorted(items, key=lambda i: i.server)
 
     def _fan_out(
         self,
         prepared: list[_Prepared],
         parallel: int,
-        progress: Progress | None,
+        report: Callable[[FanoutItem], None],
         reason: str,
-    ) -> list[FanoutItem]:
-        items: list[FanoutItem] = []
+    ) -> None:
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="run") as pool:
             futures = [pool.submit(self._execute_item, p, reason) for p in prepared]
             for future in as_completed(futures):
-                item = future.result()
-                items.append(item)
-                _report(progress, item)
-        return items
+                report(future.result())
 
     def _execute_item(self, prepared: _Prepared, reason: str) -> FanoutItem:
         try:
@@ -365,8 +369,3 @@ def _check_runnable(s: Session, server: Server, row: Action) -> None:
             f"action {row.name} is not assigned to {server.name}",
             hint=f"assign it: ssop action assign {server.name} {row.name}",
         )
-
-
-def _report(progress: Progress | None, item: FanoutItem) -> None:
-    if progress is not None:
-        progress(item)

@@ -20,15 +20,15 @@ from ssop.core.store.db import SessionFactory, create_engine_for, session_factor
 
 if TYPE_CHECKING:
     from ssop.core.action_catalog import ActionService
-    from ssop.core.executions import ExecutionRunner, ExecutionService
-    from ssop.core.runs import RunService
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
+    from ssop.core.executions import ExecutionRunner, ExecutionService
     from ssop.core.init import InitService
     from ssop.core.models import Server
     from ssop.core.passwords import PasswordHasher
     from ssop.core.queue.base import QueueBackend
     from ssop.core.roles import RoleService
+    from ssop.core.runs import RunService
     from ssop.core.secretbox import SecretBox
     from ssop.core.servers import ServerService
     from ssop.core.settings_admin import SettingsAdminService

@@ -31,7 +31,7 @@ from ssop.core.errors import (
 from ssop.core.executions import ExecutionStatus, Trigger
 from ssop.core.models import Server
 from ssop.core.permissions import Principal, Role
-from ssop.core.runs import FanoutItem, FanoutPlan, NotConfirmed, RunPlan, RunService
+from ssop.core.runs import FanoutPlan, NotConfirmed, RunPlan, RunService
 from ssop.core.services import Services, build_services
 from ssop.core.store.execution_repo import ExecutionRepo
 from ssop.core.transport.base import Command, CommandResult
@@ -429,15 +429,17 @@ def test_fan_out_by_tag_is_bounded_and_reports_each_server(
 
     for n in range(1, 5):
         fleet.transport(f"web{n}").script[UPTIME_ARGV] = reply
-    seen: list[FanoutItem] = []
+    seen: list[tuple[str, int, int]] = []
     items = fleet.services.runs.run_tag(
-        root, "web", "get_uptime", {}, progress=seen.append, parallel=2
-    )
+        root, "web", "get_uptime", {}, parallel=2,
+        progress=lambda item, done, total: seen.append((item.server, done, total)),
+    )  # fmt: skip
     assert peak[0] == 2
     assert [i.server for i in items] == ["web1", "web2", "web3", "web4", "web5"]
     assert all(i.record and i.record.ok for i in items[:4])
     assert items[4].record is None and "not assigned to web5" in (items[4].error or "")
-    assert sorted(i.server for i in seen) == [i.server for i in items]
+    assert sorted(s for s, _, _ in seen) == [i.server for i in items]
+    assert [(done, total) for _, done, total in seen] == [(n, 5) for n in range(1, 6)]
     assert "db1" not in fleet.transports
 
 
