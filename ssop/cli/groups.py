@@ -16,6 +16,9 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("role_cmd", "role"),
     ("token_cmd", "token"),
     ("audit_cmd", "audit"),
+    ("action_cmd", "action"),
+    ("run_cmd", None),
+    ("executions_cmd", "executions"),
 )
 
 

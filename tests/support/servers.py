@@ -41,17 +41,22 @@ def add_sshd_server(
     name: str,
     *,
     address: str | None = None,
+    port: int | None = None,
     tags: Sequence[str] = (),
     key: str = "ed25519",
 ) -> Server:
-    """A server row that reaches the test sshd (key encrypted, host key pinned)."""
+    """A server row that reaches the test sshd (key encrypted, host key pinned).
+
+    ``address`` and ``port`` send it elsewhere with the same credentials
+    (another loopback address of the sshd, or a host that hangs).
+    """
     client = sshd.keys[key]
     box = services.secret_box()
     return add_server(
         services,
         name,
         host=address or sshd.host,
-        port=sshd.port,
+        port=port or sshd.port,
         username=getpass.getuser(),
         tags=tags,
         key_ciphertext=box.encrypt(client.pem),
