@@ -16,6 +16,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ssop.core.action_catalog import ActionDraft
+from ssop.core.actions.builtin import BUILTINS_BY_NAME
+from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.render import ValidatedParams, validate_params
+from ssop.core.actions.spec import ActionSpec
 from ssop.core.config import LoadedConfig
 from ssop.core.errors import (
     AuthFailed,
@@ -33,7 +37,8 @@ from ssop.core.models import Server
 from ssop.core.permissions import Principal, Role
 from ssop.core.runs import FanoutPlan, NotConfirmed, RunPlan, RunService
 from ssop.core.services import Services, build_services
-from ssop.core.store.execution_repo import ExecutionRepo
+from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo
+from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Command, CommandResult
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
@@ -67,9 +72,7 @@ class Fleet:
         return [(r.server_name, r.action_name, r.status) for r in rows]
 
 
-def _all():  # type: ignore[no-untyped-def]
-    from ssop.core.store.execution_repo import ExecutionFilter
-
+def _all() -> ExecutionFilter:
     return ExecutionFilter(limit=1000)
 
 
@@ -141,7 +144,12 @@ def test_the_record_is_written_before_the_command_starts(
 def test_execute_actions_need_a_confirmation(fleet: Fleet, root: Principal) -> None:
     web(fleet)
     asked: list[RunPlan] = []
-    for confirm in (None, lambda plan: asked.append(plan) or False):
+
+    def decline(plan: RunPlan) -> bool:
+        asked.append(plan)
+        return False
+
+    for confirm in (None, decline):
         with pytest.raises(NotConfirmed, match="needs a confirmation"):
             fleet.services.runs.run(
                 root, "web1", "restart_service", {"service": "nginx"}, confirm=confirm
@@ -335,17 +343,11 @@ def test_a_record_that_cannot_be_written_means_nothing_runs(
 
 
 def _server(fleet: Fleet, name: str) -> Server:
-    from ssop.core.store.server_repo import ServerRepo
-
     with fleet.services.sessions() as s:
         return ServerRepo(s).get(name)
 
 
-def _uptime():  # type: ignore[no-untyped-def]
-    from ssop.core.actions.builtin import BUILTINS_BY_NAME
-    from ssop.core.actions.guards import GuardConfig
-    from ssop.core.actions.render import validate_params
-
+def _uptime() -> tuple[ActionSpec, ValidatedParams]:
     spec = BUILTINS_BY_NAME["get_uptime"]
     return spec, validate_params(spec, {}, GuardConfig())
 
@@ -450,10 +452,16 @@ def test_fan_out_confirms_once_and_refuses_when_nothing_can_run(
         web(fleet, f"web{n}", "restart_service", tags=["web"])
         fleet.transport(f"web{n}").on(*RESTART)
     asked: list[FanoutPlan] = []
+
+    def decline(plan: FanoutPlan) -> bool:
+        asked.append(plan)
+        return False
+
     runs = fleet.services.runs
     with pytest.raises(NotConfirmed):
-        runs.run_tag(root, "web", "restart_service", {"service": "nginx"},
-                     confirm=lambda p: asked.append(p) or False)  # fmt: skip
+        runs.run_tag(
+            root, "web", "restart_service", {"service": "nginx"}, confirm=decline
+        )
     assert [p.server for p in asked[0].plans] == ["web1", "web2"]
     assert fleet.calls() == []
     items = runs.run_tag(

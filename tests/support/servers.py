@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Sequence
+from typing import Any
 
 from ssop.core.models import Server
 from ssop.core.services import Services
@@ -25,7 +26,7 @@ def add_server(
     port: int = 22,
     username: str = "root",
     tags: Sequence[str] = (),
-    **fields: object,
+    **fields: Any,
 ) -> Server:
     server = Server(name=name, host=host, port=port, username=username, **fields)
     with services.sessions() as s, s.begin():
