@@ -20,6 +20,9 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("health_cmd", None),
     ("server_cmd", "server"),
     ("secrets_cmd", "secrets"),
+    ("action_cmd", "action"),
+    ("run_cmd", None),
+    ("executions_cmd", "executions"),
 )
 
 

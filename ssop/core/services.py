@@ -19,15 +19,18 @@ from ssop.core.config import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
+    from ssop.core.action_catalog import ActionService
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
     from ssop.core.daemons import DaemonRegistry
+    from ssop.core.executions import ExecutionRunner, ExecutionService
     from ssop.core.health import HealthService
     from ssop.core.init import InitService
     from ssop.core.models import Server
     from ssop.core.passwords import PasswordHasher
     from ssop.core.queue.base import QueueBackend
     from ssop.core.roles import RoleService
+    from ssop.core.runs import RunService
     from ssop.core.secretbox import SecretBox
     from ssop.core.secrets_admin import SecretsService
     from ssop.core.servers import ServerService
@@ -168,6 +171,49 @@ class Services:
         from ssop.core.secrets_admin import SecretsService
 
         return SecretsService(self.config, self.sessions, self.clock)
+
+    @cached_property
+    def actions(self) -> ActionService:
+        from ssop.core.action_catalog import ActionService
+
+        return ActionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def executions(self) -> ExecutionService:
+        from ssop.core.executions import ExecutionService
+
+        return ExecutionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def runner(self) -> ExecutionRunner:
+        """Runs one action with its record; policy and approvals call this too."""
+        from ssop.core.executions import ExecutionRunner
+        from ssop.core.http_runner import HttpRunner
+
+        ssh = self.config.settings.ssh
+        return ExecutionRunner(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.pool.get,
+            HttpRunner(ssh.output_cap),
+            ssh,
+        )
+
+    @cached_property
+    def runs(self) -> RunService:
+        from ssop.core.runs import RunService
+
+        settings = self.config.settings
+        return RunService(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.audit,
+            self.runner,
+            settings.guards,
+            settings.daemon.concurrency,
+        )
 
     def close(self) -> None:
         if "pool" in self.__dict__:
