@@ -68,6 +68,9 @@ def reset_ssop_logging() -> Iterator[None]:
         logger.removeHandler(handler)
     logger.setLevel(logging.NOTSET)
     logger.propagate = True
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "ssop_owned", False)]:
+        root.removeHandler(handler)
 
 
 @pytest.fixture(scope="session")
