@@ -69,7 +69,7 @@ def reset_ssop_logging() -> Iterator[None]:
     logger.setLevel(logging.NOTSET)
     logger.propagate = True
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "ssop_owned", False)]:
+    for handler in [h for h in root.handlers if h.get_name() == "ssop"]:
         root.removeHandler(handler)
 
 

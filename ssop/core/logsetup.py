@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ssop.core.settings_schema import AppSection
 
+OWNED = "ssop"  # the name of handlers configure() installs and may replace
+
 _SECRET_PATTERNS = (
     re.compile(
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S
@@ -66,7 +68,7 @@ def configure(
     ours = logging.getLogger("ssop")
     root = logging.getLogger()
     for logger in (ours, root):
-        for old in [h for h in logger.handlers if getattr(h, "ssop_owned", False)]:
+        for old in [h for h in logger.handlers if h.get_name() == OWNED]:
             logger.removeHandler(old)
     ours.addHandler(_handler(mode, log_file))
     ours.setLevel(_level(app, mode, verbose))
@@ -92,7 +94,7 @@ def _handler(mode: str, log_file: Path | None) -> logging.Handler:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("ssop: %(levelname)s: %(message)s"))
     handler.addFilter(RedactingFilter())
-    handler.ssop_owned = True  # type: ignore[attr-defined]
+    handler.set_name(OWNED)
     return handler
 
 
