@@ -76,14 +76,14 @@ class ApprovalRepo:
         to_status: str,
         *,
         not_expired_at: datetime | None = None,
-        claimed_by: str | None = None,
+        holder: str | None = None,
         close: bool = False,
         **values: Any,
     ) -> bool:
         """Move one request if it is in ``from_statuses``; True when this call did.
 
         ``not_expired_at`` also requires ``expires_at`` to be later;
-        ``claimed_by`` requires that claimant; ``close`` frees the open key.
+        ``holder`` requires that claimant; ``close`` frees the open key.
         """
         stmt = update(ApprovalRequest).where(
             col(ApprovalRequest.id) == request_id,
@@ -91,8 +91,8 @@ class ApprovalRepo:
         )
         if not_expired_at is not None:
             stmt = stmt.where(col(ApprovalRequest.expires_at) > not_expired_at)
-        if claimed_by is not None:
-            stmt = stmt.where(col(ApprovalRequest.claimed_by) == claimed_by)
+        if holder is not None:
+            stmt = stmt.where(col(ApprovalRequest.claimed_by) == holder)
         changes = dict(values, status=to_status, version=ApprovalRequest.version + 1)
         if close:
             changes["open_key"] = None
