@@ -94,9 +94,12 @@ class WebhookNotifier:
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until every queued event was handled (tests, shutdown)."""
         done = threading.Event()
-        threading.Thread(
-            target=lambda: (self._queue.join(), done.set()), daemon=True
-        ).start()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
         return done.wait(timeout)
 
     def _start(self) -> None:

@@ -12,6 +12,9 @@ the outcome ``unknown``: the command may or may not have run.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +27,7 @@ from ssop.core.errors import SsopError
 from ssop.core.models import ApprovalRequest, Verification
 from ssop.core.notify.events import Event, EventKind, Notifier
 from ssop.core.policy import conditions
-from ssop.core.policy.ports import ExecutionRecord, Executor, ReadingsSource
+from ssop.core.policy.ports import Executor, ReadingsSource
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.states import FINISHED, RequestStatus, Trigger
 from ssop.core.settings_schema import Settings
@@ -127,22 +130,29 @@ class RequestRunner:
         return None
 
     def _execute(self, row: ApprovalRequest, prep: Prepared) -> RunResult:
-        assert row.id is not None and prep.server and prep.spec and prep.params
+        assert row.id is not None
+        execution_id, status, detail = self._call_executor(row, prep)
+        if execution_id is None:
+            execution_id = self._find_execution(row.id)
+        result = self._close(row.id, RUNNING, status, detail, execution_id, row)
+        self._announce(row, result)
+        return result
+
+    def _call_executor(
+        self, row: ApprovalRequest, prep: Prepared
+    ) -> tuple[int | None, RequestStatus, str]:
+        assert prep.server and prep.spec and prep.params
         trigger = "auto" if row.trigger == Trigger.AUTO else "approval"
         try:
-            record: ExecutionRecord | None = self.executor().execute(
+            record = self.executor().execute(
                 prep.server, prep.spec, prep.params,
                 actor=row.decided_by or "policy", trigger=trigger,
                 reason=row.reasoning, request_id=row.id,
             )  # fmt: skip
-            status, detail = _status_of(record.status), ""
         except SsopError as e:
             log.error("request %s: execution outcome unknown: %s", row.id, e.message)
-            record, status, detail = None, RequestStatus.UNKNOWN, e.message
-        execution_id = record.id if record is not None else self._find_execution(row.id)
-        result = self._close(row.id, RUNNING, status, detail, execution_id, row)
-        self._announce(row, result)
-        return result
+            return None, RequestStatus.UNKNOWN, e.message
+        return record.id, _status_of(record.status), ""
 
     def _find_execution(self, request_id: int) -> int | None:
         with self.sessions() as s, s.begin():
@@ -218,3 +228,8 @@ def _status_of(value: str) -> RequestStatus:
     except ValueError:
         return RequestStatus.UNKNOWN
     return status if status in FINISHED else RequestStatus.UNKNOWN
+
+
+def new_runner_id() -> str:
+    """hostname:pid:random, so a restarted process never holds an old claim."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"

@@ -55,7 +55,7 @@ class ApprovalRepo:
         query = select(ApprovalRequest).where(ApprovalRequest.open_key == key)
         return self.s.exec(query).first()
 
-    def list(
+    def newest(
         self, statuses: Sequence[str] = (), limit: int = 100, manual_only: bool = False
     ) -> list[ApprovalRequest]:
         """Newest first; ``statuses`` filters; ``manual_only`` hides automatic runs."""
@@ -97,7 +97,7 @@ class ApprovalRepo:
         if close:
             changes["open_key"] = None
         stmt = stmt.values(**changes).execution_options(synchronize_session=False)
-        result = self.s.exec(stmt)  # type: ignore[call-overload]
+        result = self.s.exec(stmt)
         return int(result.rowcount) == 1
 
     def ids_where(

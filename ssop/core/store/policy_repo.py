@@ -16,6 +16,7 @@ from ssop.core.models import (
     AutomationState,
     Execution,
     MaintenanceWindow,
+    MetricSample,
     PolicyDecision,
     Server,
 )
@@ -43,14 +44,14 @@ class PolicyRepo:
             .values(seq=AutomationState.seq + 1)
             .execution_options(synchronize_session=False)
         )
-        if self.s.exec(stmt).rowcount == 1:  # type: ignore[call-overload]
+        if self.s.exec(stmt).rowcount == 1:
             return
         try:
             with self.s.begin_nested():
                 self.s.add(AutomationState(id=STATE_ID, updated_at=now))
                 self.s.flush()
         except IntegrityError:
-            self.s.exec(stmt)  # type: ignore[call-overload]
+            self.s.exec(stmt)
 
     def state(self) -> AutomationState:
         """The switch row (defaults when it was never written)."""
@@ -112,7 +113,7 @@ class PolicyRepo:
             .values(execution_id=execution_id, request_id=request_id)
             .execution_options(synchronize_session=False)
         )
-        self.s.exec(stmt)  # type: ignore[call-overload]
+        self.s.exec(stmt)
 
     # -- maintenance windows -------------------------------------------------
 
@@ -219,6 +220,14 @@ class PolicyRepo:
         query = select(func.count()).select_from(Server).where(col(Server.enabled))
         return int(self.s.exec(query).one())
 
+    def latest_sample(self, server: str) -> MetricSample | None:
+        query = (
+            select(MetricSample)
+            .where(MetricSample.server_name == server)
+            .order_by(col(MetricSample.at).desc(), col(MetricSample.id).desc())
+        )
+        return self.s.exec(query.limit(1)).first()
+
     # -- executions (read and reconcile only; the runner owns them) ----------
 
     def execution(self, execution_id: int) -> Execution | None:
@@ -248,7 +257,7 @@ class PolicyRepo:
             .values(status=status, **values)
             .execution_options(synchronize_session=False)
         )
-        return int(self.s.exec(stmt).rowcount) == 1  # type: ignore[call-overload]
+        return int(self.s.exec(stmt).rowcount) == 1
 
 
 def _strings(params: object) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from ssop.core.models import AutoDemotion, Verification
@@ -41,7 +41,7 @@ class VerifyRepo:
             .values(checked_at=now, cleared=cleared, detail=detail)
             .execution_options(synchronize_session=False)
         )
-        return int(self.s.exec(stmt).rowcount) == 1  # type: ignore[call-overload]
+        return int(self.s.exec(stmt).rowcount) == 1
 
     def recent_verdicts(
         self, server: str, action: str, after: datetime | None, limit: int
@@ -58,6 +58,18 @@ class VerifyRepo:
             col(Verification.checked_at).desc(), col(Verification.id).desc()
         )
         return [bool(v) for v in self.s.exec(query.limit(limit))]
+
+    def verdict_counts(self, since: datetime) -> dict[str, dict[bool | None, int]]:
+        """{action: {cleared: count}} over verdicts recorded after ``since``."""
+        query = (
+            select(Verification.action_name, Verification.cleared, func.count())
+            .where(col(Verification.checked_at) > since)
+            .group_by(col(Verification.action_name), col(Verification.cleared))
+        )
+        counts: dict[str, dict[bool | None, int]] = {}
+        for action, cleared, n in self.s.exec(query):
+            counts.setdefault(action, {})[cleared] = int(n)
+        return counts
 
     def for_execution(self, execution_id: int) -> Verification | None:
         query = select(Verification).where(Verification.execution_id == execution_id)
@@ -108,7 +120,7 @@ class VerifyRepo:
             .values(cleared_at=now, cleared_by=by)
             .execution_options(synchronize_session=False)
         )
-        return int(self.s.exec(stmt).rowcount) >= 1  # type: ignore[call-overload]
+        return int(self.s.exec(stmt).rowcount) >= 1
 
     def demotions(self) -> list[AutoDemotion]:
         query = select(AutoDemotion).where(col(AutoDemotion.cleared_at).is_(None))
