@@ -18,6 +18,8 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("audit_cmd", "audit"),
     ("daemon_cmd", None),
     ("health_cmd", None),
+    ("approvals_cmd", None),
+    ("policy_cmd", None),
 )
 
 
