@@ -19,11 +19,12 @@ from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 from tests.integration.policy.conftest import Rig
 from tests.support.policy import executions, fleet, proposal
+from tests.support.sshd import Sshd
 
 pytestmark = pytest.mark.sshd
 
 
-def queued(rig: Rig, sshd, **kw: object) -> int:  # type: ignore[no-untyped-def]
+def queued(rig: Rig, sshd: Sshd, **kw: object) -> int:
     fleet(
         rig.services, ["web1"], {"restart_service": False, "reboot_system": False}, sshd
     )
@@ -40,7 +41,7 @@ def status_of(rig: Rig, request_id: int) -> str:
         return row.status
 
 
-def test_a_viewer_cannot_approve_or_reject(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_cannot_approve_or_reject(rig: Rig, sshd: Sshd) -> None:
     request_id = queued(rig, sshd)
     viewer = rig.user("vic", Role.VIEWER)
 
@@ -56,7 +57,7 @@ def test_an_unknown_request(rig: Rig) -> None:
         rig.services.approvals.approve(rig.user("olga"), 404)
 
 
-def test_a_rejected_request_cannot_be_approved(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_a_rejected_request_cannot_be_approved(rig: Rig, sshd: Sshd) -> None:
     request_id = queued(rig, sshd)
     approvals = rig.services.approvals
     with pytest.raises(InvalidInput, match="needs a reason"):
@@ -70,7 +71,7 @@ def test_a_rejected_request_cannot_be_approved(rig: Rig, sshd) -> None:  # type:
     assert "approval_decided" in rig.notifier.kinds()
 
 
-def test_an_executed_request_cannot_be_approved_again(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_an_executed_request_cannot_be_approved_again(rig: Rig, sshd: Sshd) -> None:
     request_id = queued(rig, sshd)
     rig.services.approvals.approve(rig.user("olga"), request_id)
     rig.services.approvals.execute_approved()
@@ -82,7 +83,7 @@ def test_an_executed_request_cannot_be_approved_again(rig: Rig, sshd) -> None:  
     assert len(rig.systemctl()) == 1
 
 
-def test_expiry_means_rejected_never_approved(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_expiry_means_rejected_never_approved(rig: Rig, sshd: Sshd) -> None:
     request_id = queued(rig, sshd)
     rig.clock.advance(24 * 3600)
 
@@ -101,8 +102,8 @@ def test_expiry_means_rejected_never_approved(rig: Rig, sshd) -> None:  # type: 
 
 
 def test_an_approved_request_that_expires_before_it_runs_never_runs(
-    rig: Rig, sshd
-) -> None:  # type: ignore[no-untyped-def]
+    rig: Rig, sshd: Sshd
+) -> None:
     request_id = queued(rig, sshd)
     rig.services.approvals.approve(rig.user("olga"), request_id)
     rig.clock.advance(24 * 3600)
@@ -112,7 +113,7 @@ def test_an_approved_request_that_expires_before_it_runs_never_runs(
     assert rig.systemctl() == [] and executions(rig.services) == []
 
 
-def test_four_eyes_on_a_manual_high_risk_request(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_four_eyes_on_a_manual_high_risk_request(rig: Rig, sshd: Sshd) -> None:
     fleet(
         rig.services, ["web1"], {"reboot_system": False, "restart_service": False}, sshd
     )
@@ -136,7 +137,7 @@ def test_four_eyes_on_a_manual_high_risk_request(rig: Rig, sshd) -> None:  # typ
     assert approved.decided_by == "bob" and approved.comment == "ok, window agreed"
 
 
-def test_manual_requests_are_checked_and_deduplicated(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_manual_requests_are_checked_and_deduplicated(rig: Rig, sshd: Sshd) -> None:
     fleet(rig.services, ["web1"], {"restart_service": False, "get_uptime": False}, sshd)
     approvals, olga = rig.services.approvals, rig.user("olga")
     approvals.request(
@@ -166,8 +167,8 @@ def test_manual_requests_are_checked_and_deduplicated(rig: Rig, sshd) -> None:  
 
 
 def test_a_request_whose_server_was_removed_is_closed_not_approved(
-    rig: Rig, sshd
-) -> None:  # type: ignore[no-untyped-def]
+    rig: Rig, sshd: Sshd
+) -> None:
     request_id = queued(rig, sshd)
     with rig.services.sessions() as s, s.begin():
         repo = ServerRepo(s)
@@ -181,7 +182,7 @@ def test_a_request_whose_server_was_removed_is_closed_not_approved(
     )
 
 
-def test_an_action_unassigned_after_approval_is_not_run(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_an_action_unassigned_after_approval_is_not_run(rig: Rig, sshd: Sshd) -> None:
     request_id = queued(rig, sshd)
     rig.services.approvals.approve(rig.user("olga"), request_id)
     with rig.services.sessions() as s, s.begin():
@@ -196,7 +197,9 @@ def test_an_action_unassigned_after_approval_is_not_run(rig: Rig, sshd) -> None:
     assert rig.systemctl() == [] and executions(rig.services) == []
 
 
-def test_preconditions_are_checked_again_just_before_running(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_preconditions_are_checked_again_just_before_running(
+    rig: Rig, sshd: Sshd
+) -> None:
     rig.readings.set("web1", rig.clock.now(), failed_units=["nginx.service"])
     request_id = queued(rig, sshd)
     rig.services.approvals.approve(rig.user("olga"), request_id)
@@ -213,7 +216,7 @@ def test_preconditions_are_checked_again_just_before_running(rig: Rig, sshd) -> 
     assert rig.systemctl() == []
 
 
-def test_a_precondition_that_still_holds_lets_it_run(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_a_precondition_that_still_holds_lets_it_run(rig: Rig, sshd: Sshd) -> None:
     rig.readings.set("web1", rig.clock.now(), failed_units=["nginx.service"])
     request_id = queued(rig, sshd)
     rig.services.approvals.approve(rig.user("olga"), request_id)
@@ -224,7 +227,7 @@ def test_a_precondition_that_still_holds_lets_it_run(rig: Rig, sshd) -> None:  #
     assert len(rig.systemctl()) == 1
 
 
-def test_a_changed_action_is_not_run(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_action_is_not_run(rig: Rig, sshd: Sshd) -> None:
     from ssop.core.policy.keys import spec_hash
 
     request_id = queued(rig, sshd)

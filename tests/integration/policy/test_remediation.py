@@ -9,17 +9,21 @@ from datetime import timedelta
 
 import pytest
 
+from ssop.core.notify.events import EventKind
 from ssop.core.permissions import Role
 from ssop.core.policy.states import Gate, Outcome, RequestStatus
 from tests.integration.policy.conftest import Rig, RigFactory
 from tests.support.policy import executions, fleet, proposal
+from tests.support.sshd import Sshd
 
 pytestmark = pytest.mark.sshd
 
 RESTART_NGINX = ["systemctl", "restart", "--", "nginx"]
 
 
-def test_an_automatic_action_runs_once_then_cooldown_holds_it(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_an_automatic_action_runs_once_then_cooldown_holds_it(
+    rig: Rig, sshd: Sshd
+) -> None:
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
 
     first = rig.process(proposal(recommendation_id=1))
@@ -35,7 +39,9 @@ def test_an_automatic_action_runs_once_then_cooldown_holds_it(rig: Rig, sshd) ->
     ]
 
 
-def test_cooldown_ends_and_other_parameters_are_another_change(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_cooldown_ends_and_other_parameters_are_another_change(
+    rig: Rig, sshd: Sshd
+) -> None:
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     rig.process(proposal(recommendation_id=1))
 
@@ -49,8 +55,8 @@ def test_cooldown_ends_and_other_parameters_are_another_change(rig: Rig, sshd) -
 
 
 def test_not_automatic_makes_one_request_however_often_it_is_proposed(
-    rig: Rig, sshd
-) -> None:  # type: ignore[no-untyped-def]
+    rig: Rig, sshd: Sshd
+) -> None:
     fleet(rig.services, ["web1"], {"restart_service": False}, sshd)
 
     reports = [rig.process(proposal(recommendation_id=n)) for n in (1, 2, 3)]
@@ -61,11 +67,13 @@ def test_not_automatic_makes_one_request_however_often_it_is_proposed(
     pending = rig.services.approvals.list(rig.user("olga"), ["pending_approval"])
     assert [p.id for p in pending] == list(request_ids)
     assert pending[0].command == "systemctl restart -- nginx"
-    assert rig.notifier.kinds().count("approval_requested") == 1
+    assert rig.notifier.kinds().count(EventKind.APPROVAL_REQUESTED) == 1
     assert rig.systemctl() == []
 
 
-def test_approve_then_the_daemon_step_runs_it_exactly_once(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_approve_then_the_daemon_step_runs_it_exactly_once(
+    rig: Rig, sshd: Sshd
+) -> None:
     fleet(rig.services, ["web1"], {"restart_service": False}, sshd)
     request_id = rig.process(proposal(recommendation_id=1)).decided[0].request_id
     assert request_id is not None
@@ -86,7 +94,7 @@ def test_approve_then_the_daemon_step_runs_it_exactly_once(rig: Rig, sshd) -> No
     assert executions(rig.services)[0].actor == "olga"
 
 
-def test_shadow_mode_decides_but_runs_nothing(make_rig: RigFactory, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_shadow_mode_decides_but_runs_nothing(make_rig: RigFactory, sshd: Sshd) -> None:
     rig = make_rig(mode="shadow", max_fleet_percent=100)
     fleet(rig.services, ["web1", "web2"], {"restart_service": True}, sshd)
 
@@ -106,7 +114,7 @@ def test_shadow_mode_decides_but_runs_nothing(make_rig: RigFactory, sshd) -> Non
     ]
 
 
-def test_promote_turns_shadow_mode_live(make_rig: RigFactory, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_promote_turns_shadow_mode_live(make_rig: RigFactory, sshd: Sshd) -> None:
     rig = make_rig(mode="shadow")
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     admin = rig.user("ann", Role.ADMIN)
@@ -119,8 +127,8 @@ def test_promote_turns_shadow_mode_live(make_rig: RigFactory, sshd) -> None:  # 
 
 
 def test_one_server_in_shadow_while_the_fleet_is_live(
-    make_rig: RigFactory, sshd
-) -> None:  # type: ignore[no-untyped-def]
+    make_rig: RigFactory, sshd: Sshd
+) -> None:
     rig = make_rig(shadow_servers=["db1"], max_fleet_percent=100)
     fleet(rig.services, ["web1", "db1"], {"restart_service": True}, sshd)
 
@@ -135,7 +143,7 @@ def test_one_server_in_shadow_while_the_fleet_is_live(
     assert promoted.decided[0].outcome is Outcome.EXECUTED
 
 
-def test_pause_blocks_automation_and_resume_lifts_it(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_pause_blocks_automation_and_resume_lifts_it(rig: Rig, sshd: Sshd) -> None:
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     admin = rig.services.policy_admin
 
@@ -151,7 +159,7 @@ def test_pause_blocks_automation_and_resume_lifts_it(rig: Rig, sshd) -> None:  #
     assert len(rig.systemctl()) == 1
 
 
-def test_a_maintenance_window_blocks_until_removed(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_a_maintenance_window_blocks_until_removed(rig: Rig, sshd: Sshd) -> None:
     fleet(rig.services, ["web1"], {"restart_service": False}, sshd)
     olga = rig.user("olga")
     window = rig.services.policy_admin.add_window(olga, "*", "2h", "kernel upgrades")
@@ -165,7 +173,7 @@ def test_a_maintenance_window_blocks_until_removed(rig: Rig, sshd) -> None:  # t
     assert queued.decided[0].outcome is Outcome.QUEUED
 
 
-def test_budgets_and_blast_radius(make_rig: RigFactory, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_budgets_and_blast_radius(make_rig: RigFactory, sshd: Sshd) -> None:
     rig = make_rig(max_auto_per_hour=1, cooldown_s=0, max_fleet_percent=50)
     fleet(rig.services, ["a", "b", "c", "d"], {"restart_service": True}, sshd)
 
@@ -186,8 +194,8 @@ def test_budgets_and_blast_radius(make_rig: RigFactory, sshd) -> None:  # type: 
 
 
 def test_explain_names_the_gate_of_every_recommendation(
-    make_rig: RigFactory, sshd
-) -> None:  # type: ignore[no-untyped-def]
+    make_rig: RigFactory, sshd: Sshd
+) -> None:
     from ssop.core.actions.spec import RiskLevel
 
     rig = make_rig()
@@ -231,7 +239,7 @@ def test_explain_names_the_gate_of_every_recommendation(
     assert lines[2].request_status == "pending_approval"
 
 
-def test_the_daemon_step_decides_each_recommendation_once(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_the_daemon_step_decides_each_recommendation_once(rig: Rig, sshd: Sshd) -> None:
     from tests.support.policy import ListSource
 
     fleet(rig.services, ["web1"], {"restart_service": False}, sshd)

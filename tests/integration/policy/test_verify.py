@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ssop.core.errors import NotFound, PermissionDenied
+from ssop.core.notify.events import EventKind
 from ssop.core.permissions import Role
 from ssop.core.policy.states import Gate, Outcome
 from tests.integration.policy.conftest import Rig
 from tests.support.policy import fleet, proposal
+from tests.support.sshd import Sshd
 
 pytestmark = pytest.mark.sshd
 
@@ -27,7 +29,7 @@ def crawl(rig: Rig, failed: list[str]) -> None:
     rig.readings.set("web1", rig.clock.now(), failed_units=failed)
 
 
-def test_a_change_that_cleared_its_condition(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_that_cleared_its_condition(rig: Rig, sshd: Sshd) -> None:
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     act(rig, 1)
 
@@ -49,7 +51,9 @@ def test_a_change_that_cleared_its_condition(rig: Rig, sshd) -> None:  # type: i
     ]
 
 
-def test_failing_verifications_demote_until_an_admin_re_enables(rig: Rig, sshd) -> None:  # type: ignore[no-untyped-def]
+def test_failing_verifications_demote_until_an_admin_re_enables(
+    rig: Rig, sshd: Sshd
+) -> None:
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     act(rig, 1)
     crawl(rig, FAILED)
@@ -65,7 +69,7 @@ def test_failing_verifications_demote_until_an_admin_re_enables(rig: Rig, sshd) 
     assert len(first.not_cleared) == 1 and first.demoted == []
     assert second.demoted == [("web1", "restart_service")]
     assert (demoted.outcome, demoted.gate) == (Outcome.QUEUED, Gate.DEMOTED)
-    assert rig.notifier.kinds().count("verification_failed") == 2
+    assert rig.notifier.kinds().count(EventKind.VERIFICATION_FAILED) == 2
     with pytest.raises(PermissionDenied):
         rig.services.policy_admin.reenable(rig.user("olga"), "web1", "restart_service")
 
@@ -84,8 +88,8 @@ def test_failing_verifications_demote_until_an_admin_re_enables(rig: Rig, sshd) 
 
 
 def test_no_readings_after_the_change_is_undetermined_not_failed(
-    rig: Rig, sshd
-) -> None:  # type: ignore[no-untyped-def]
+    rig: Rig, sshd: Sshd
+) -> None:
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     act(rig, 1)
     rig.clock.advance(60 + 600)

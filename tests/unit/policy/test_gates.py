@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,9 +21,9 @@ GOOD = Facts(now=NOW, automatic=True, action_risk=RiskLevel.MEDIUM, fleet_size=1
 
 
 def verdict(
-    facts: Facts, policy: PolicySection = POLICY, **changes: object
+    facts: Facts, policy: PolicySection = POLICY, **changes: Any
 ) -> tuple[Outcome, Gate]:
-    p = replace(proposal(), **changes)  # type: ignore[arg-type]
+    p = replace(proposal(), **changes)
     d = decide(p, facts, policy)
     return d.outcome, d.gate
 
@@ -94,9 +95,9 @@ def test_cooldown_ends_after_its_window() -> None:
     ],
 )
 def test_unsuitable_for_automation_goes_to_approval(
-    facts_changes: dict[str, object], proposal_changes: dict[str, object], gate: Gate
+    facts_changes: dict[str, Any], proposal_changes: dict[str, Any], gate: Gate
 ) -> None:
-    facts = replace(GOOD, **facts_changes)  # type: ignore[arg-type]
+    facts = replace(GOOD, **facts_changes)
     assert verdict(facts, **proposal_changes) == (Outcome.QUEUED, gate)
 
 
