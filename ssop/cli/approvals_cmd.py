@@ -17,7 +17,7 @@ from ssop.cli.state import state
 from ssop.core.policy.states import RequestStatus
 
 if TYPE_CHECKING:
-    from ssop.core.approvals import RequestView
+    from ssop.core.policy.request_view import RequestView
 
 app = typer.Typer(no_args_is_help=True)
 approvals = typer.Typer(help="List and show approval requests.", no_args_is_help=True)

@@ -31,6 +31,12 @@ from ssop.core.policy import conditions
 from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import ReadingsSource
 from ssop.core.policy.prepare import Prepared, prepare
+from ssop.core.policy.request_view import (
+    RequestView,
+    parse_status,
+    view_of,
+    why_not_pending,
+)
 from ssop.core.policy.runner import RequestRunner, RunResult
 from ssop.core.policy.service import pinned_evidence
 from ssop.core.policy.states import RequestStatus, Trigger
@@ -43,45 +49,6 @@ log = logging.getLogger(__name__)
 
 PENDING, APPROVED = RequestStatus.PENDING_APPROVAL, RequestStatus.APPROVED
 ShouldStop = Callable[[], bool]
-
-
-@dataclass(frozen=True)
-class RequestView:
-    """A request as people see it: the pinned evidence and where it stands."""
-
-    id: int
-    status: str
-    trigger: str
-    server: str
-    action: str
-    params: Mapping[str, str]
-    command: str
-    effective_risk: str
-    confidence: float | None
-    gate: str
-    reasoning: str
-    evidence: Mapping[str, Any]
-    analysis_id: int | None
-    recommendation_id: int | None
-    requested_by: str
-    created_at: datetime
-    expires_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-    comment: str
-    closed_reason: str
-    execution_id: int | None
-
-
-def view_of(row: ApprovalRequest) -> RequestView:
-    assert row.id is not None
-    return RequestView(
-        row.id, row.status, row.trigger, row.server_name, row.action_name,
-        dict(row.params), row.command, row.effective_risk, row.confidence, row.gate,
-        row.reasoning, dict(row.evidence), row.analysis_id, row.recommendation_id,
-        row.requested_by, row.created_at, row.expires_at, row.decided_by,
-        row.decided_at, row.comment, row.closed_reason, row.execution_id,
-    )  # fmt: skip
 
 
 @dataclass
@@ -133,7 +100,7 @@ class ApprovalService:
             InvalidInput: an unknown status name.
         """
         for status in statuses:
-            _status(status)
+            parse_status(status)
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
             rows = ApprovalRepo(s).newest(statuses, limit, manual_only=not include_auto)
@@ -274,7 +241,7 @@ class ApprovalService:
         if gone is not None:
             raise Conflict(f"request #{request_id} cannot run: {gone}; it was closed")
         if not won:
-            raise Conflict(_why_not_pending(row, self.clock.now()))
+            raise Conflict(why_not_pending(row, self.clock.now()))
         self._notify(
             EventKind.APPROVAL_DECIDED,
             row,
@@ -370,14 +337,6 @@ class ApprovalService:
         )  # fmt: skip
 
 
-def _status(value: str) -> RequestStatus:
-    try:
-        return RequestStatus(value)
-    except ValueError:
-        names = ", ".join(s.value for s in RequestStatus)
-        raise InvalidInput(f"unknown status {value!r} (choose from {names})") from None
-
-
 def _require_runnable(prep: Prepared, server: str, action: str) -> None:
     if prep.server is None:
         raise NotFound(f"no server named {server!r}", hint="see: ssop server list")
@@ -395,20 +354,7 @@ def _require_runnable(prep: Prepared, server: str, action: str) -> None:
 
 def _require_pending(row: ApprovalRequest, now: datetime) -> None:
     if row.status != PENDING or row.expires_at <= now:
-        raise Conflict(_why_not_pending(row, now))
-
-
-def _why_not_pending(row: ApprovalRequest, now: datetime) -> str:
-    rid, status = row.id, row.status
-    if status == RequestStatus.EXPIRED or (status == PENDING and row.expires_at <= now):
-        return f"request #{rid} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC (expired means rejected)"
-    if status == RequestStatus.REJECTED:
-        return f"request #{rid} was rejected by {row.decided_by}: {row.comment}"
-    if status == RequestStatus.CANCELLED:
-        return f"request #{rid} was closed: {row.closed_reason}"
-    if status in (APPROVED, RequestStatus.CLAIMED, RequestStatus.RUNNING):
-        return f"request #{rid} was already approved by {row.decided_by} ({status})"
-    return f"request #{rid} was already executed ({status})"
+        raise Conflict(why_not_pending(row, now))
 
 
 def _target(row: ApprovalRequest) -> str:

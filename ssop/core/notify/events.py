@@ -37,6 +37,18 @@ class Event:
     detail: str = ""
 
 
+def daemon_error(at: datetime, step: str, message: str, daemon_id: str = "") -> Event:
+    """The event a daemon sends when one of its steps fails."""
+    return Event(
+        EventKind.DAEMON_ERROR,
+        at,
+        f"daemon step {step} failed",
+        actor=daemon_id,
+        status="error",
+        detail=message,
+    )
+
+
 class Notifier(Protocol):
     def notify(self, event: Event) -> None:
         """Hand ``event`` over for delivery; never blocks and never raises."""

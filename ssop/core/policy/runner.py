@@ -94,11 +94,23 @@ class RequestRunner:
             reason = self._unrunnable(row, prep)
         if reason is None:
             reason = self._precondition_fails(row)
-        if reason is not None:
-            return self._close(request_id, CLAIMED, RequestStatus.CANCELLED, reason)
+        executor, missing = self._executor()
+        if reason is None and executor is None:
+            reason = missing
+        if reason is not None or executor is None:
+            return self._close(
+                request_id, CLAIMED, RequestStatus.CANCELLED, reason or ""
+            )
         if not self._move(request_id, CLAIMED, RUNNING):
             return RunResult(request_id, RequestStatus.UNKNOWN, None, "claim was lost")
-        return self._execute(row, prep)
+        return self._execute(row, prep, executor)
+
+    def _executor(self) -> tuple[Executor | None, str]:
+        """The executor, or why there is none (found before anything is marked running)."""
+        try:
+            return self.executor(), ""
+        except SsopError as e:
+            return None, f"cannot execute: {e.message}"
 
     def _prepare(self, s: Session, row: ApprovalRequest) -> Prepared:
         use_sudo = self.settings.ssh.use_sudo
@@ -129,9 +141,11 @@ class RequestRunner:
             return f"precondition no longer holds: {verdict.detail}"
         return None
 
-    def _execute(self, row: ApprovalRequest, prep: Prepared) -> RunResult:
+    def _execute(
+        self, row: ApprovalRequest, prep: Prepared, executor: Executor
+    ) -> RunResult:
         assert row.id is not None
-        execution_id, status, detail = self._call_executor(row, prep)
+        execution_id, status, detail = self._call_executor(row, prep, executor)
         if execution_id is None:
             execution_id = self._find_execution(row.id)
         result = self._close(row.id, RUNNING, status, detail, execution_id, row)
@@ -139,12 +153,12 @@ class RequestRunner:
         return result
 
     def _call_executor(
-        self, row: ApprovalRequest, prep: Prepared
+        self, row: ApprovalRequest, prep: Prepared, executor: Executor
     ) -> tuple[int | None, RequestStatus, str]:
         assert prep.server and prep.spec and prep.params
         trigger = "auto" if row.trigger == Trigger.AUTO else "approval"
         try:
-            record = self.executor().execute(
+            record = executor.execute(
                 prep.server, prep.spec, prep.params,
                 actor=row.decided_by or "policy", trigger=trigger,
                 reason=row.reasoning, request_id=row.id,

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from ssop.core.actions.guards import GuardConfig
 from ssop.core.clock import Clock
+from ssop.core.errors import SsopError
 from ssop.core.models import ApprovalRequest, PolicyDecision
 from ssop.core.notify.events import Event, EventKind, Notifier
 from ssop.core.policy import conditions
@@ -59,10 +60,12 @@ class ProcessReport:
     decided: list[Decided] = field(default_factory=list)
     runs: list[RunResult] = field(default_factory=list)
     skipped: int = 0
+    errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
-        return sum(1 for r in self.runs if r.status != RequestStatus.SUCCEEDED)
+        bad_runs = sum(1 for r in self.runs if r.status != RequestStatus.SUCCEEDED)
+        return bad_runs + len(self.errors)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for d in self.decided if d.outcome is outcome)
@@ -114,14 +117,27 @@ class RemediationService:
     ) -> ProcessReport:
         """Decide each proposal, record it, and run what policy allows.
 
-        Raises:
-            StoreError: the store failed; proposals not reached stay undecided.
+        A proposal that cannot be decided (the store failed) is reported in
+        ``errors`` and left undecided; the next pass proposes it again.
         """
         report = ProcessReport()
         for proposal in proposals:
             if should_stop():
                 break
-            decided = self._decide(proposal)
+            try:
+                decided = self._decide(proposal)
+            except SsopError as e:
+                # one bad proposal (or a store hiccup) must not stop the others
+                log.error(
+                    "policy: %s on %s: not decided: %s",
+                    proposal.action,
+                    proposal.server,
+                    e.message,
+                )
+                report.errors.append(
+                    f"{proposal.server}/{proposal.action}: {e.message}"
+                )
+                continue
             if decided is None:
                 report.skipped += 1
                 continue
@@ -220,8 +236,8 @@ class RemediationService:
         row = PolicyRepo(s).add_decision(
             PolicyDecision(
                 at=facts.now, analysis_id=p.analysis_id,
-                recommendation_id=p.recommendation_id, server_name=p.server,
-                action_name=p.action, params=dict(prep.strings), params_key=prep.key,
+                recommendation_id=p.recommendation_id, server_name=p.server[:64],
+                action_name=p.action[:64], params=dict(prep.strings), params_key=prep.key,
                 effective_risk=effective_risk(p, facts).value, confidence=p.confidence,
                 outcome=decision.outcome.value, gate=decision.gate.value,
                 detail=decision.detail, request_id=request_id,

@@ -242,3 +242,21 @@ def test_a_changed_action_is_not_run(rig: Rig, sshd: Sshd) -> None:
     assert report.runs[0].status is RequestStatus.CANCELLED
     assert "changed since the request was made" in report.runs[0].detail
     assert rig.systemctl() == []
+
+
+def test_with_no_executor_wired_nothing_is_marked_running(rig: Rig, sshd: Sshd) -> None:
+    from ssop.core.services import build_services
+
+    request_id = queued(rig, sshd)
+    rig.services.approvals.approve(rig.user("olga"), request_id)
+    bare = build_services(rig.services.config, clock=rig.clock)
+
+    report = bare.approvals.execute_approved()
+    bare.close()
+
+    assert [r.status for r in report.runs] == [RequestStatus.CANCELLED]
+    assert (
+        report.runs[0].detail
+        == "cannot execute: no action executor is wired into this ssop build"
+    )
+    assert executions(rig.services) == [] and rig.systemctl() == []
