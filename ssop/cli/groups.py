@@ -23,6 +23,8 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("action_cmd", "action"),
     ("run_cmd", None),
     ("executions_cmd", "executions"),
+    ("approvals_cmd", None),
+    ("policy_cmd", None),
 )
 
 

@@ -13,24 +13,22 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from ssop.core.access import require_in
-from ssop.core.actions.guards import DEFAULT_PROTECTED_UNITS, GuardConfig
+from ssop.core.actions.guards import GuardConfig
 from ssop.core.actions.render import ValidatedParams, validate_params
 from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
 from ssop.core.audit import AuditService
 from ssop.core.clock import Clock
 from ssop.core.errors import InvalidInput, NotFound, PolicyRefused, SsopError
 from ssop.core.executions import ExecutionRecord, ExecutionRunner, Trigger
-from ssop.core.host_addresses import local_addresses, route_source
+from ssop.core.guard_rails import GuardRails
 from ssop.core.models import Action, Server
 from ssop.core.permissions import Capability, Principal
-from ssop.core.settings_schema import GuardsSection
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.server_repo import ServerRepo
@@ -136,22 +134,16 @@ class RunService:
         clock: Clock,
         audit: AuditService,
         runner: ExecutionRunner,
-        guards: GuardsSection,
+        rails: GuardRails,
         max_parallel: int,
-        own_addresses: Callable[[], tuple[str, ...]] = local_addresses,
     ) -> None:
         self.engine = engine
         self.sessions = sessions
         self.clock = clock
         self.audit = audit
         self.runner = runner
-        self.guards = guards
+        self.rails = rails
         self.max_parallel = max_parallel
-        self._own_addresses = own_addresses
-
-    @cached_property
-    def host_addresses(self) -> tuple[str, ...]:
-        return self._own_addresses()
 
     def dry_run(
         self, who: Principal, server: str, action: str, params: Mapping[str, str]
@@ -334,16 +326,7 @@ class RunService:
 
     def guard_config(self, server: Server) -> GuardConfig:
         """Guard rails for ``server``: settings plus every address of ours."""
-        own = list(self.host_addresses)
-        if not server.local:
-            seen_as = route_source(server.host, server.port)
-            own += [seen_as] if seen_as else []
-        return GuardConfig.from_strings(
-            own_addresses=own,
-            never_block=self.guards.never_block,
-            # configured units add to the defaults: sshd stays protected
-            protected_units=(*DEFAULT_PROTECTED_UNITS, *self.guards.protected_units),
-        )
+        return self.rails.for_server(server)
 
     def _refused(self, who: Principal, target: str, error: SsopError) -> None:
         log.info("run %s refused for %s: %s", target, who.actor, error.message)

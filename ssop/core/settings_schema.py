@@ -140,6 +140,71 @@ class RetentionSection(Section):
     """Days of metric samples, crawl errors and events kept by `ssop db prune`."""
 
 
+class PolicySection(Section):
+    mode: Literal["live", "shadow"] = "live"
+    """live runs what policy allows; shadow only records "would have executed"."""
+    shadow_servers: list[str] = Field(default_factory=list)
+    """Servers kept in shadow mode while the fleet is live."""
+    auto_max_risk: Literal["low", "medium"] = "medium"
+    """Highest effective risk run without approval (high never is)."""
+    min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
+    """Lowest analysis confidence acted on without approval."""
+    cooldown_s: int = Field(default=900, ge=0)
+    """Seconds before the same action with the same parameters runs again on a server."""
+    max_auto_per_hour: int = Field(default=3, ge=0)
+    """Automatic executions per server per hour."""
+    fleet_max_auto_per_hour: int = Field(default=20, ge=0)
+    """Automatic executions across the fleet per hour."""
+    max_concurrent: int = Field(default=2, ge=0)
+    """Automatic executions running at the same time across the fleet."""
+    max_fleet_percent: float = Field(default=20.0, ge=0.0, le=100.0)
+    """Share of servers changed in the last hour beyond which automation waits (at least one)."""
+    four_eyes: bool = True
+    """A requester may not approve their own manual request at or above four_eyes_min_risk."""
+    four_eyes_min_risk: Literal["low", "medium", "high"] = "high"
+    """Lowest risk at which four-eyes applies."""
+    approval_ttl_hours: float = Field(default=24.0, gt=0)
+    """Hours before an undecided (or approved, unrun) request expires, which means rejected."""
+    claim_lease_s: int = Field(default=300, ge=10)
+    """Seconds past an action's timeout after which a claimed or running execution is unknown."""
+    verify_delay_s: int = Field(default=60, ge=0)
+    """Seconds after a change before readings are checked for the condition to have cleared."""
+    verify_failures_to_demote: int = Field(default=2, ge=1)
+    """Failed verifications in a row after which an action needs approval on that server."""
+
+
+class WebhookConfig(Section):
+    url: SecretStr
+    """Endpoint URL; treated as a secret (chat webhook URLs carry their token)."""
+    format: Literal["generic", "slack", "discord"] = "generic"
+    """Payload shape: generic JSON, Slack-compatible or Discord-compatible."""
+    events: list[
+        Literal[
+            "approval_requested",
+            "approval_decided",
+            "approval_expired",
+            "execution_done",
+            "execution_failed",
+            "verification_failed",
+            "daemon_error",
+        ]
+    ] = Field(default_factory=list)
+    """Events sent to this hook; empty means all."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds to wait for one delivery attempt."""
+
+
+class NotifySection(Section):
+    webhooks: list[WebhookConfig] = Field(default_factory=list)
+    """Webhooks, as [[notify.webhooks]] tables: url, format, events, timeout."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Retries of a failed delivery, with doubling backoff."""
+    backoff_s: float = Field(default=1.0, ge=0, le=60)
+    """Wait before the first retry; doubled for each next one."""
+    queue_size: int = Field(default=1000, ge=1)
+    """Notifications held for delivery; beyond it new ones are dropped and recorded."""
+
+
 class Settings(BaseModel):
     """All of ssop's settings."""
 
@@ -155,6 +220,8 @@ class Settings(BaseModel):
     guards: GuardsSection = Field(default_factory=GuardsSection)
     daemon: DaemonSection = Field(default_factory=DaemonSection)
     retention: RetentionSection = Field(default_factory=RetentionSection)
+    policy: PolicySection = Field(default_factory=PolicySection)
+    notify: NotifySection = Field(default_factory=NotifySection)
 
     def database_url(self, default_sqlite: object) -> str:
         if self.database.url:

@@ -33,6 +33,7 @@ from ssop.core.errors import (
     TransportError,
 )
 from ssop.core.executions import ExecutionStatus, Trigger
+from ssop.core.guard_rails import GuardRails
 from ssop.core.models import Server
 from ssop.core.permissions import Principal, Role
 from ssop.core.runs import FanoutPlan, NotConfirmed, RunPlan, RunService
@@ -386,8 +387,8 @@ def test_guards_protect_own_addresses_never_block_and_configured_units(
     settings.guards.protected_units = ["payments.service"]
     runs = RunService(
         fleet.services.engine, fleet.services.sessions, fleet.services.clock,
-        fleet.services.audit, fleet.services.runner, settings.guards, 8,
-        own_addresses=lambda: ("198.51.100.7",),
+        fleet.services.audit, fleet.services.runner,
+        GuardRails(settings.guards, own_addresses=lambda: ("198.51.100.7",)), 8,
     )  # fmt: skip
     web(fleet, "web1", "block_ip_firewalld", "restart_service")
     cases = [

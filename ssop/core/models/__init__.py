@@ -9,6 +9,14 @@ from ssop.core.models.audit import AuditEvent
 from ssop.core.models.daemon import DaemonRecord
 from ssop.core.models.execution import Execution
 from ssop.core.models.metrics import ActionOutput, CrawlError, MetricSample
+from ssop.core.models.policy import (
+    ApprovalRequest,
+    AutoDemotion,
+    AutomationState,
+    MaintenanceWindow,
+    PolicyDecision,
+    Verification,
+)
 from ssop.core.models.server import Server, ServerTag
 from ssop.core.models.user import ApiToken, LoginSession, RoleCapability, User
 
@@ -19,6 +27,12 @@ __all__ = [
     "DaemonRecord",
     "MetricSample",
     "ApiToken",
+    "ApprovalRequest",
+    "AutoDemotion",
+    "AutomationState",
+    "MaintenanceWindow",
+    "PolicyDecision",
+    "Verification",
     "AuditEvent",
     "DaemonRecord",
     "Execution",
