@@ -19,6 +19,7 @@ from ssop.core.config import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
+    from ssop.core.analysis.service import AnalysisService
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
     from ssop.core.init import InitService
@@ -145,6 +146,19 @@ class Services:
             self.pool,
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
+        )
+
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        from ssop.core.analysis.service import AnalysisService
+
+        return AnalysisService(
+            self.sessions,
+            self.clock,
+            self.auth,
+            self.audit,
+            self.config.settings,
+            lambda: self.queue,
         )
 
     def close(self) -> None:

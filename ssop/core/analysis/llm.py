@@ -14,7 +14,7 @@ from __future__ import annotations
 import email.utils
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ssop.core.actions.readings import clean
 from ssop.core.actions.spec import RiskLevel
@@ -35,7 +35,8 @@ from ssop.core.settings_schema import AnalysisSection, OpenaiSection
 
 if TYPE_CHECKING:
     import openai
-    from openai.types.chat import ChatCompletion
+    from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+    from openai.types.shared_params import ResponseFormatJSONSchema
 
 log = logging.getLogger(__name__)
 
@@ -114,13 +115,14 @@ class LlmAnalyst:
             attempt += 1
 
     def _call(self, prompt: Prompt) -> ChatCompletion:
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
+        ]
         return self.client.chat.completions.create(
             model=self.settings.model,
-            messages=[
-                {"role": "system", "content": prompt.system},
-                {"role": "user", "content": prompt.user},
-            ],
-            response_format=response_format(),  # type: ignore[arg-type]
+            messages=messages,
+            response_format=cast("ResponseFormatJSONSchema", response_format()),
             max_tokens=self.settings.max_tokens,
             temperature=0,
         )

@@ -76,6 +76,14 @@ def _disk_percent(sample: Sample, mount: str) -> float:
     return next((d.percent for d in sample.disks if d.mount == mount), 0.0)
 
 
+def _disk_at_least(mount: str, percent: float) -> Callable[[Sample], bool]:
+    return lambda s: _disk_percent(s, mount) >= percent
+
+
+def _unit_failed(unit: str) -> Callable[[Sample], bool]:
+    return lambda s: unit in s.failed_units
+
+
 def disk_rule(
     ctx: AnalysisContext, cfg: AnalysisSection
 ) -> Iterator[tuple[Finding, list[Proposal]]]:
@@ -84,7 +92,7 @@ def disk_rule(
     for disk in latest.disks:
         held = n_of_m(
             ctx.samples,
-            lambda s, m=disk.mount: _disk_percent(s, m) >= cfg.disk_percent,
+            _disk_at_least(disk.mount, cfg.disk_percent),
             cfg,
         )
         if not held.sustained:
@@ -154,7 +162,7 @@ def unit_rule(
     latest = ctx.latest
     assert latest is not None
     for unit in latest.failed_units:
-        held = n_of_m(ctx.samples, lambda s, u=unit: u in s.failed_units, cfg)
+        held = n_of_m(ctx.samples, _unit_failed(unit), cfg)
         if not held.sustained:
             continue
         evidence = {"kind": "unit_failed", "unit": unit, **_where(latest)}
