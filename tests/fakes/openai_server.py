@@ -97,7 +97,9 @@ class FakeOpenAI:
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -138,7 +140,8 @@ class FakeOpenAI:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                got = Received("POST", self.path, dict(self.headers.items()), raw)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                got = Received("POST", self.path, headers, raw)
                 reply = fake._next(got)
                 if reply.delay_s and fake._closing.wait(reply.delay_s):
                     return

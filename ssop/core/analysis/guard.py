@@ -34,6 +34,7 @@ REASON_CAP = 1000
 RAW_VALUE_CAP = 100
 MAX_RAW_PARAMS = 10
 MIN_PRIORITY, MAX_PRIORITY = 1, 9
+Key = tuple[str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,21 @@ class Reviewer:
                 seen.add(key)
             out.append(rec)
         return out
+
+    def key(self, rec: Recommendation) -> Key:
+        """What makes two recommendations the same (``nginx`` is ``nginx.service``)."""
+        allowed = self.allowed.get(rec.action)
+        units = (
+            {p.name for p in allowed.spec.params if p.type == "unit"}
+            if allowed
+            else set()
+        )
+        return rec.action, tuple(
+            sorted(
+                (k, unit_stem(str(v)) if k in units else str(v))
+                for k, v in rec.params.items()
+            )
+        )
 
     def review_one(self, proposal: Proposal, source: str) -> Recommendation:
         try:

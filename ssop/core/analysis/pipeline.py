@@ -66,10 +66,6 @@ def guard_config(settings: Settings) -> GuardConfig:
     )
 
 
-def _key(r: Recommendation) -> tuple[str, tuple[tuple[str, str], ...]]:
-    return r.action, tuple(sorted((k, str(v)) for k, v in r.params.items()))
-
-
 class Pipeline:
     def __init__(
         self,
@@ -184,8 +180,8 @@ class Pipeline:
         if model is None:
             return rules, from_rules
         from_model = reviewer.review(model.proposals, "model")
-        taken = {_key(r) for r in from_model if r.accepted}
-        extra = [r for r in from_rules if not (r.accepted and _key(r) in taken)]
+        taken = {reviewer.key(r) for r in from_model if r.accepted}
+        extra = [r for r in from_rules if not (r.accepted and reviewer.key(r) in taken)]
         return model, from_model + extra
 
     def _final(
