@@ -16,6 +16,8 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("role_cmd", "role"),
     ("token_cmd", "token"),
     ("audit_cmd", "audit"),
+    ("analysis_cmd", "analysis"),
+    ("analyze_cmd", None),
 )
 
 
