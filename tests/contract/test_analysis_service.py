@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from ssop.core.analysis.views import AnalysisOutcome
 from ssop.core.errors import ConfigError, InvalidInput, NotFound, PermissionDenied
 from ssop.core.models import AnalysisRecord, AuditEvent, RecommendationRecord
 from ssop.core.permissions import Principal, Role
@@ -34,7 +35,7 @@ def who(services: Services) -> Principal:
     return admin(services)
 
 
-def accepted(outcome) -> list[tuple[str, dict[str, object]]]:  # type: ignore[no-untyped-def]
+def accepted(outcome: AnalysisOutcome) -> list[tuple[str, dict[str, object]]]:
     return [
         (r.action, dict(r.params))
         for r in outcome.analysis.recommendations

@@ -9,7 +9,7 @@ import pytest
 
 from ssop.core.actions.guards import GuardConfig
 from ssop.core.actions.spec import RiskLevel
-from ssop.core.analysis.base import Proposal
+from ssop.core.analysis.base import Proposal, Recommendation
 from ssop.core.analysis.guard import Reviewer
 from ssop.core.analysis.rules import RuleEngine
 from ssop.core.settings_schema import AnalysisSection
@@ -26,8 +26,13 @@ FINDINGS = RuleEngine(AnalysisSection()).analyse(CTX).findings
 REVIEWER = Reviewer.of(CTX, GuardConfig(), FINDINGS)
 
 
-def review(action: str, params: Mapping[str, object], **kw: object):  # type: ignore[no-untyped-def]
-    proposal = Proposal(action, params, "because", **kw)  # type: ignore[arg-type]
+def review(
+    action: str,
+    params: Mapping[str, object],
+    server: str | None = None,
+    risk: RiskLevel | None = None,
+) -> Recommendation:
+    proposal = Proposal(action, params, "because", server=server, risk=risk)
     return REVIEWER.review_one(proposal, "model")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ssop.core.actions.spec import RiskLevel
-from ssop.core.analysis.base import CrawlFailure, ExecutionBrief
+from ssop.core.analysis.base import AnalysisResult, CrawlFailure, ExecutionBrief
 from ssop.core.analysis.rules import RuleEngine, dominant, refailures, rule_risk
 from ssop.core.settings_schema import AnalysisSection
 from tests.support.analysis import NOW, context, reading, times
@@ -15,7 +15,7 @@ ENGINE = RuleEngine(CFG)
 OK = reading()
 
 
-def actions_of(result) -> list[tuple[str, dict[str, object]]]:  # type: ignore[no-untyped-def]
+def actions_of(result: AnalysisResult) -> list[tuple[str, dict[str, object]]]:
     return [(p.action, dict(p.params)) for p in result.proposals]
 
 
