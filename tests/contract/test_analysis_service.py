@@ -6,17 +6,21 @@ in-process work queue the Services build when Redis is not configured.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from ssop.core.analysis.views import AnalysisOutcome
+from ssop.core.config import LoadedConfig
 from ssop.core.errors import ConfigError, InvalidInput, NotFound, PermissionDenied
 from ssop.core.models import AnalysisRecord, AuditEvent, RecommendationRecord
 from ssop.core.permissions import Principal, Role
 from ssop.core.queue.base import CrawlNotice
-from ssop.core.services import Services
+from ssop.core.services import Services, build_services
+from ssop.core.settings_schema import RedisSection
 from tests.fakes.clock import FakeClock
 from tests.support.analysis import (
     add_server,
@@ -246,3 +250,29 @@ def test_a_stop_request_leaves_notices_unacked_for_redelivery(
     report = services.analysis.analyse_pending(lambda: True, consumer="d1")
     assert report.notices == 0
     assert services.queue.work_queue.pending_count() == 1
+
+
+@pytest.fixture
+def redis_services(
+    loaded_config: LoadedConfig, clock: FakeClock, redis_db: int
+) -> Iterator[Services]:
+    settings = loaded_config.settings.model_copy(
+        update={"redis": RedisSection(url=f"redis://127.0.0.1:6379/{redis_db}")}
+    )
+    svc = build_services(replace(loaded_config, settings=settings), clock=clock)
+    svc.store.seed()
+    yield svc
+    svc.close()
+
+
+@pytest.mark.redis
+def test_pending_notices_come_from_the_redis_stream(redis_services: Services) -> None:
+    svc = redis_services
+    assert svc.queue.kind == "redis"
+    add_server(svc, "web1", ["restart_service"])
+    store_readings(svc, "web1", [reading(failed=("nginx.service",))] * 5)
+    publish(svc, "web1")
+    report = svc.analysis.analyse_pending(lambda: False, consumer="redis-daemon")
+    assert (report.analysed, report.notices, report.degraded) == (1, 1, False)
+    assert svc.queue.work_queue.pending_count() == 0
+    assert count(svc, RecommendationRecord) == 1

@@ -47,6 +47,11 @@ def main() -> None:
     params.cpuparams_batch.n_threads = 2
     params.sampling.temp = 0.0
     params.sampling.top_k = 1
+    # A 135M model loops on a token inside a JSON string until max_tokens;
+    # the DRY sampler and a repeat penalty (server defaults, never sent by
+    # ssop) make it finish an answer often enough to test the accepted path.
+    params.sampling.dry_multiplier = 0.8
+    params.sampling.penalty_repeat = 1.15
     server = xllamacpp.Server(params)
     print(server.listening_address.rstrip("/") + "/v1", flush=True)
     sys.stdin.read()
