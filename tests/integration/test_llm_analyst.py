@@ -17,12 +17,17 @@ from sqlmodel import select
 
 from ssop.core.analysis.views import AnalysisOutcome
 from ssop.core.config import load_config
-from ssop.core.models import ErrorEvent, RecommendationRecord
+from ssop.core.models import AnalysisRecord, ErrorEvent, RecommendationRecord
 from ssop.core.permissions import Principal
 from ssop.core.services import Services, build_services
 from tests.fakes.clock import FakeClock
 from tests.fakes.openai_server import FakeOpenAI, Reply, fake_openai
-from tests.support.analysis import add_server, reading, store_readings
+from tests.support.analysis import (
+    add_server,
+    reading,
+    store_execution,
+    store_readings,
+)
 from tests.support.auth import admin
 
 API_KEY = "sk-test-0123456789abcdefXYZ"
@@ -352,28 +357,50 @@ def test_a_healthy_host_costs_no_model_call_and_unchanged_readings_are_reused(
     assert len(api.received) == 1
 
 
+PEM = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    + "b3BlbnNzaC1rZXktdjEAAAAA" * 40
+    + "\n-----END OPENSSH PRIVATE KEY-----"
+)
+
+
 def test_the_prompt_holds_no_secret_no_template_and_no_raw_output(
     svc: Services, who: Principal, api: FakeOpenAI
 ) -> None:
-    from tests.support.analysis import store_execution
-
     secret_proc = reading(
         failed=("nginx.service",),
         procs=(("password=hunter2", 1, 1.0, 10), ("nginx", 2, 1.0, 10)),
     )
     store_readings(svc, "web1", [secret_proc] * 5, now=svc.clock.now())
-    store_execution(
-        svc, "web1", "restart_service", {"service": "nginx"}, svc.clock.now()
-    )
+    leaky = {"service": "nginx", "note": f"token=ssopt_{'A' * 30} {PEM}"}
+    store_execution(svc, "web1", "restart_service", leaky, svc.clock.now())
+    with svc.sessions() as s, s.begin():
+        s.add(
+            AnalysisRecord(
+                server_name="web1",
+                at=svc.clock.now(),
+                analyzer="llm",
+                risk="low",
+                summary=f"key was {PEM[:300]}",
+                digest="x",
+            )
+        )
     api.script(Reply.advice(advice()))
     run(svc, who)
     sent = api.received[0]
     body = sent.text
-    for secret in (API_KEY, "hunter2", "BEGIN OPENSSH PRIVATE KEY", "raw log line"):
+    for secret in (
+        API_KEY,
+        "hunter2",
+        "PRIVATE KEY-----",
+        "b3BlbnNzaC1rZXkt",
+        "ssopt_AAAA",
+        "raw log line",
+    ):
         assert secret not in body
     for template in ("systemctl", "sh -c", "{service}", "{days}", "firewall-cmd"):
         assert template not in body
-    assert "password=***" in body
+    assert "password=***" in body and "[private key redacted]" in body
     user = sent.messages()[1]["content"]
     outside = user.split("<<<HOST DATA ")[0] + sent.messages()[0]["content"]
     for host_text in ("nginx", "password", "restart_service service="):

@@ -26,7 +26,9 @@ from ssop.core.settings_schema import AnalysisSection
 
 ITEM_CAP = 200
 LANGUAGE_CAP = 40
+SCRUB_CAP = 64 * 1024
 _MARKERS = re.compile(r"[<>]{2,}")
+_KEY_START = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*", re.S)
 SYSTEM = """\
 You are the analyst of ssop, which watches Linux servers and runs remediation \
 actions under policy. You see one server's recent readings and what ssop's rule \
@@ -60,9 +62,15 @@ class Prompt:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
 
+def scrub(text: str) -> str:
+    """Redact secrets, including a private key whose end was cut off."""
+    return _KEY_START.sub("[private key redacted]", redact(text))
+
+
 def sanitize(text: str, cap: int = ITEM_CAP) -> str:
-    """Host text as one inert line: no control characters, no markers, capped."""
-    return redact(_MARKERS.sub("", clean(text, cap * 2)))[:cap]
+    """Host text as one inert line: no control characters, no secrets, no
+    markers, then capped (redacted first, so a cut cannot hide a secret)."""
+    return _MARKERS.sub("", scrub(clean(text, SCRUB_CAP)))[:cap]
 
 
 def _bucket(value: float | None, step: float) -> str:
@@ -223,4 +231,4 @@ def build_prompt(ctx: AnalysisContext, cfg: AnalysisSection, language: str) -> P
             "Answer with the JSON object now.",
         ]
     )
-    return Prompt(redact(system), redact(user))
+    return Prompt(scrub(system), scrub(user))

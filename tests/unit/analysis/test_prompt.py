@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from ssop.core.analysis.base import AnalysisContext, ExecutionBrief
-from ssop.core.analysis.prompt import build_prompt, fence, readings_digest
+from ssop.core.analysis.prompt import build_prompt, fence, readings_digest, sanitize
 from ssop.core.analysis.rules import RuleEngine
 from ssop.core.settings_schema import AnalysisSection
 from tests.support.analysis import NOW, context, reading
@@ -77,3 +77,14 @@ def test_digest_ignores_noise_and_time_but_not_a_change_that_matters() -> None:
 
 def test_language_is_asked_for() -> None:
     assert "in Deutsch." in build_prompt(context([reading()]), CFG, "Deutsch").system
+
+
+def test_a_private_key_is_redacted_before_capping_can_cut_its_end_off() -> None:
+    pem = (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        + "MIIEow" * 200
+        + "\n-----END RSA PRIVATE KEY-----"
+    )
+    for text in (pem, pem[:150], "x" * 190 + pem):
+        cleaned = sanitize(text)
+        assert "MIIEow" not in cleaned and "PRIVATE KEY" not in cleaned
