@@ -8,6 +8,7 @@ xdist worker), cleaned before and after each test.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,24 @@ def fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     tests/unit/test_passwords.py proves production hashes use cost 12.
     """
     monkeypatch.setattr(passwords, "_test_rounds", 4)
+
+
+@pytest.fixture(autouse=True)
+def reset_ssop_logging() -> Iterator[None]:
+    """Undo ``logsetup.configure`` after each test.
+
+    Its handler holds the stream of the test that called it (a capsys or
+    CliRunner stream, closed afterwards), and it stops propagation to caplog.
+    """
+    yield
+    logger = logging.getLogger("ssop")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "ssop"]:
+        root.removeHandler(handler)
 
 
 @pytest.fixture(scope="session")

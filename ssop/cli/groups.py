@@ -16,6 +16,13 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("role_cmd", "role"),
     ("token_cmd", "token"),
     ("audit_cmd", "audit"),
+    ("daemon_cmd", None),
+    ("health_cmd", None),
+    ("server_cmd", "server"),
+    ("secrets_cmd", "secrets"),
+    ("action_cmd", "action"),
+    ("run_cmd", None),
+    ("executions_cmd", "executions"),
     ("analysis_cmd", "analysis"),
     ("analyze_cmd", None),
 )

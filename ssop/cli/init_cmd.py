@@ -31,5 +31,5 @@ def init(
     for line in report.done:
         typer.echo(line)
     if report.admin:
-        typer.echo(f"password of {report.admin} from {report.password_from}")
+        typer.echo(f"password of {report.admin} set from {report.password_from}")
         typer.echo(f"next: ssop login --username {report.admin}")

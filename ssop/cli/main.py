@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -57,16 +56,20 @@ def funnel(invoke: Callable[[], Any], *, debug: bool) -> int:
             raise
         _error_line(e.message, e.hint)
         return int(e.exit_code)
-    except click.exceptions.Abort as e:
+    except typer.Abort as e:
         if isinstance(e.__context__, KeyboardInterrupt):
             return int(ExitCode.INTERRUPTED)
         _error_line("aborted")
         return int(ExitCode.ERROR)
     except KeyboardInterrupt:
         return int(ExitCode.INTERRUPTED)
-    except click.ClickException as e:
-        e.show()
-        return e.exit_code
+    except typer.TyperException as e:  # usage errors of the vendored click
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            _error_line(e.format_message())
+        return int(e.exit_code)
     except Exception:
         if debug:
             raise
@@ -77,9 +80,9 @@ def funnel(invoke: Callable[[], Any], *, debug: bool) -> int:
 
 
 def _error_line(message: str, hint: str | None = None) -> None:
-    click.echo(f"ssop: error: {message}", err=True)
+    typer.echo(f"ssop: error: {message}", err=True)
     if hint:
-        click.echo(f"ssop: hint: {hint}", err=True)
+        typer.echo(f"ssop: hint: {hint}", err=True)
 
 
 app = typer.Typer(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
 
 
 def password(from_stdin: bool, label: str = "Password", confirm: bool = True) -> str:
     """One password; with ``from_stdin``, the next line of standard input."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    value: str = click.prompt(label, hide_input=True, confirmation_prompt=confirm)
+    value: str = typer.prompt(label, hide_input=True, confirmation_prompt=confirm)
     return value

@@ -30,7 +30,15 @@ SPECIAL_ENV = {
     "SSOP_SECRET_KEY": ("app", "secret_key"),
 }
 
-__all__ = ["Settings", "LoadedConfig", "Paths", "load_config", "set_config_value"]
+__all__ = [
+    "Settings",
+    "LoadedConfig",
+    "Paths",
+    "SystemdEnv",
+    "load_config",
+    "set_config_value",
+    "systemd_env",
+]
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,25 @@ class LoadedConfig:
 
     def origin(self, dotted_key: str) -> str:
         return self.origins.get(dotted_key, "default")
+
+
+@dataclass(frozen=True)
+class SystemdEnv:
+    """What systemd told this process through its environment."""
+
+    notify_socket: str | None
+    watchdog_usec: int | None
+    """Watchdog period in microseconds, when the watchdog is meant for this process."""
+
+
+def systemd_env(environ: Mapping[str, str] | None = None) -> SystemdEnv:
+    """Read NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID (see sd_watchdog_enabled(3))."""
+    env = os.environ if environ is None else environ
+    usec = env.get("WATCHDOG_USEC", "")
+    owner = env.get("WATCHDOG_PID", "")
+    mine = not owner or owner == str(os.getpid())
+    watchdog = int(usec) if usec.isdigit() and int(usec) > 0 and mine else None
+    return SystemdEnv(env.get("NOTIFY_SOCKET") or None, watchdog)
 
 
 def resolve_paths(

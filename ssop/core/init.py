@@ -109,7 +109,7 @@ class InitService:
         secret = self.config.settings.app.init_secret
         if secret is not None and secret.get_secret_value():
             return secret.get_secret_value(), "APP_INIT_SECRET"
-        return ask(), "prompt"
+        return ask(), "input"
 
     def _apply(self, plan: InitPlan) -> list[str]:
         paths = self.config.paths

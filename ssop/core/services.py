@@ -19,15 +19,21 @@ from ssop.core.config import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
+    from ssop.core.action_catalog import ActionService
     from ssop.core.analysis.service import AnalysisService
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
+    from ssop.core.daemons import DaemonRegistry
+    from ssop.core.executions import ExecutionRunner, ExecutionService
+    from ssop.core.health import HealthService
     from ssop.core.init import InitService
     from ssop.core.models import Server
     from ssop.core.passwords import PasswordHasher
     from ssop.core.queue.base import QueueBackend
     from ssop.core.roles import RoleService
+    from ssop.core.runs import RunService
     from ssop.core.secretbox import SecretBox
+    from ssop.core.secrets_admin import SecretsService
     from ssop.core.servers import ServerService
     from ssop.core.settings_admin import SettingsAdminService
     from ssop.core.store_admin import StoreService
@@ -146,6 +152,68 @@ class Services:
             self.pool,
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
+            self.config.settings.ssh.command_timeout,
+        )
+
+    @cached_property
+    def daemons(self) -> DaemonRegistry:
+        from ssop.core.daemons import DaemonRegistry
+
+        return DaemonRegistry(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def health(self) -> HealthService:
+        from ssop.core.health import HealthService
+
+        return HealthService(self.config.settings, self.store, self.daemons, self.clock)
+
+    @cached_property
+    def secrets_admin(self) -> SecretsService:
+        from ssop.core.secrets_admin import SecretsService
+
+        return SecretsService(self.config, self.sessions, self.clock)
+
+    @cached_property
+    def actions(self) -> ActionService:
+        from ssop.core.action_catalog import ActionService
+
+        return ActionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def executions(self) -> ExecutionService:
+        from ssop.core.executions import ExecutionService
+
+        return ExecutionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def runner(self) -> ExecutionRunner:
+        """Runs one action with its record; policy and approvals call this too."""
+        from ssop.core.executions import ExecutionRunner
+        from ssop.core.http_runner import HttpRunner
+
+        ssh = self.config.settings.ssh
+        return ExecutionRunner(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.pool.get,
+            HttpRunner(ssh.output_cap),
+            ssh,
+        )
+
+    @cached_property
+    def runs(self) -> RunService:
+        from ssop.core.runs import RunService
+
+        settings = self.config.settings
+        return RunService(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.audit,
+            self.runner,
+            settings.guards,
+            settings.daemon.concurrency,
         )
 
     @cached_property

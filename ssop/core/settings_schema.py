@@ -27,8 +27,8 @@ class AppSection(Section):
     """Show tracebacks for unexpected errors."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     """Log level of the CLI (the daemon logs at INFO unless this is DEBUG)."""
-    port: int = Field(default=9187, ge=1, le=65535)
-    """Port of the daemon's /health and /metrics endpoint."""
+    port: int = Field(default=9187, ge=0, le=65535)
+    """Port of the daemon's /health and /metrics endpoint (0: any free port)."""
     bind: str = "127.0.0.1"
     """Address the daemon's /health and /metrics endpoint binds to."""
     crawler_delay: int = Field(default=60, ge=1)

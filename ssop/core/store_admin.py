@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ssop.core.errors import StoreError
 from ssop.core.store import migrate
-from ssop.core.store.db import SessionFactory, check_reachable, translate_errors
+from ssop.core.store.db import (
+    DatabaseMissing,
+    SessionFactory,
+    check_reachable,
+    translate_errors,
+)
 from ssop.core.store.role_repo import RoleRepo
 
 log = logging.getLogger(__name__)
@@ -68,9 +74,11 @@ class StoreService:
                 seeder(s)
 
     def status(self) -> SchemaStatus:
-        check_reachable(self.engine)
-        if self.engine.url.get_backend_name() != "sqlite":
-            migrate.ensure_database(self.engine)
+        """Where the schema stands; a MySQL database not created yet is empty."""
+        try:
+            check_reachable(self.engine)
+        except DatabaseMissing:
+            return SchemaStatus(None, migrate.head())
         return SchemaStatus(migrate.current(self.engine), migrate.head())
 
     def require_current(self) -> None:
@@ -83,3 +91,18 @@ class StoreService:
                 f"the store schema is at {status.current}, this ssop needs {status.head}",
                 hint="run: ssop db upgrade",
             )
+
+    def sqlite_file(self) -> Path | None:
+        """The database file when the store is a SQLite file, else None."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database).resolve()
+
+    def prune(self, days: int) -> int:
+        """Delete samples, crawl errors and events older than ``days``; rows deleted.
+
+        Nothing to prune yet: the crawl work adds the tables this cleans.
+        """
+        log.debug("store: prune older than %d days: no prunable tables yet", days)
+        return 0

@@ -23,7 +23,7 @@ def test_init_creates_config_key_admin_and_matrix(
     services: Services, loaded_config: LoadedConfig
 ) -> None:
     report = services.init.run(lambda: "first-pw")
-    assert report.admin == "sysadmin" and report.password_from == "prompt"
+    assert report.admin == "sysadmin" and report.password_from == "input"
     paths = loaded_config.paths
     assert paths.config_file.exists()
     assert stat.S_IMODE(paths.secret_key_file.stat().st_mode) == 0o600

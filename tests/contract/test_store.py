@@ -82,3 +82,20 @@ def test_malformed_url_is_a_config_error() -> None:
 
 def test_describe_hides_password() -> None:
     assert "hunter2" not in describe("mysql+mysqldb://root:hunter2@h:3306/db")
+
+
+def test_missing_mysql_database_reads_as_empty_and_upgrade_creates_it() -> None:
+    import uuid
+
+    from sqlalchemy import text
+
+    name = f"ssop_test_missing_{uuid.uuid4().hex[:8]}"
+    engine = create_engine_for(f"mysql+mysqldb://root@127.0.0.1:3306/{name}")
+    store = StoreService(engine, lambda: Session(engine))
+    try:
+        assert store.status().current is None
+        assert store.upgrade().up_to_date
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        engine.dispose()

@@ -45,3 +45,21 @@ def test_core_module_imports_no_shell_library(module: str) -> None:
 def test_cli_entry_does_not_import_heavy_libraries() -> None:
     heavy = ("textual", "openai", "fabric", "paramiko", "sqlalchemy", "sqlmodel")
     assert loaded_after_import("ssop.cli.main", heavy) == []
+
+
+def test_no_module_imports_click_directly() -> None:
+    """typer vendors its own click; a direct import only works where some dev
+    tool happened to install click, and fails in a user's fresh install."""
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in Path(ssop.core.__path__[0]).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path}: {n}" for n in names if n.split(".")[0] == "click"]
+    assert offenders == []

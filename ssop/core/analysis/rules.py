@@ -26,6 +26,7 @@ from ssop.core.analysis.base import (
     Proposal,
     Sample,
 )
+from ssop.core.models.execution import ExecutionStatus
 from ssop.core.settings_schema import AnalysisSection
 
 LOW, MEDIUM, HIGH = RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH
@@ -40,7 +41,16 @@ ACTION_FLOOR: Mapping[str, RiskLevel] = {
 }
 DISK_CRITICAL = 98.0
 # Execution statuses of attempts that never reached the host.
-NOT_RUN = frozenset({"refused", "rejected", "pending", "queued", "cancelled"})
+NOT_RUN = frozenset(
+    {
+        ExecutionStatus.PROPOSED,
+        ExecutionStatus.PENDING_APPROVAL,
+        ExecutionStatus.APPROVED,
+        ExecutionStatus.CLAIMED,
+        ExecutionStatus.REJECTED,
+        ExecutionStatus.EXPIRED,
+    }
+)
 
 Rule = Callable[
     [AnalysisContext, AnalysisSection], Iterator[tuple[Finding, list[Proposal]]]

@@ -23,6 +23,7 @@ __all__ = [
     "MetricSample",
     "ApiToken",
     "AuditEvent",
+    "DaemonRecord",
     "Execution",
     "LoginSession",
     "RecommendationRecord",

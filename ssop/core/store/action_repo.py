@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
@@ -48,7 +49,7 @@ class ActionRepo:
     def find(self, name: str) -> Action | None:
         return self.s.exec(select(Action).where(Action.name == name)).first()
 
-    def list(self, names: Sequence[str] = ()) -> list[Action]:
+    def list(self, names: Sequence[str] = ()) -> builtins.list[Action]:
         query = select(Action).order_by(col(Action.builtin).desc(), col(Action.name))
         if names:
             query = query.where(col(Action.name).in_(list(names)))
@@ -85,7 +86,7 @@ class AssignmentRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def assigned(self, server_id: int) -> list[tuple[Action, ServerAction]]:
+    def assigned(self, server_id: int) -> builtins.list[tuple[Action, ServerAction]]:
         query = (
             select(Action, ServerAction)
             .join(ServerAction, col(ServerAction.action_id) == col(Action.id))
@@ -114,7 +115,7 @@ class AssignmentRepo:
         self.s.flush()
         return True
 
-    def servers_with(self, action_id: int) -> list[str]:
+    def servers_with(self, action_id: int) -> builtins.list[str]:
         query = (
             select(Server.name)
             .join(ServerAction, col(ServerAction.server_id) == col(Server.id))

@@ -90,6 +90,11 @@ def translate_errors(engine: Engine) -> Iterator[None]:
     try:
         yield
     except OperationalError as e:
+        if _error_code(e) == 1049:
+            raise DatabaseMissing(
+                f"the database {engine.url.database!r} does not exist",
+                hint="run: ssop init (or ssop db upgrade) to create it",
+            ) from e
         if _is_connection_error(e):
             url = engine.url
             where = f"{url.host}:{url.port or 3306}" if url.host else describe(str(url))
@@ -104,11 +109,18 @@ def translate_errors(engine: Engine) -> Iterator[None]:
         raise StoreError(f"database error: {type(e).__name__}") from e
 
 
+class DatabaseMissing(StoreError):
+    """The server answers, but the database named in the URL does not exist."""
+
+
+def _error_code(e: OperationalError) -> object:
+    return e.orig.args[0] if e.orig is not None and e.orig.args else None
+
+
 def _is_connection_error(e: OperationalError) -> bool:
-    code = e.orig.args[0] if e.orig is not None and e.orig.args else None
     # MySQL client codes: 2002 socket, 2003 can't connect, 2005 unknown host,
-    # 2006/2013 gone away / lost, 1045 access denied, 1049 unknown database.
-    return code in {2002, 2003, 2005, 2006, 2013, 1045, 1049}
+    # 2006/2013 gone away / lost, 1045 access denied.
+    return _error_code(e) in {2002, 2003, 2005, 2006, 2013, 1045}
 
 
 def _reason(e: DBAPIError) -> str:

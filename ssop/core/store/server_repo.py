@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ssop.core.errors import NotFound
+from ssop.core.errors import Conflict, NotFound
 from ssop.core.models import Server, ServerTag
 
 
@@ -27,7 +29,9 @@ class ServerRepo:
     def by_id(self, server_id: int) -> Server | None:
         return self.s.get(Server, server_id)
 
-    def list(self, tag: str | None = None, names: Sequence[str] = ()) -> list[Server]:
+    def list(
+        self, tag: str | None = None, names: Sequence[str] = ()
+    ) -> builtins.list[Server]:
         query = select(Server).order_by(col(Server.name))
         if tag:
             query = query.join(ServerTag).where(ServerTag.tag == tag)
@@ -36,30 +40,38 @@ class ServerRepo:
         return list(self.s.exec(query))
 
     def add(self, server: Server) -> Server:
+        """Raises Conflict when another server took the name meanwhile."""
         self.s.add(server)
-        self.s.flush()
+        try:
+            self.s.flush()
+        except IntegrityError as e:
+            raise Conflict(f"a server named {server.name!r} already exists") from e
         return server
 
     def remove(self, server: Server) -> None:
         self.s.delete(server)
         self.s.flush()
 
-    def tags(self, server_id: int) -> list[str]:
+    def tags(self, server_id: int) -> builtins.list[str]:
         query = select(ServerTag.tag).where(ServerTag.server_id == server_id)
         return sorted(self.s.exec(query))
 
-    def tags_by_server(self) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
+    def tags_by_server(self) -> dict[int, builtins.list[str]]:
+        out: dict[int, builtins.list[str]] = {}
         for server_id, tag in self.s.exec(select(ServerTag.server_id, ServerTag.tag)):
             out.setdefault(server_id, []).append(tag)
         return {k: sorted(v) for k, v in out.items()}
 
     def set_tags(self, server_id: int, tags: Sequence[str]) -> None:
-        self.s.exec(delete(ServerTag).where(col(ServerTag.server_id) == server_id))  # type: ignore[call-overload]
+        self.s.exec(delete(ServerTag).where(col(ServerTag.server_id) == server_id))
         for tag in sorted(set(tags)):
             self.s.add(ServerTag(server_id=server_id, tag=tag))
         self.s.flush()
 
-    def with_key_material(self) -> list[Server]:
+    def with_key_material(self, lock: bool = False) -> builtins.list[Server]:
+        """Servers holding an encrypted key; ``lock`` holds their rows to the end
+        of the transaction (MariaDB; SQLite locks the whole file on write)."""
         query = select(Server).where(col(Server.key_ciphertext).is_not(None))
-        return list(self.s.exec(query))
+        if lock:
+            query = query.with_for_update()
+        return list(self.s.exec(query.order_by(col(Server.id))))

@@ -1,0 +1,34 @@
+"""``ssop daemon``: run the crawl/analysis loop in the foreground (for systemd)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ssop.cli.state import state
+
+app = typer.Typer()
+
+
+@app.command("daemon")
+def daemon(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run each step once, then exit.")
+    ] = False,
+) -> int:
+    """Crawl, analyse and heartbeat on schedule until SIGTERM (see systemd/)."""
+    from ssop.core.config import load_config, systemd_env
+    from ssop.core.logsetup import configure
+    from ssop.daemon.runtime import run_daemon
+
+    st = state(ctx)
+    config = st.config()
+    configure(config.settings.app, "daemon", verbose=st.verbose or st.debug)
+    return run_daemon(
+        config,
+        lambda: load_config(st.config_path, st.overrides),
+        once=once,
+        systemd=systemd_env(),
+    )

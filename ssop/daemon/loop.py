@@ -1,0 +1,301 @@
+"""The daemon loop: run small named steps on fixed intervals until told to stop.
+
+``Daemon.run`` follows rq's worker: bootstrap, install signal handlers, loop,
+and always tear down. The first SIGTERM/SIGINT is a warm stop (the current
+step finishes), the second a cold one (abandon it now); SIGHUP asks for a
+reload between steps. All waiting goes through the injected clock in short
+slices, so tests never sleep and a stop is noticed within a slice.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from ssop.core.clock import Clock
+from ssop.core.errors import ExitCode, SsopError
+from ssop.core.logsetup import redact
+from ssop.daemon.board import RunResult, StatusBoard
+from ssop.daemon.metrics import MetricsRegistry
+from ssop.daemon.notify import Notifier
+from ssop.daemon.schedule import Slots
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What a step reports back; every field is optional."""
+
+    summary: str = ""
+    """Short text for systemd's STATUS line and /health (``crawled 50 servers``)."""
+    failed: int = 0
+    """Items (servers, readings) that failed inside an otherwise finished step."""
+    degraded: bool = False
+    """The step ran but could not do its job fully (e.g. the LLM is down)."""
+    available: bool = True
+    """False when the step has nothing behind it yet; it then never counts as done."""
+
+
+StepFn = Callable[[], StepOutcome | None]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    interval_s: float
+    fn: StepFn
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Start-up, shutdown and reload work of the process around the loop."""
+
+    bootstrap: Callable[[], None] = lambda: None
+    teardown: Callable[[], None] = lambda: None
+    reload: Callable[[], Sequence[Step] | None] = lambda: None
+
+
+class ColdStop(BaseException):
+    """Raised by the signal handler on a second stop request.
+
+    A BaseException, not an Exception: steps and the libraries under them
+    catch ``Exception`` to keep going, and a cold stop must not be kept going.
+    """
+
+
+class StopControl:
+    """The stop flag shared by the loop and its steps.
+
+    Steps call ``should_stop()`` between servers, from any thread. Each call
+    also runs the poll hooks (the systemd watchdog ping): a step that keeps
+    polling is alive.
+    """
+
+    def __init__(self) -> None:
+        self._requested = False
+        self._poll_hooks: list[Callable[[], None]] = []
+
+    @property
+    def requested(self) -> bool:
+        return self._requested
+
+    def request(self) -> None:
+        self._requested = True
+
+    def on_poll(self, hook: Callable[[], None]) -> None:
+        self._poll_hooks.append(hook)
+
+    def should_stop(self) -> bool:
+        for hook in self._poll_hooks:
+            hook()
+        return self._requested
+
+
+class Daemon:
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        board: StatusBoard | None = None,
+        metrics: MetricsRegistry | None = None,
+        control: StopControl | None = None,
+        hooks: Hooks | None = None,
+        idle_slice_s: float = 0.25,
+    ) -> None:
+        self.clock = clock
+        self.notifier = notifier
+        self.board = board or StatusBoard("daemon", clock.now(), clock)
+        self.metrics = metrics or MetricsRegistry()
+        self.control = control or StopControl()
+        self.hooks = hooks or Hooks()
+        self.idle_slice_s = idle_slice_s
+        # Short enough to notice a stop quickly and to feed a short watchdog.
+        self._slice_s = min(idle_slice_s, notifier.ping_every_s or idle_slice_s)
+        self.control.on_poll(notifier.keepalive)
+        self._steps: list[Step] = []
+        self._slots: dict[str, Slots] = {}
+        self._reload_requested = False
+        self._previous_handlers: dict[int, Any] = {}
+        self._set_steps(steps)
+
+    @property
+    def name(self) -> str:
+        return self.board.daemon_id
+
+    def run(self, once: bool = False) -> int:
+        """Run until stopped (or each step once when ``once``); the exit code.
+
+        Raises:
+            SsopError: bootstrap failed (ConfigError, StoreError, ...); the
+                shell turns it into a non-zero exit so systemd sees it.
+        """
+        try:
+            self.bootstrap()
+            self._install_signal_handlers()
+            self.notifier.ready()
+            log.info("daemon %s: ready (%s)", self.name, "once" if once else "loop")
+            self._work(once)
+            return int(ExitCode.OK)
+        except ColdStop:
+            log.warning("daemon %s: cold stop, current step abandoned", self.name)
+            return int(ExitCode.INTERRUPTED)
+        finally:
+            self.teardown()
+
+    def bootstrap(self) -> None:
+        self.hooks.bootstrap()
+
+    def teardown(self) -> None:
+        self._restore_signal_handlers()
+        self.board.set_stopping()
+        self.notifier.stopping()
+        self.hooks.teardown()
+        log.info("daemon %s: stopped", self.name)
+
+    def request_stop(self) -> None:
+        """Warm stop: finish the current step, then leave the loop."""
+        self.control.request()
+
+    def request_reload(self) -> None:
+        self._reload_requested = True
+
+    def _work(self, once: bool) -> None:
+        if once:
+            self._cycle(self._steps)
+            return
+        while not self.control.requested:
+            self._reload_if_requested()
+            now = self.clock.monotonic()
+            self._cycle([s for s in self._steps if self._slots[s.name].is_due(now)])
+            self._idle()
+
+    def _cycle(self, steps: Sequence[Step]) -> None:
+        for step in steps:
+            if self.control.requested:
+                break
+            self._run_step(step)
+        if steps:
+            self.notifier.status(self.board.snapshot().status_line())
+
+    def _run_step(self, step: Step) -> None:
+        started, started_at = self.clock.monotonic(), self.clock.now()
+        outcome, error = self._call(step)
+        finished = self.clock.monotonic()
+        duration = finished - started
+        skipped = self._slots[step.name].complete(started, finished)
+        result = RunResult(
+            started_at=started_at,
+            finished_at=self.clock.now(),
+            duration_s=duration,
+            error=error,
+            summary=outcome.summary,
+            degraded=outcome.degraded,
+            available=outcome.available,
+        )
+        self.board.record(step.name, result)
+        self.board.set_next_due(step.name, self._slots[step.name].next_due)
+        self.metrics.step_finished(step.name, duration, ok=error is None)
+        self.metrics.items_failed(step.name, outcome.failed)
+        if skipped:
+            log.warning(
+                "step %s: %d run(s) skipped, the loop was busy", step.name, skipped
+            )
+            self.board.add_skipped(step.name, skipped)
+            self.metrics.step_skipped(step.name, skipped)
+        self.notifier.keepalive()
+
+    def _call(self, step: Step) -> tuple[StepOutcome, str | None]:
+        try:
+            return step.fn() or StepOutcome(), None
+        except SsopError as e:
+            log.error("step %s: %s", step.name, e.message)
+            return StepOutcome(), redact(e.message)
+        # The loop outlives any one bad step (systemd restarts cost a crawl);
+        # the traceback goes to the log, redacted by the daemon's handler.
+        except Exception as e:
+            log.exception("step %s: unexpected error", step.name)
+            return StepOutcome(), redact(f"internal error: {type(e).__name__}: {e}")
+
+    def _idle(self) -> None:
+        deadline = min(s.next_due for s in self._slots.values())
+        while not (self.control.requested or self._reload_requested):
+            left = deadline - self.clock.monotonic()
+            if left <= 0:
+                return
+            self.notifier.keepalive()
+            self.clock.sleep(min(self._slice_s, left))
+
+    def _reload_if_requested(self) -> None:
+        if not self._reload_requested:
+            return
+        self._reload_requested = False
+        log.info("daemon %s: reloading configuration", self.name)
+        try:
+            steps = self.hooks.reload()
+        except SsopError as e:
+            log.error(
+                "daemon %s: reload failed, keeping the old configuration: %s",
+                self.name,
+                e.message,
+            )
+            return
+        if steps is not None:
+            self._set_steps(steps)
+
+    def _set_steps(self, steps: Sequence[Step]) -> None:
+        now = self.clock.monotonic()
+        for step in steps:
+            slots = self._slots.get(step.name)
+            if slots is None:
+                self._slots[step.name] = Slots(step.interval_s, now)
+            elif slots.interval_s != step.interval_s:
+                slots.retime(step.interval_s, now)
+            self.board.add_step(step.name, step.interval_s)
+            self.metrics.add_step(step.name)
+        names = {s.name for s in steps}
+        self._slots = {k: v for k, v in self._slots.items() if k in names}
+        self.board.keep_only(names)
+        self._steps = list(steps)
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            log.debug("daemon %s: not the main thread, signals left alone", self.name)
+            return
+        for sig in STOP_SIGNALS:
+            self._previous_handlers[sig] = signal.signal(sig, self._on_stop_signal)
+        self._previous_handlers[signal.SIGHUP] = signal.signal(
+            signal.SIGHUP, self._on_reload_signal
+        )
+
+    def _restore_signal_handlers(self) -> None:
+        for sig, handler in self._previous_handlers.items():
+            signal.signal(sig, handler)
+        self._previous_handlers.clear()
+
+    def _on_stop_signal(self, signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self.control.requested:
+            # A third signal must not wait for the teardown: default action.
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_DFL)
+            log.warning("daemon %s: %s again, stopping now", self.name, name)
+            raise ColdStop(name)
+        log.info(
+            "daemon %s: %s, stopping after the current step (again: abort)",
+            self.name,
+            name,
+        )
+        self.request_stop()
+
+    def _on_reload_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self.request_reload()

@@ -1,0 +1,60 @@
+"""``ssop daemon --once`` end to end on the test store."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from ssop.core.daemons import DaemonRegistry, DaemonState
+from ssop.core.errors import ExitCode
+from ssop.core.store.db import create_engine_for, session_factory
+from tests.cli.conftest import Cli
+from tests.fakes.clock import FakeClock
+
+
+def daemons(store_url: str) -> list[tuple[str, DaemonState]]:
+    engine = create_engine_for(store_url)
+    found = DaemonRegistry(engine, session_factory(engine), FakeClock()).list()
+    engine.dispose()
+    return [(d.id, d.status) for d in found]
+
+
+def test_once_runs_every_step_registers_and_deregisters(
+    cli: Cli, store_url: str
+) -> None:
+    result = cli("daemon", "--once")
+    assert result.exit_code == ExitCode.OK, result.output
+    ((daemon_id, status),) = daemons(store_url)
+    assert daemon_id.startswith(f"{socket.gethostname()}:")
+    assert status is DaemonState.STOPPED
+    err = result.stderr
+    assert f'msg="daemon {daemon_id}: ready (once)"' in err
+    assert 'msg="step crawl: not available yet (no Services.crawler)"' in err
+    assert "step analyse: not available" not in err
+    assert f'msg="daemon {daemon_id}: stopped"' in err
+
+
+def test_an_uninitialised_store_is_a_start_up_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli(
+        "daemon", "--once", SSOP_DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}"
+    )
+    assert result.exit_code == ExitCode.ERROR
+    assert "ssop: error: the store is not initialised" in result.stderr
+
+
+def test_an_invalid_config_file_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[app\n")
+    result = cli("daemon", "--once", SSOP_CONFIG=str(bad))
+    assert result.exit_code == ExitCode.USAGE
+    assert f"ssop: error: config file {bad}: not valid TOML" in result.stderr
+
+
+def test_the_cli_loads_the_daemon_package_only_when_the_command_runs() -> None:
+    code = "import sys, ssop.cli.main; print(any(m.startswith('ssop.daemon') for m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
