@@ -25,6 +25,8 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("executions_cmd", "executions"),
     ("approvals_cmd", None),
     ("policy_cmd", None),
+    ("analysis_cmd", "analysis"),
+    ("analyze_cmd", None),
 )
 
 

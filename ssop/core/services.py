@@ -20,6 +20,7 @@ from ssop.core.store.db import SessionFactory, create_engine_for, session_factor
 
 if TYPE_CHECKING:
     from ssop.core.action_catalog import ActionService
+    from ssop.core.analysis.service import AnalysisService
     from ssop.core.approvals import ApprovalService
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
@@ -237,8 +238,10 @@ class Services:
 
     @cached_property
     def recommendation_source(self) -> RecommendationSource | None:
-        """New recommendations for policy; the analysis work wires its store here."""
-        return None
+        """New recommendations for policy: those the analyses stored."""
+        from ssop.core.policy.recommendations import StoredRecommendations
+
+        return StoredRecommendations(self.sessions, self.clock)
 
     @cached_property
     def latest_readings(self) -> ReadingsSource:
@@ -314,6 +317,19 @@ class Services:
             self.sessions, self.clock, self.config.settings.policy,
             self.latest_readings, self.notifier,
         )  # fmt: skip
+
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        from ssop.core.analysis.service import AnalysisService
+
+        return AnalysisService(
+            self.sessions,
+            self.clock,
+            self.auth,
+            self.audit,
+            self.config.settings,
+            lambda: self.queue,
+        )
 
     def close(self) -> None:
         close_notifier = getattr(self.__dict__.get("notifier"), "close", None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 # Sections whose keys also answer to the seed tool's variable names (MYSQL_HOST ...).
 LEGACY_SECTIONS = frozenset({"app", "mysql", "redis", "openai"})
@@ -83,8 +83,56 @@ class OpenaiSection(Section):
     """Base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio ...)."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for one answer."""
-    max_retries: int = Field(default=3, ge=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
     """Retries on 429 and 5xx, honouring Retry-After."""
+    max_tokens: int = Field(default=1000, ge=64, le=32_000)
+    """Most completion tokens one analysis may use."""
+    max_retry_after: float = Field(default=60.0, ge=0)
+    """Longest Retry-After waited for; a longer one counts as a failure and
+    keeps the endpoint closed for that long instead."""
+
+
+class AnalysisSection(Section):
+    disk_percent: float = Field(default=90.0, gt=0, le=100)
+    """Disk use (%) of a mount at or above which cleanups are recommended."""
+    memory_percent: float = Field(default=90.0, gt=0, le=100)
+    """Memory use (%) at or above which memory counts as under pressure."""
+    dominant_process_share: float = Field(default=0.5, gt=0, le=1)
+    """Share of the listed processes' resident memory one process must hold to
+    be the one kill_process is recommended for under memory pressure."""
+    load_per_core: float = Field(default=2.0, gt=0)
+    """1-minute load per CPU core above which load counts as too high."""
+    need_readings: int = Field(default=3, ge=1)
+    """A condition must hold in this many of the last `of_last` readings (N)."""
+    of_last: int = Field(default=5, ge=1, le=100)
+    """How many of the latest readings the N-of-M rule looks at (M)."""
+    flapping_failures: int = Field(default=3, ge=1)
+    """Failures of a unit after a restart (or recovery) within the window that
+    make it flapping: restarts are no longer recommended for it."""
+    flapping_window_s: int = Field(default=3600, ge=60)
+    """Seconds of history the flapping rule looks at."""
+    cleanup_days: int = Field(default=7, ge=1)
+    """The days parameter given to recommended cleanup actions."""
+    llm_mode: Literal["auto", "always", "never"] = "auto"
+    """When to ask the model: auto (only when the rules see something), always, never."""
+    reuse_window_s: int = Field(default=900, ge=0)
+    """Seconds during which an analysis of unchanged readings is reused, not redone."""
+    breaker_failures: int = Field(default=3, ge=1)
+    """Consecutive model failures that open the circuit breaker."""
+    breaker_cooldown_s: float = Field(default=300.0, gt=0)
+    """Seconds the model is left alone once the breaker opened."""
+    untrusted_cap: int = Field(default=4000, ge=200, le=100_000)
+    """Characters of host-derived text at most in one prompt."""
+    history_analyses: int = Field(default=3, ge=0, le=20)
+    """Previous analyses summarised in the prompt."""
+    history_executions: int = Field(default=5, ge=0, le=50)
+    """Recent executions summarised in the prompt."""
+
+    @model_validator(mode="after")
+    def _n_within_m(self) -> AnalysisSection:
+        if self.need_readings > self.of_last:
+            raise ValueError("need_readings must not exceed of_last")
+        return self
 
 
 class AuthSection(Section):
@@ -215,6 +263,7 @@ class Settings(BaseModel):
     mysql: MysqlSection = Field(default_factory=MysqlSection)
     redis: RedisSection = Field(default_factory=RedisSection)
     openai: OpenaiSection = Field(default_factory=OpenaiSection)
+    analysis: AnalysisSection = Field(default_factory=AnalysisSection)
     auth: AuthSection = Field(default_factory=AuthSection)
     ssh: SshSection = Field(default_factory=SshSection)
     guards: GuardsSection = Field(default_factory=GuardsSection)

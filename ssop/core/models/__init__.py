@@ -5,6 +5,7 @@ which the migrations compare against.
 """
 
 from ssop.core.models.action import Action, ServerAction
+from ssop.core.models.analysis import AnalysisRecord, ErrorEvent, RecommendationRecord
 from ssop.core.models.audit import AuditEvent
 from ssop.core.models.daemon import DaemonRecord
 from ssop.core.models.execution import Execution
@@ -23,8 +24,10 @@ from ssop.core.models.user import ApiToken, LoginSession, RoleCapability, User
 __all__ = [
     "Action",
     "ActionOutput",
+    "AnalysisRecord",
     "CrawlError",
     "DaemonRecord",
+    "ErrorEvent",
     "MetricSample",
     "ApiToken",
     "ApprovalRequest",
@@ -37,6 +40,7 @@ __all__ = [
     "DaemonRecord",
     "Execution",
     "LoginSession",
+    "RecommendationRecord",
     "RoleCapability",
     "Server",
     "ServerAction",

@@ -1,7 +1,7 @@
 """policy: decisions, remediation requests, maintenance, switches, verification
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26 15:20:00
 """
 
@@ -15,8 +15,7 @@ from sqlalchemy.dialects import mysql
 import ssop.core.models.types
 
 revision: str = "0005"
-# TEMPORARY: the lead re-points this to "0004" (analysis) when merging.
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
