@@ -90,6 +90,11 @@ def test_steps_follow_the_settings_and_end_with_the_heartbeat(
     assert [(s.name, s.interval_s) for s in steps] == [
         ("crawl", app.crawler_delay),
         ("analyse", app.model_delay),
+        ("remediate", app.crawler_delay),
+        ("execute_approved", 10.0),
+        ("verify", app.crawler_delay),
+        ("reconcile", 60.0),
+        ("expire", 60.0),
         ("prune", PRUNE_INTERVAL_S),
         ("heartbeat", 15.0),
     ]
