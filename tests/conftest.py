@@ -68,6 +68,9 @@ def reset_ssop_logging() -> Iterator[None]:
         logger.removeHandler(handler)
     logger.setLevel(logging.NOTSET)
     logger.propagate = True
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "ssop"]:
+        root.removeHandler(handler)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from ssop.cli import crawl_view
+from ssop.cli import crawl_view, render
+from ssop.cli.analysis_cmd import show_analysis
 from ssop.cli.state import state
 
 app = typer.Typer()
@@ -26,9 +27,8 @@ def quickstart(ctx: typer.Context) -> None:
         )
     for host in report.crawl.hosts:
         crawl_view.details(host)
-    if report.analysis is not None:
-        summary = getattr(report.analysis, "summary", report.analysis)
-        typer.echo(f"analysis: {summary() if callable(summary) else summary}")
+    for outcome in report.analysis:
+        show_analysis(outcome.analysis, render.Format.TABLE)
     typer.echo("next:")
     for step in report.next_steps:
         typer.echo(f"  {step}")

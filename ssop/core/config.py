@@ -222,6 +222,9 @@ def _shown(value: Any, key: str) -> str:
         return mask_url(value)
     if value is None:
         return ""
+    if isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
+        # model_dump(mode="json") masks SecretStr fields (webhook URLs) as stars
+        value = [v.model_dump(mode="json") for v in value]
     return value if isinstance(value, str) else json.dumps(value)
 
 
@@ -301,6 +304,8 @@ def _plain(value: Any) -> Any:
         return value.get_secret_value()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, BaseModel):
+        return {k: _plain(v) for k, v in value if v is not None}
     if isinstance(value, Path):
         return str(value)
     return value

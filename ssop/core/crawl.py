@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.guards import DEFAULT_PROTECTED_UNITS, GuardConfig
 from ssop.core.actions.readings import Readings
 from ssop.core.auth import AuthService
 from ssop.core.clock import Clock
@@ -86,7 +86,11 @@ class CrawlService:
             use_sudo=settings.ssh.use_sudo,
             guards=GuardConfig.from_strings(
                 never_block=settings.guards.never_block,
-                protected_units=settings.guards.protected_units,
+                # as GuardRails does: configured units add to the defaults
+                protected_units=(
+                    *DEFAULT_PROTECTED_UNITS,
+                    *settings.guards.protected_units,
+                ),
             ),
         )
         self._previous: dict[str, Readings] = {}

@@ -116,6 +116,44 @@ class QueueUnavailable(SsopError):
 class AnalysisError(SsopError):
     """An analyser failed to produce a valid result."""
 
+    kind = "analysis_failed"  # recorded in error_events.kind
+
+
+class ModelTimeout(AnalysisError):
+    """The model endpoint did not answer within the timeout."""
+
+    kind = "llm_timeout"
+
+
+class ModelRateLimited(AnalysisError):
+    """The model endpoint still answered 429 after the retries."""
+
+    kind = "llm_429"
+
+    def __init__(
+        self, message: str, hint: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after
+
+
+class ModelUnavailable(AnalysisError):
+    """The model endpoint cannot be reached, or answered 5xx after the retries."""
+
+    kind = "llm_unreachable"
+
+
+class ModelRefused(AnalysisError):
+    """The model endpoint refused the request (4xx other than 429)."""
+
+    kind = "llm_refused"
+
+
+class ModelInvalidAnswer(AnalysisError):
+    """The model's answer is not JSON, is cut off, or fails the strict schema."""
+
+    kind = "llm_invalid_json"
+
 
 class PolicyRefused(SsopError):
     """Policy does not allow this execution."""

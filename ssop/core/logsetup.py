@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ssop.core.settings_schema import AppSection
 
+OWNED = "ssop"  # the name of handlers configure() installs and may replace
+
 _SECRET_PATTERNS = (
     re.compile(
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S
@@ -56,10 +58,27 @@ class KeyValueFormatter(logging.Formatter):
 def configure(
     app: AppSection, mode: str, *, verbose: int | bool = 0, log_file: Path | None = None
 ) -> None:
-    """Install one handler on the ``ssop`` logger for ``mode`` (cli, daemon, tui)."""
-    root = logging.getLogger("ssop")
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    """Install ssop's handlers for ``mode`` (cli, daemon, tui).
+
+    ssop's own loggers log at the configured level. Libraries (paramiko,
+    alembic, ...) go through the same redacting handler but only from WARNING
+    in the daemon and the TUI, and only with ``-v`` in the CLI, so that a
+    command's failure stays one ``ssop: error:`` line on stderr.
+    """
+    ours = logging.getLogger("ssop")
+    root = logging.getLogger()
+    for logger in (ours, root):
+        for old in [h for h in logger.handlers if h.get_name() == OWNED]:
+            logger.removeHandler(old)
+    ours.addHandler(_handler(mode, log_file))
+    ours.setLevel(_level(app, mode, verbose))
+    ours.propagate = False
+    libraries = _handler(mode, log_file)
+    libraries.setLevel(_library_level(mode, verbose))
+    root.addHandler(libraries)
+
+
+def _handler(mode: str, log_file: Path | None) -> logging.Handler:
     handler: logging.Handler
     if mode == "tui":
         assert log_file is not None, "the TUI logs to a file only"
@@ -75,9 +94,18 @@ def configure(
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("ssop: %(levelname)s: %(message)s"))
     handler.addFilter(RedactingFilter())
-    root.addHandler(handler)
-    root.setLevel(_level(app, mode, verbose))
-    root.propagate = False
+    handler.set_name(OWNED)
+    return handler
+
+
+def _library_level(mode: str, verbose: int | bool) -> int:
+    if mode != "cli":
+        return logging.WARNING
+    return (
+        logging.DEBUG
+        if verbose and int(verbose) > 1
+        else (logging.WARNING if verbose else logging.CRITICAL + 1)
+    )
 
 
 def _level(app: AppSection, mode: str, verbose: int | bool) -> int:

@@ -2,14 +2,13 @@
 
 Initialise the store if needed, log the first admin in, add this machine
 as ``localhost`` (local transport, built-in get actions assigned), crawl it
-once, analyse it when an analyser exists, and say what to run next. Every
+once, analyse it, and say what to run next. Every
 step checks what already exists first, so running it again is harmless and
 says what it found.
 """
 
 from __future__ import annotations
 
-import getpass
 import logging
 import secrets
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.server_repo import ServerRepo
 
 if TYPE_CHECKING:
+    from ssop.core.analysis.views import AnalysisOutcome
     from ssop.core.services import Services
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class QuickstartReport:
     crawl: CrawlReport
     next_steps: tuple[str, ...]
     admin: str | None = None
-    analysis: object | None = None
+    analysis: tuple[AnalysisOutcome, ...] = ()
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
 
@@ -150,19 +150,14 @@ class QuickstartService:
                 links.assign(server, action, automatic=False)
             return [a.name for a in added]
 
-    def _analyse(self, done: _Progress, who: Principal) -> object | None:
-        # The analysis service comes from another work stream; until it is
-        # wired into Services, quickstart stops after the crawl.
-        analysis = getattr(self.services, "analysis", None)
-        if analysis is None:
-            return None
+    def _analyse(self, done: _Progress, who: Principal) -> tuple[AnalysisOutcome, ...]:
         try:
-            result: object = analysis.analyse(who, [LOCALHOST])
+            outcomes = self.services.analysis.analyse(who, [LOCALHOST])
         except SsopError as e:
             done.lines.append(f"analysis of {LOCALHOST} failed: {e.message}")
-            return None
+            return ()
         done.lines.append(f"analysed {LOCALHOST}")
-        return result
+        return tuple(outcomes)
 
     def _next_steps(self) -> tuple[str, ...]:
         delay = self.services.config.settings.app.crawler_delay
@@ -182,9 +177,5 @@ class QuickstartService:
 
 def _this_machine() -> ServerCreate:
     return ServerCreate(
-        name=LOCALHOST,
-        host=LOCALHOST,
-        local=True,
-        username=getpass.getuser(),
-        description="this machine, added by ssop quickstart",
+        name=LOCALHOST, local=True, description="this machine, added by ssop quickstart"
     )

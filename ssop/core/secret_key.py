@@ -33,6 +33,34 @@ def create_master_key(path: Path) -> None:
         fh.write(Fernet.generate_key() + b"\n")
 
 
+def generate_master_key() -> bytes:
+    return Fernet.generate_key()
+
+
+def write_master_keys(path: Path, keys: list[bytes]) -> None:
+    """Replace the key file with ``keys``, one a line, atomically (0600).
+
+    A reader sees either the old file or the new one, never a part of one.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"".join(k + b"\n" for k in keys))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself must survive a crash too
+    finally:
+        os.close(folder)
+
+
 def load_master_keys(loaded: LoadedConfig) -> list[bytes]:
     """The master keys, current one first.
 

@@ -19,18 +19,31 @@ from ssop.core.config import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
+    from ssop.core.action_catalog import ActionService
+    from ssop.core.analysis.service import AnalysisService
+    from ssop.core.approvals import ApprovalService
     from ssop.core.audit import AuditService
     from ssop.core.auth import AuthService
     from ssop.core.crawl import CrawlService
     from ssop.core.daemons import DaemonRegistry
+    from ssop.core.executions import ExecutionRunner, ExecutionService
+    from ssop.core.guard_rails import GuardRails
     from ssop.core.health import HealthService
     from ssop.core.init import InitService
     from ssop.core.models import Server
+    from ssop.core.notify.events import Notifier
     from ssop.core.passwords import PasswordHasher
+    from ssop.core.policy.admin import PolicyAdminService
+    from ssop.core.policy.ports import Executor, ReadingsSource, RecommendationSource
+    from ssop.core.policy.runner import RequestRunner
+    from ssop.core.policy.service import RemediationService
     from ssop.core.queue.base import QueueBackend
     from ssop.core.quickstart import QuickstartService
+    from ssop.core.reconcile import ReconcileService
     from ssop.core.roles import RoleService
+    from ssop.core.runs import RunService
     from ssop.core.secretbox import SecretBox
+    from ssop.core.secrets_admin import SecretsService
     from ssop.core.servers import ServerService
     from ssop.core.settings_admin import SettingsAdminService
     from ssop.core.store_admin import StoreService
@@ -38,6 +51,7 @@ if TYPE_CHECKING:
     from ssop.core.transport.base import HostKey, Transport
     from ssop.core.transport.pool import TransportPool
     from ssop.core.users import UserService
+    from ssop.core.verify import VerificationService
 
 # Builds the transport for a stored server; tests inject fakes here.
 TransportFactory = Callable[["Server"], "Transport"]
@@ -149,6 +163,7 @@ class Services:
             self.pool,
             self.host_key_scanner or _scan_host_key,
             self.config.settings.ssh.connect_timeout,
+            self.config.settings.ssh.command_timeout,
         )
 
     @cached_property
@@ -162,6 +177,161 @@ class Services:
         from ssop.core.health import HealthService
 
         return HealthService(self.config.settings, self.store, self.daemons, self.clock)
+
+    @cached_property
+    def secrets_admin(self) -> SecretsService:
+        from ssop.core.secrets_admin import SecretsService
+
+        return SecretsService(self.config, self.sessions, self.clock)
+
+    @cached_property
+    def actions(self) -> ActionService:
+        from ssop.core.action_catalog import ActionService
+
+        return ActionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def executions(self) -> ExecutionService:
+        from ssop.core.executions import ExecutionService
+
+        return ExecutionService(self.engine, self.sessions, self.clock)
+
+    @cached_property
+    def runner(self) -> ExecutionRunner:
+        """Runs one action with its record; policy and approvals call this too."""
+        from ssop.core.executions import ExecutionRunner
+        from ssop.core.http_runner import HttpRunner
+
+        ssh = self.config.settings.ssh
+        return ExecutionRunner(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.pool.get,
+            HttpRunner(ssh.output_cap),
+            ssh,
+        )
+
+    @cached_property
+    def runs(self) -> RunService:
+        from ssop.core.runs import RunService
+
+        settings = self.config.settings
+        return RunService(
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.audit,
+            self.runner,
+            self.guard_rails,
+            settings.daemon.concurrency,
+        )
+
+    @cached_property
+    def guard_rails(self) -> GuardRails:
+        from ssop.core.guard_rails import GuardRails
+
+        return GuardRails(self.config.settings.guards)
+
+    @cached_property
+    def policy_executor(self) -> Executor:
+        """Runs one action and records it (tests may assign their own)."""
+        return self.runner
+
+    @cached_property
+    def recommendation_source(self) -> RecommendationSource | None:
+        """New recommendations for policy: those the analyses stored."""
+        from ssop.core.policy.recommendations import StoredRecommendations
+
+        return StoredRecommendations(self.sessions, self.clock)
+
+    @cached_property
+    def latest_readings(self) -> ReadingsSource:
+        from ssop.core.policy.readings import SampleReadings
+
+        return SampleReadings(self.sessions)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from ssop.core.notify.events import NullNotifier
+        from ssop.core.notify.webhook import DeliveryFailure, WebhookNotifier
+
+        notify = self.config.settings.notify
+        if not notify.webhooks:
+            return NullNotifier()
+
+        def record(f: DeliveryFailure) -> None:
+            detail = f"{f.event}: {f.error} after {f.attempts} attempt(s)"
+            self.audit.record(
+                "system:notify", "notify.failed", f.target, detail, ok=False
+            )
+
+        return WebhookNotifier(notify, on_failure=record)
+
+    @cached_property
+    def request_runner(self) -> RequestRunner:
+        from ssop.core.policy.runner import RequestRunner, new_runner_id
+
+        return RequestRunner(
+            self.sessions, self.clock, self.config.settings,
+            lambda: self.policy_executor, self.latest_readings, self.notifier,
+            self.guard_rails.for_server, new_runner_id(),
+        )  # fmt: skip
+
+    @cached_property
+    def remediation(self) -> RemediationService:
+        from ssop.core.policy.service import RemediationService
+
+        return RemediationService(
+            self.sessions, self.clock, self.config.settings, self.request_runner,
+            self.latest_readings, self.notifier, self.guard_rails.for_server,
+            lambda: self.recommendation_source,
+        )  # fmt: skip
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        from ssop.core.approvals import ApprovalService
+
+        return ApprovalService(
+            self.sessions, self.clock, self.config.settings, self.request_runner,
+            self.latest_readings, self.notifier, self.guard_rails.for_server,
+        )  # fmt: skip
+
+    @cached_property
+    def policy_admin(self) -> PolicyAdminService:
+        from ssop.core.policy.admin import PolicyAdminService
+
+        return PolicyAdminService(
+            self.sessions, self.clock, self.config.settings.policy
+        )
+
+    @cached_property
+    def reconciler(self) -> ReconcileService:
+        from ssop.core.reconcile import ReconcileService
+
+        return ReconcileService(self.sessions, self.clock, self.config.settings.policy)
+
+    @cached_property
+    def verifier(self) -> VerificationService:
+        from ssop.core.verify import VerificationService
+
+        return VerificationService(
+            self.sessions, self.clock, self.config.settings.policy,
+            self.latest_readings, self.notifier,
+        )  # fmt: skip
+
+    @cached_property
+    def analysis(self) -> AnalysisService:
+        from ssop.core.analysis.service import AnalysisService
+
+        return AnalysisService(
+            self.sessions,
+            self.clock,
+            self.auth,
+            self.audit,
+            self.config.settings,
+            lambda: self.queue,
+        )
 
     @cached_property
     def crawler(self) -> CrawlService:
@@ -179,6 +349,9 @@ class Services:
         return QuickstartService(self)
 
     def close(self) -> None:
+        close_notifier = getattr(self.__dict__.get("notifier"), "close", None)
+        if close_notifier is not None:
+            close_notifier()
         if "pool" in self.__dict__:
             self.pool.close_all()
         if "queue" in self.__dict__:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 # Sections whose keys also answer to the seed tool's variable names (MYSQL_HOST ...).
 LEGACY_SECTIONS = frozenset({"app", "mysql", "redis", "openai"})
@@ -83,8 +83,56 @@ class OpenaiSection(Section):
     """Base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio ...)."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for one answer."""
-    max_retries: int = Field(default=3, ge=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
     """Retries on 429 and 5xx, honouring Retry-After."""
+    max_tokens: int = Field(default=1000, ge=64, le=32_000)
+    """Most completion tokens one analysis may use."""
+    max_retry_after: float = Field(default=60.0, ge=0)
+    """Longest Retry-After waited for; a longer one counts as a failure and
+    keeps the endpoint closed for that long instead."""
+
+
+class AnalysisSection(Section):
+    disk_percent: float = Field(default=90.0, gt=0, le=100)
+    """Disk use (%) of a mount at or above which cleanups are recommended."""
+    memory_percent: float = Field(default=90.0, gt=0, le=100)
+    """Memory use (%) at or above which memory counts as under pressure."""
+    dominant_process_share: float = Field(default=0.5, gt=0, le=1)
+    """Share of the listed processes' resident memory one process must hold to
+    be the one kill_process is recommended for under memory pressure."""
+    load_per_core: float = Field(default=2.0, gt=0)
+    """1-minute load per CPU core above which load counts as too high."""
+    need_readings: int = Field(default=3, ge=1)
+    """A condition must hold in this many of the last `of_last` readings (N)."""
+    of_last: int = Field(default=5, ge=1, le=100)
+    """How many of the latest readings the N-of-M rule looks at (M)."""
+    flapping_failures: int = Field(default=3, ge=1)
+    """Failures of a unit after a restart (or recovery) within the window that
+    make it flapping: restarts are no longer recommended for it."""
+    flapping_window_s: int = Field(default=3600, ge=60)
+    """Seconds of history the flapping rule looks at."""
+    cleanup_days: int = Field(default=7, ge=1)
+    """The days parameter given to recommended cleanup actions."""
+    llm_mode: Literal["auto", "always", "never"] = "auto"
+    """When to ask the model: auto (only when the rules see something), always, never."""
+    reuse_window_s: int = Field(default=900, ge=0)
+    """Seconds during which an analysis of unchanged readings is reused, not redone."""
+    breaker_failures: int = Field(default=3, ge=1)
+    """Consecutive model failures that open the circuit breaker."""
+    breaker_cooldown_s: float = Field(default=300.0, gt=0)
+    """Seconds the model is left alone once the breaker opened."""
+    untrusted_cap: int = Field(default=4000, ge=200, le=100_000)
+    """Characters of host-derived text at most in one prompt."""
+    history_analyses: int = Field(default=3, ge=0, le=20)
+    """Previous analyses summarised in the prompt."""
+    history_executions: int = Field(default=5, ge=0, le=50)
+    """Recent executions summarised in the prompt."""
+
+    @model_validator(mode="after")
+    def _n_within_m(self) -> AnalysisSection:
+        if self.need_readings > self.of_last:
+            raise ValueError("need_readings must not exceed of_last")
+        return self
 
 
 class AuthSection(Section):
@@ -140,6 +188,71 @@ class RetentionSection(Section):
     """Days of metric samples, crawl errors and events kept by `ssop db prune`."""
 
 
+class PolicySection(Section):
+    mode: Literal["live", "shadow"] = "live"
+    """live runs what policy allows; shadow only records "would have executed"."""
+    shadow_servers: list[str] = Field(default_factory=list)
+    """Servers kept in shadow mode while the fleet is live."""
+    auto_max_risk: Literal["low", "medium"] = "medium"
+    """Highest effective risk run without approval (high never is)."""
+    min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
+    """Lowest analysis confidence acted on without approval."""
+    cooldown_s: int = Field(default=900, ge=0)
+    """Seconds before the same action with the same parameters runs again on a server."""
+    max_auto_per_hour: int = Field(default=3, ge=0)
+    """Automatic executions per server per hour."""
+    fleet_max_auto_per_hour: int = Field(default=20, ge=0)
+    """Automatic executions across the fleet per hour."""
+    max_concurrent: int = Field(default=2, ge=0)
+    """Automatic executions running at the same time across the fleet."""
+    max_fleet_percent: float = Field(default=20.0, ge=0.0, le=100.0)
+    """Share of servers changed in the last hour beyond which automation waits (at least one)."""
+    four_eyes: bool = True
+    """A requester may not approve their own manual request at or above four_eyes_min_risk."""
+    four_eyes_min_risk: Literal["low", "medium", "high"] = "high"
+    """Lowest risk at which four-eyes applies."""
+    approval_ttl_hours: float = Field(default=24.0, gt=0)
+    """Hours before an undecided (or approved, unrun) request expires, which means rejected."""
+    claim_lease_s: int = Field(default=300, ge=10)
+    """Seconds past an action's timeout after which a claimed or running execution is unknown."""
+    verify_delay_s: int = Field(default=60, ge=0)
+    """Seconds after a change before readings are checked for the condition to have cleared."""
+    verify_failures_to_demote: int = Field(default=2, ge=1)
+    """Failed verifications in a row after which an action needs approval on that server."""
+
+
+class WebhookConfig(Section):
+    url: SecretStr
+    """Endpoint URL; treated as a secret (chat webhook URLs carry their token)."""
+    format: Literal["generic", "slack", "discord"] = "generic"
+    """Payload shape: generic JSON, Slack-compatible or Discord-compatible."""
+    events: list[
+        Literal[
+            "approval_requested",
+            "approval_decided",
+            "approval_expired",
+            "execution_done",
+            "execution_failed",
+            "verification_failed",
+            "daemon_error",
+        ]
+    ] = Field(default_factory=list)
+    """Events sent to this hook; empty means all."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds to wait for one delivery attempt."""
+
+
+class NotifySection(Section):
+    webhooks: list[WebhookConfig] = Field(default_factory=list)
+    """Webhooks, as [[notify.webhooks]] tables: url, format, events, timeout."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Retries of a failed delivery, with doubling backoff."""
+    backoff_s: float = Field(default=1.0, ge=0, le=60)
+    """Wait before the first retry; doubled for each next one."""
+    queue_size: int = Field(default=1000, ge=1)
+    """Notifications held for delivery; beyond it new ones are dropped and recorded."""
+
+
 class Settings(BaseModel):
     """All of ssop's settings."""
 
@@ -150,11 +263,14 @@ class Settings(BaseModel):
     mysql: MysqlSection = Field(default_factory=MysqlSection)
     redis: RedisSection = Field(default_factory=RedisSection)
     openai: OpenaiSection = Field(default_factory=OpenaiSection)
+    analysis: AnalysisSection = Field(default_factory=AnalysisSection)
     auth: AuthSection = Field(default_factory=AuthSection)
     ssh: SshSection = Field(default_factory=SshSection)
     guards: GuardsSection = Field(default_factory=GuardsSection)
     daemon: DaemonSection = Field(default_factory=DaemonSection)
     retention: RetentionSection = Field(default_factory=RetentionSection)
+    policy: PolicySection = Field(default_factory=PolicySection)
+    notify: NotifySection = Field(default_factory=NotifySection)
 
     def database_url(self, default_sqlite: object) -> str:
         if self.database.url:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PRUNE_INTERVAL_S = 24 * 3600.0
+EXECUTE_APPROVED_INTERVAL_S = 10.0
+HOUSEKEEPING_INTERVAL_S = 60.0
 ShouldStop = Callable[[], bool]
 
 
@@ -55,12 +57,29 @@ def build_steps(
             settings.app.model_delay,
             service_hook("analyse", services, "analysis.analyse_pending", should_stop),
         ),
+        *policy_steps(services, should_stop),
         Step(
             "prune",
             PRUNE_INTERVAL_S,
             prune(services.store, services.daemons, settings.retention.days),
         ),
         Step("heartbeat", HEARTBEAT_INTERVAL_S, heartbeat(services.daemons, board)),
+    ]
+
+
+def policy_steps(services: Services, should_stop: ShouldStop) -> list[Step]:
+    """Decide new advice, run what was approved, then check on what ran."""
+    crawl_every = services.config.settings.app.crawler_delay
+    hooks = [
+        ("remediate", crawl_every, "remediation.remediate_new"),
+        ("execute_approved", EXECUTE_APPROVED_INTERVAL_S, "approvals.execute_approved"),
+        ("verify", crawl_every, "verifier.verify_due"),
+        ("reconcile", HOUSEKEEPING_INTERVAL_S, "reconciler.reconcile"),
+        ("expire", HOUSEKEEPING_INTERVAL_S, "approvals.expire_due"),
+    ]
+    return [
+        Step(name, interval, service_hook(name, services, path, should_stop))
+        for name, interval, path in hooks
     ]
 
 

@@ -10,7 +10,7 @@ from ssop.core.transport.base import Command
 from ssop.core.transport.local import LocalTransport
 from ssop.core.transport.ssh import FabricTransport
 from tests.support import sshd as sshd_support
-from tests.support.shims import ShimDir
+from tests.support.shims import HOST_CHANGING_COMMANDS, ShimDir
 from tests.support.sshd import Sshd
 
 pytestmark = pytest.mark.sshd
@@ -48,9 +48,21 @@ def test_sudo_shim_runs_real_commands(sshd: Sshd, shims: ShimDir) -> None:
     assert (result.stdout, result.exit_code) == ("ok", 0)
 
 
-def test_shims_start_empty_in_each_test(shims: ShimDir) -> None:
+def test_shims_start_with_only_sudo_and_host_guards(shims: ShimDir) -> None:
     assert shims.calls() == []
-    assert sorted(p.name for p in shims.path.iterdir()) == ["sudo"]
+    assert sorted(p.name for p in shims.path.iterdir()) == sorted(
+        ["sudo", *HOST_CHANGING_COMMANDS]
+    )
+
+
+def test_host_changing_commands_never_reach_the_real_ones(
+    sshd: Sshd, shims: ShimDir
+) -> None:
+    transport = LocalTransport(env=shims.env())
+    for name in HOST_CHANGING_COMMANDS:
+        result = transport.run(Command.of(name, "--now"), timeout=10)
+        assert result.exit_code == 0
+    assert [argv[0] for argv in shims.calls()] == list(HOST_CHANGING_COMMANDS)
 
 
 def test_missing_sshd_fails_naming_the_package(monkeypatch: pytest.MonkeyPatch) -> None:

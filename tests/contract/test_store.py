@@ -99,3 +99,13 @@ def test_missing_mysql_database_reads_as_empty_and_upgrade_creates_it() -> None:
         with engine.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         engine.dispose()
+
+
+def test_migrations_build_exactly_the_models(store_engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with store_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []

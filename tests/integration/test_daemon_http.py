@@ -160,7 +160,10 @@ def test_the_runtime_serves_health_from_bootstrap_to_teardown(
         assert runtime.http_port
         code, data = health(runtime.http_port)
         assert code == 200 and data["daemon_id"] == runtime.daemon_id
-        assert set(data["steps"]) == {"crawl", "analyse", "prune", "heartbeat"}
+        assert set(data["steps"]) == {
+            "crawl", "analyse", "remediate", "execute_approved", "verify",
+            "reconcile", "expire", "prune", "heartbeat",
+        }  # fmt: skip
     finally:
         daemon.teardown()
     with pytest.raises(urllib.error.URLError):

@@ -45,12 +45,11 @@ def test_ssop_daemon_once_reports_ready_watchdog_status_and_stopping(
     assert messages[0] == "READY=1"
     assert "WATCHDOG=1" in messages
     (status,) = [m for m in messages if m.startswith("STATUS=")]
-    crawl, rest = status.split("; ", 1)
-    assert crawl.startswith("STATUS=crawl: crawled 0 server(s) in ")
-    assert rest == (
-        "analyse: not available yet; "
-        "prune: pruned 0 row(s) older than 30d; 0 step error(s)"
-    )
+    assert status.startswith("STATUS=crawl: crawled 0 server(s) in ")
+    assert "analyse: 0 analysed, 0 reused, 0 failed (0 notices); " in status
+    assert "remediate: 0 decision(s); " in status
+    assert "execute_approved: 0 request(s) executed; " in status
+    assert status.endswith("prune: pruned 0 row(s) older than 30d; 0 step error(s)")
     assert messages[-1] == "STOPPING=1"
 
 

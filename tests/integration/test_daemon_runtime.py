@@ -91,15 +91,22 @@ def test_steps_follow_the_settings_and_end_with_the_heartbeat(
     assert [(s.name, s.interval_s) for s in steps] == [
         ("crawl", app.crawler_delay),
         ("analyse", app.model_delay),
+        ("remediate", app.crawler_delay),
+        ("execute_approved", 10.0),
+        ("verify", app.crawler_delay),
+        ("reconcile", 60.0),
+        ("expire", 60.0),
         ("prune", PRUNE_INTERVAL_S),
         ("heartbeat", 15.0),
     ]
     assert caplog.messages == [
         "step crawl: not available yet (no Services.crawler)",
-        "step analyse: not available yet (no Services.analysis)",
     ]
     assert steps[0].fn() == StepOutcome(summary="not available yet", available=False)
-    assert caplog.messages[2:] == []
+    assert steps[1].fn() == StepOutcome(
+        summary="0 analysed, 0 reused, 0 failed (0 notices)"
+    )
+    assert caplog.messages[1:] == []
 
 
 def test_the_crawl_hook_calls_the_service_with_the_stop_flag(

@@ -44,6 +44,16 @@ except OSError as e:
 """
 
 
+HOST_CHANGING_COMMANDS = (
+    "systemctl",
+    "reboot",
+    "shutdown",
+    "poweroff",
+    "halt",
+    "firewall-cmd",
+)
+
+
 class ShimDir:
     """A directory of shim commands plus the log of their calls."""
 
@@ -75,11 +85,18 @@ class ShimDir:
         return [argv for argv in argvs if name is None or argv[0] == name]
 
     def reset(self) -> None:
-        """Remove every shim and forget all calls; keep the ``sudo`` shim."""
+        """Remove every shim and forget all calls; keep ``sudo`` and the guards.
+
+        The commands that change the host (reboot, stop units, firewall) always
+        have a recording stand-in, so no test can reach the real ones even if
+        it forgets to write its own shim: the test sshd runs as root.
+        """
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True)
         self.log.write_text("")
         self._install("sudo", _SUDO.format(python=_PYTHON, log=str(self.log)))
+        for name in HOST_CHANGING_COMMANDS:
+            self.write_shim(name, exit_code=0)
 
     def search_path(self) -> str:
         """The PATH value the test sshd sets: shims first."""

@@ -3,12 +3,55 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Double, Index
 from sqlmodel import Field, SQLModel
 
 from ssop.core.models.types import BigId, JsonColumn, LongText, UtcDateTime, utcnow
+
+
+class ExecutionStatus(StrEnum):
+    """Where an execution stands. Only ``running`` is written before a
+    command starts; the approval states come first, the outcomes after."""
+
+    PROPOSED = "proposed"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    CLAIMED = "claimed"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    # ssop lost track mid-run (crash, lost row update): it may or may not have run.
+    UNKNOWN = "unknown"
+
+    @property
+    def finished(self) -> bool:
+        return self in _FINISHED
+
+
+_FINISHED = frozenset(
+    {
+        ExecutionStatus.SUCCEEDED,
+        ExecutionStatus.FAILED,
+        ExecutionStatus.TIMED_OUT,
+        ExecutionStatus.REJECTED,
+        ExecutionStatus.EXPIRED,
+        ExecutionStatus.UNKNOWN,
+    }
+)
+
+
+class Trigger(StrEnum):
+    """Why an execution happened: a person, the policy engine, an approval."""
+
+    MANUAL = "manual"
+    POLICY = "policy"
+    APPROVAL = "approval"
 
 
 class Execution(SQLModel, table=True):
@@ -31,7 +74,7 @@ class Execution(SQLModel, table=True):
     reason: str = Field(default="", sa_type=LongText)
     params: dict[str, Any] = Field(default_factory=dict, sa_type=JsonColumn)
     command: str = Field(default="", sa_type=LongText)
-    status: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=16, index=True)  # an ExecutionStatus
     exit_code: int | None = None
     stdout: str = Field(default="", sa_type=LongText)
     stderr: str = Field(default="", sa_type=LongText)

@@ -6,9 +6,10 @@ import builtins
 from collections.abc import Sequence
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ssop.core.errors import NotFound
+from ssop.core.errors import Conflict, NotFound
 from ssop.core.models import Server, ServerTag
 
 
@@ -39,8 +40,12 @@ class ServerRepo:
         return list(self.s.exec(query))
 
     def add(self, server: Server) -> Server:
+        """Raises Conflict when another server took the name meanwhile."""
         self.s.add(server)
-        self.s.flush()
+        try:
+            self.s.flush()
+        except IntegrityError as e:
+            raise Conflict(f"a server named {server.name!r} already exists") from e
         return server
 
     def remove(self, server: Server) -> None:
@@ -63,6 +68,10 @@ class ServerRepo:
             self.s.add(ServerTag(server_id=server_id, tag=tag))
         self.s.flush()
 
-    def with_key_material(self) -> builtins.list[Server]:
+    def with_key_material(self, lock: bool = False) -> builtins.list[Server]:
+        """Servers holding an encrypted key; ``lock`` holds their rows to the end
+        of the transaction (MariaDB; SQLite locks the whole file on write)."""
         query = select(Server).where(col(Server.key_ciphertext).is_not(None))
-        return list(self.s.exec(query))
+        if lock:
+            query = query.with_for_update()
+        return list(self.s.exec(query.order_by(col(Server.id))))

@@ -1,0 +1,42 @@
+"""``ssop secrets``: the master key that encrypts stored SSH keys."""
+
+from __future__ import annotations
+
+import typer
+
+from ssop.cli import render
+from ssop.cli.state import state
+
+app = typer.Typer(
+    help="Manage the master key that encrypts stored secrets.", no_args_is_help=True
+)
+
+
+@app.command("rotate")
+def rotate(ctx: typer.Context) -> None:
+    """Re-encrypt every stored key under a new master key, without downtime.
+
+    Needs settings.write. When SSOP_SECRET_KEY gives the key, set it to
+    NEW,OLD first (see `ssop secrets new-key`); this re-encrypts under NEW.
+    """
+    st = state(ctx)
+    report = st.store().secrets_admin.rotate(st.principal())
+    done = f"re-encrypted {report.secrets} secrets of {report.servers} servers"
+    if report.key_file is not None:
+        render.ok(f"rotated the master key in {report.key_file}; {done}")
+        return
+    render.ok(f"{done} under {report.source}")
+    if report.retired_keys:
+        typer.echo(
+            f"now remove the {report.retired_keys} old key(s) after the first "
+            "from that setting, for every ssop process",
+            err=True,
+        )
+
+
+@app.command("new-key")
+def new_key() -> None:
+    """Print a new master key (for SSOP_SECRET_KEY); nothing is stored."""
+    from ssop.core.secret_key import generate_master_key
+
+    typer.echo(generate_master_key().decode())

@@ -1,0 +1,273 @@
+"""``ssop server``: add, list, show, edit, remove, test and trust servers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ssop.cli import prompts, render
+from ssop.cli.state import authorize, state
+from ssop.core.errors import InvalidInput
+from ssop.core.permissions import Capability
+from ssop.core.server_input import (
+    HostKeyDecision,
+    KeySource,
+    ServerChanges,
+    ServerCreate,
+)
+
+if TYPE_CHECKING:
+    from ssop.core.servers import ServerDetail, ServerTestResult, ServerView
+    from ssop.core.transport.base import HostKey
+
+app = typer.Typer(help="Manage the servers ssop watches.", no_args_is_help=True)
+
+Fmt = Annotated[render.Format, typer.Option("--format")]
+Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
+Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]
+User = Annotated[str | None, typer.Option("--user", help="Login user (default root).")]
+KeyFile = Annotated[
+    Path | None,
+    typer.Option("--key-file", help="Private key to log in with; stored encrypted."),
+]
+PassphraseStdin = Annotated[
+    bool,
+    typer.Option("--passphrase-stdin", help="Read the key's passphrase from stdin."),
+]
+Tags = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
+AcceptKey = Annotated[
+    str | None,
+    typer.Option(
+        "--accept-host-key",
+        metavar="SHA256:...",
+        help="Pin the host key only if it has this fingerprint.",
+    ),
+]
+Tofu = Annotated[
+    bool,
+    typer.Option(
+        "--trust-on-first-use", help="Pin whatever host key the server presents now."
+    ),
+]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str,
+    host: Host = None,
+    port: Port = None,
+    user: User = None,
+    key_file: KeyFile = None,
+    agent: Annotated[
+        bool, typer.Option("--agent", help="Log in via ssh-agent.")
+    ] = False,
+    passphrase_stdin: PassphraseStdin = False,
+    tag: Tags = None,
+    description: Annotated[str, typer.Option("--description")] = "",
+    local: Annotated[
+        bool, typer.Option("--local", help="This machine: no SSH, no shell.")
+    ] = False,
+    accept_host_key: AcceptKey = None,
+    trust_on_first_use: Tofu = False,
+) -> None:
+    """Add a remote server (--host, and --key-file or --agent) or this one (--local).
+
+    A remote server's host key is shown and pinned only once accepted: at the
+    prompt, by --accept-host-key, or by --trust-on-first-use.
+    """
+    principal = authorize(ctx, Capability.SERVERS_WRITE)
+    key = _key(key_file, passphrase_stdin)
+    spec = ServerCreate(
+        name, host, port, user, local, agent, key, tuple(tag or ()), description
+    )
+    decision = _decision(name, accept_host_key, trust_on_first_use)
+    view = state(ctx).store().servers.add(principal, spec, decision)
+    pinned = f"; pinned host key {view.host_key_fingerprint}" if not local else ""
+    render.ok(f"added server {view.name} ({_where(view)}){pinned}")
+
+
+@app.command("list")
+def list_servers(
+    ctx: typer.Context,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only this tag.")] = None,
+    fmt: Fmt = render.Format.TABLE,
+) -> None:
+    """List servers (never any key material)."""
+    st = state(ctx)
+    views = st.store().servers.list(st.principal(), tag)
+    columns = ["name", "host", "port", "user", "auth", "tags", "enabled", "host_key"]
+    data = [
+        [v.name, *_address(v), v.auth, list(v.tags), v.enabled, v.host_key_fingerprint]
+        for v in views
+    ]
+    render.rows(columns, data, fmt)
+
+
+@app.command("show")
+def show(ctx: typer.Context, name: str, fmt: Fmt = render.Format.TABLE) -> None:
+    """Show one server, its key fingerprints and its assigned actions."""
+    st = state(ctx)
+    detail = st.store().servers.show(st.principal(), name)
+    if fmt is render.Format.JSON:
+        render.mapping(_detail_dict(detail), fmt)
+        return
+    render.mapping(_view_dict(detail.server))
+    actions = [[a.name, a.automatic, a.risk, a.enabled] for a in detail.actions]
+    if actions:
+        render.rows(["action", "automatic", "risk", "enabled"], actions, fmt)
+    else:
+        render.ok("no actions assigned")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    name: str,
+    host: Host = None,
+    port: Port = None,
+    user: User = None,
+    key_file: KeyFile = None,
+    agent: Annotated[bool | None, typer.Option("--agent/--no-agent")] = None,
+    passphrase_stdin: PassphraseStdin = False,
+    tag: Tags = None,
+    clear_tags: Annotated[bool, typer.Option("--clear-tags")] = False,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    enabled: Annotated[bool | None, typer.Option("--enable/--disable")] = None,
+) -> None:
+    """Change only the fields given; the stored key stays unless --key-file is given.
+
+    A new --host or --port unpins the host key: `ssop server test` asks again.
+    """
+    principal = authorize(ctx, Capability.SERVERS_WRITE)
+    key = _key(key_file, passphrase_stdin)
+    tags = _tags(tag, clear_tags)
+    changes = ServerChanges(host, port, user, agent, key, tags, description, enabled)
+    view = state(ctx).store().servers.edit(principal, name, changes)
+    render.ok(f"updated server {view.name} ({_where(view)})")
+    if not view.local and view.host_key_fingerprint is None:
+        render.ok(f"no host key is pinned now: run `ssop server test {name}`")
+
+
+@app.command("rm")
+def remove(
+    ctx: typer.Context,
+    name: str,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Remove a server, its tags and its action assignments (asks first)."""
+    # click's confirm, not typer's: the funnel knows click's Abort (typer 0.29
+    # vendors its own click, whose exceptions are other classes)
+    st = state(ctx)
+    principal = st.principal()
+    if not yes:
+        view = st.store().servers.show(principal, name).server
+        typer.confirm(f"Remove server {name} ({_where(view)})?", abort=True, err=True)
+    st.store().servers.remove(principal, name)
+    render.ok(f"removed server {name}")
+
+
+@app.command("test")
+def test(
+    ctx: typer.Context,
+    name: str,
+    accept_host_key: AcceptKey = None,
+    trust_on_first_use: Tofu = False,
+    fmt: Fmt = render.Format.TABLE,
+) -> None:
+    """Connect, run a trivial command; show latency, OS and the host key."""
+    st = state(ctx)
+    decision = _decision(name, accept_host_key, trust_on_first_use)
+    result = st.store().servers.test(st.principal(), name, decision)
+    render.mapping(_test_dict(result), fmt)
+
+
+@app.command("trust")
+def trust(
+    ctx: typer.Context,
+    name: str,
+    fingerprint: Annotated[
+        str,
+        typer.Option("--fingerprint", metavar="SHA256:...", help="The expected key."),
+    ],
+) -> None:
+    """Pin the host key the server presents now, if it has this fingerprint."""
+    st = state(ctx)
+    key = st.store().servers.trust(st.principal(), name, fingerprint)
+    render.ok(f"pinned host key {key.key_type} {key.fingerprint} for server {name}")
+
+
+def _key(path: Path | None, passphrase_stdin: bool) -> KeySource | None:
+    if path is None:
+        if passphrase_stdin:
+            raise InvalidInput("--passphrase-stdin needs --key-file")
+        return None
+    passphrase = prompts.password(True) if passphrase_stdin else None
+    return KeySource(path, passphrase)
+
+
+def _tags(tags: list[str] | None, clear: bool) -> tuple[str, ...] | None:
+    if clear and tags:
+        raise InvalidInput("give either --tag or --clear-tags, not both")
+    return () if clear else (tuple(tags) if tags else None)
+
+
+def _decision(name: str, accept: str | None, tofu: bool) -> HostKeyDecision:
+    return HostKeyDecision(accept, tofu, confirm=_asker(name))
+
+
+def _asker(name: str) -> Callable[[HostKey], bool]:
+    def ask(key: HostKey) -> bool:
+        if not sys.stdin.isatty():
+            return False  # nobody to ask: never accept a key silently
+        typer.echo(
+            f"server {name} presents host key {key.key_type} {key.fingerprint}",
+            err=True,
+        )
+        return typer.confirm("Pin this host key?", default=False, err=True)
+
+    return ask
+
+
+def _where(view: ServerView) -> str:
+    return "local" if view.local else f"{view.username}@{view.host}:{view.port}"
+
+
+def _address(view: ServerView) -> tuple[str, int | None, str | None]:
+    """Host, port and user; a local server has no port or login."""
+    if view.local:
+        return view.host, None, None
+    return view.host, view.port, view.username
+
+
+def _view_dict(view: ServerView) -> dict[str, Any]:
+    host, port, user = _address(view)
+    return {
+        "name": view.name, "host": host, "port": port, "user": user,
+        "auth": view.auth,
+        "key_fingerprint": view.key_fingerprint,
+        "host_key_fingerprint": view.host_key_fingerprint, "tags": list(view.tags),
+        "description": view.description, "enabled": view.enabled,
+    }  # fmt: skip
+
+
+def _detail_dict(detail: ServerDetail) -> dict[str, Any]:
+    actions = [
+        {"name": a.name, "automatic": a.automatic, "risk": a.risk, "enabled": a.enabled}
+        for a in detail.actions
+    ]
+    return {**_view_dict(detail.server), "actions": actions}
+
+
+def _test_dict(result: ServerTestResult) -> dict[str, Any]:
+    return {
+        "server": result.name,
+        "connect_ms": round(result.connect_ms, 1),
+        "latency_ms": round(result.latency_ms, 1),
+        "os": result.os,
+        "host_key": result.host_key_fingerprint or "none (local)",
+    }

@@ -1,0 +1,192 @@
+"""The analysis port: what an analyser sees, what it answers, and its Protocol.
+
+Every analyser (the rule engine, the model) reads one ``AnalysisContext``
+and returns one ``AnalysisResult`` whose recommendations are *proposals*:
+nothing an analyser says is trusted until ``guard.review`` has checked it
+against the server's allow-list, the parameter types and what was observed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ssop.core.actions.spec import ActionSpec, RiskLevel
+
+
+@dataclass(frozen=True)
+class Disk:
+    mount: str
+    percent: float
+
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    name: str
+    cpu_percent: float | None
+    rss_kb: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One stored reading of one server (a ``metric_samples`` row as a value)."""
+
+    id: int | None
+    at: datetime
+    cpu_percent: float | None = None
+    memory_percent: float | None = None
+    swap_percent: float | None = None
+    load1: float | None = None
+    load5: float | None = None
+    cpu_count: int | None = None
+    disks: tuple[Disk, ...] = ()
+    failed_units: tuple[str, ...] = ()
+    processes: tuple[Proc, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrawlFailure:
+    at: datetime
+    cause: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ExecutionBrief:
+    """An execution in short form: never its output."""
+
+    at: datetime
+    action: str
+    params: Mapping[str, str]
+    status: str
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisBrief:
+    at: datetime
+    analyzer: str
+    risk: str
+    summary: str
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AllowedAction:
+    """An action assigned to the server, as the analysers may recommend it."""
+
+    spec: ActionSpec
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the rule engine saw that held long enough to matter.
+
+    ``subject`` names what it is about (a mount, a unit, a process) and is
+    host-derived text. ``held`` of ``of`` readings showed it.
+    """
+
+    kind: str
+    subject: str
+    risk: RiskLevel
+    message: str
+    held: int = 0
+    of: int = 0
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One recommendation as an analyser made it: not yet validated."""
+
+    action: str
+    params: Mapping[str, object]
+    reason: str
+    priority: int = 1
+    server: str | None = None  # the server the analyser named, if it named one
+    risk: RiskLevel | None = None  # the analyser's own view
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnalysisContext:
+    """Everything one analysis of one server may look at, read in one go."""
+
+    server: str
+    now: datetime
+    samples: tuple[Sample, ...] = ()  # oldest first
+    failures: tuple[CrawlFailure, ...] = ()  # oldest first
+    executions: tuple[ExecutionBrief, ...] = ()  # oldest first
+    analyses: tuple[AnalysisBrief, ...] = ()  # oldest first
+    allowed: Mapping[str, AllowedAction] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()  # the rule engine's, for the model
+
+    @property
+    def latest(self) -> Sample | None:
+        return self.samples[-1] if self.samples else None
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What one analyser concluded; recommendations still to be reviewed."""
+
+    analyzer: str  # "rules" or "llm"
+    summary: str
+    reasoning: str
+    risk: RiskLevel
+    confidence: float
+    proposals: tuple[Proposal, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    model: str | None = None
+    prompt: str | None = None  # as sent, redacted
+    prompt_hash: str | None = None
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def worth_a_look(self) -> bool:
+        return bool(self.findings)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A proposal after review: accepted with validated parameters, or rejected."""
+
+    source: str  # "rules" | "model"
+    action: str
+    params: Mapping[str, object]
+    reason: str
+    priority: int
+    effective_risk: RiskLevel
+    intrinsic_risk: RiskLevel | None = None
+    rule_risk: RiskLevel | None = None
+    model_risk: RiskLevel | None = None
+    accepted: bool = True
+    reject_reason: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return "accepted" if self.accepted else "rejected"
+
+
+class Analyser(Protocol):
+    """Turns one server's context into a result.
+
+    Raises:
+        AnalysisError: (a subclass naming the failure kind) when no valid
+            result could be produced; the caller falls back to the rules.
+    """
+
+    name: str
+
+    def analyse(self, context: AnalysisContext) -> AnalysisResult: ...

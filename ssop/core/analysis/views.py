@@ -1,0 +1,164 @@
+"""What the shells see of analyses: frozen values, built from rows or results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ssop.core.analysis.base import AnalysisResult, Recommendation
+from ssop.core.models import AnalysisRecord, RecommendationRecord
+
+
+@dataclass(frozen=True)
+class RecommendationView:
+    id: int | None
+    source: str
+    action: str
+    params: Mapping[str, Any]
+    reason: str
+    priority: int
+    status: str
+    reject_reason: str
+    effective_risk: str
+    intrinsic_risk: str | None
+    rule_risk: str | None
+    model_risk: str | None
+    confidence: float | None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    id: int | None
+    server: str
+    at: datetime
+    analyzer: str
+    model: str | None
+    actor: str
+    summary: str
+    reasoning: str
+    risk: str
+    confidence: float
+    model_risk: str | None
+    risk_disagreement: bool
+    llm_error: str | None
+    prompt_hash: str | None
+    tokens_prompt: int | None
+    tokens_completion: int | None
+    digest: str
+    recommendations: tuple[RecommendationView, ...] = ()
+    prompt: str | None = None
+
+    @property
+    def accepted(self) -> tuple[RecommendationView, ...]:
+        return tuple(r for r in self.recommendations if r.status == "accepted")
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    """One server's analysis this cycle, and how it came about."""
+
+    server: str
+    analysis: AnalysisView
+    stored: bool
+    reused: bool = False
+    model_called: bool = False
+    model_skipped: str | None = None  # why the model was not asked
+    model_error: str | None = None  # "kind: message" when it failed
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    at: datetime
+    source: str
+    server: str | None
+    kind: str
+    message: str
+
+
+def rec_view(row: RecommendationRecord) -> RecommendationView:
+    return RecommendationView(
+        row.id, row.source, row.action_name, dict(row.params), row.reason,
+        row.priority, row.status, row.reject_reason, row.effective_risk,
+        row.intrinsic_risk, row.rule_risk, row.model_risk, row.confidence,
+        dict(row.evidence),
+    )  # fmt: skip
+
+
+def analysis_view(
+    row: AnalysisRecord,
+    recs: Sequence[RecommendationRecord],
+    with_prompt: bool = False,
+) -> AnalysisView:
+    return AnalysisView(
+        row.id, row.server_name, row.at, row.analyzer, row.model, row.actor,
+        row.summary, row.reasoning, row.risk, row.confidence, row.model_risk,
+        row.risk_disagreement, row.llm_error, row.prompt_hash, row.tokens_prompt,
+        row.tokens_completion, row.digest, tuple(rec_view(r) for r in recs),
+        row.prompt if with_prompt else None,
+    )  # fmt: skip
+
+
+def records_of(
+    server: str,
+    at: datetime,
+    actor: str,
+    digest: str,
+    result: AnalysisResult,
+    final: FinalRisk,
+    recs: Sequence[Recommendation],
+) -> tuple[AnalysisRecord, list[RecommendationRecord]]:
+    """The rows to store for one finished analysis."""
+    record = AnalysisRecord(
+        server_name=server,
+        at=at,
+        analyzer=result.analyzer,
+        model=result.model,
+        actor=actor[:80],
+        summary=result.summary,
+        reasoning=result.reasoning,
+        risk=final.risk,
+        confidence=result.confidence,
+        model_risk=final.model_risk,
+        risk_disagreement=final.disagreement,
+        llm_error=final.llm_error,
+        prompt_hash=result.prompt_hash,
+        prompt=result.prompt,
+        tokens_prompt=result.usage.prompt_tokens,
+        tokens_completion=result.usage.completion_tokens,
+        digest=digest,
+    )
+    rows = [
+        RecommendationRecord(
+            analysis_id=0,
+            server_name=server,
+            at=at,
+            source=r.source,
+            action_name=r.action,
+            params={k: str(v) for k, v in r.params.items()},
+            reason=r.reason,
+            priority=r.priority,
+            intrinsic_risk=r.intrinsic_risk,
+            rule_risk=r.rule_risk,
+            model_risk=r.model_risk,
+            effective_risk=r.effective_risk,
+            confidence=result.confidence,
+            status=r.status,
+            reject_reason=r.reject_reason,
+            evidence=dict(r.evidence),
+        )
+        for r in recs
+    ]
+    return record, rows
+
+
+@dataclass(frozen=True)
+class FinalRisk:
+    """The analysis-level risk computed by code, and the model's view beside it."""
+
+    risk: str
+    model_risk: str | None = None
+    disagreement: bool = False
+    llm_error: str | None = None

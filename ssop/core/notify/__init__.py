@@ -1,0 +1,1 @@
+"""Notifications: events ssop tells people about, and webhooks that carry them."""

@@ -1,0 +1,74 @@
+"""How a request looks to people, and why it can no longer be decided."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ssop.core.errors import InvalidInput
+from ssop.core.models import ApprovalRequest
+from ssop.core.policy.states import RequestStatus
+
+PENDING, APPROVED = RequestStatus.PENDING_APPROVAL, RequestStatus.APPROVED
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as people see it: the pinned evidence and where it stands."""
+
+    id: int
+    status: str
+    trigger: str
+    server: str
+    action: str
+    params: Mapping[str, str]
+    command: str
+    effective_risk: str
+    confidence: float | None
+    gate: str
+    reasoning: str
+    evidence: Mapping[str, Any]
+    analysis_id: int | None
+    recommendation_id: int | None
+    requested_by: str
+    created_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str
+    closed_reason: str
+    execution_id: int | None
+
+
+def view_of(row: ApprovalRequest) -> RequestView:
+    assert row.id is not None
+    return RequestView(
+        row.id, row.status, row.trigger, row.server_name, row.action_name,
+        dict(row.params), row.command, row.effective_risk, row.confidence, row.gate,
+        row.reasoning, dict(row.evidence), row.analysis_id, row.recommendation_id,
+        row.requested_by, row.created_at, row.expires_at, row.decided_by,
+        row.decided_at, row.comment, row.closed_reason, row.execution_id,
+    )  # fmt: skip
+
+
+def parse_status(value: str) -> RequestStatus:
+    try:
+        return RequestStatus(value)
+    except ValueError:
+        names = ", ".join(s.value for s in RequestStatus)
+        raise InvalidInput(f"unknown status {value!r} (choose from {names})") from None
+
+
+def why_not_pending(row: ApprovalRequest, now: datetime) -> str:
+    rid, status = row.id, row.status
+    if status == RequestStatus.EXPIRED or (status == PENDING and row.expires_at <= now):
+        return f"request #{rid} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC (expired means rejected)"
+    if status == RequestStatus.REJECTED:
+        return f"request #{rid} was rejected by {row.decided_by}: {row.comment}"
+    if status == RequestStatus.CANCELLED:
+        return f"request #{rid} was closed: {row.closed_reason}"
+    if status in (APPROVED, RequestStatus.CLAIMED, RequestStatus.RUNNING):
+        return f"request #{rid} was already approved by {row.decided_by} ({status})"
+    return f"request #{rid} was already executed ({status})"

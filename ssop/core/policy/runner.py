@@ -1,0 +1,252 @@
+"""Run a claimed request exactly once: recheck, mark running, execute, close.
+
+Only the caller whose conditional update moved the request to ``claimed``
+gets here. Before anything is sent the request is checked again: the
+server, the action and its assignment still exist, the action is unchanged
+(its spec hash), the parameters still pass their guards, and the
+precondition still holds in the latest readings. Anything else closes the
+request as ``cancelled`` with the reason. An executor that raises leaves
+the outcome ``unknown``: the command may or may not have run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from ssop.core.clock import Clock
+from ssop.core.errors import SsopError
+from ssop.core.guard_rails import GuardsFor
+from ssop.core.models import ApprovalRequest, Verification
+from ssop.core.models.execution import Trigger as ExecTrigger
+from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.policy import conditions
+from ssop.core.policy.ports import Executor, ReadingsSource
+from ssop.core.policy.prepare import Prepared, prepare
+from ssop.core.policy.states import FINISHED, RequestStatus, Trigger
+from ssop.core.settings_schema import Settings
+from ssop.core.store.approval_repo import ApprovalRepo
+from ssop.core.store.db import SessionFactory
+from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.store.verify_repo import VerifyRepo
+
+log = logging.getLogger(__name__)
+
+BASELINE_KEY = "ssop_baseline"
+CLAIMED, RUNNING = RequestStatus.CLAIMED, RequestStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class RunResult:
+    request_id: int
+    status: RequestStatus
+    execution_id: int | None = None
+    detail: str = ""
+
+
+class RequestRunner:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        settings: Settings,
+        executor: Callable[[], Executor],
+        readings: ReadingsSource,
+        notifier: Notifier,
+        guards: GuardsFor,
+        runner_id: str,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.executor = executor
+        self.readings = readings
+        self.notifier = notifier
+        self.guards = guards
+        self.runner_id = runner_id
+
+    def claim(self, request_id: int) -> bool:
+        """Claim an approved, unexpired request; True only for the one winner."""
+        now = self.clock.now()
+        with self.sessions() as s, s.begin():
+            return ApprovalRepo(s).move(
+                request_id, [RequestStatus.APPROVED], CLAIMED,
+                not_expired_at=now, claimed_by=self.runner_id, claimed_at=now,
+            )  # fmt: skip
+
+    def claim_and_run(self, request_id: int) -> RunResult | None:
+        """Claim and run; None when the request was not there to claim."""
+        if not self.claim(request_id):
+            return None
+        return self.run_claimed(request_id)
+
+    def run_claimed(self, request_id: int) -> RunResult:
+        """Run a request this runner holds in ``claimed``."""
+        with self.sessions() as s, s.begin():
+            row = ApprovalRepo(s).get(request_id)
+            prep = self._prepare(s, row)
+            reason = self._unrunnable(row, prep)
+        if reason is None:
+            reason = self._precondition_fails(row)
+        executor, missing = self._executor()
+        if reason is None and executor is None:
+            reason = missing
+        if reason is not None or executor is None:
+            return self._close(
+                request_id, CLAIMED, RequestStatus.CANCELLED, reason or ""
+            )
+        if not self._move(request_id, CLAIMED, RUNNING):
+            return RunResult(request_id, RequestStatus.UNKNOWN, None, "claim was lost")
+        return self._execute(row, prep, executor)
+
+    def _executor(self) -> tuple[Executor | None, str]:
+        """The executor, or why there is none (found before anything is marked running)."""
+        try:
+            return self.executor(), ""
+        except SsopError as e:
+            return None, f"cannot execute: {e.message}"
+
+    def _prepare(self, s: Session, row: ApprovalRequest) -> Prepared:
+        use_sudo = self.settings.ssh.use_sudo
+        return prepare(
+            s, row.server_name, row.action_name, row.params, self.guards, use_sudo
+        )
+
+    def _unrunnable(self, row: ApprovalRequest, prep: Prepared) -> str | None:
+        if prep.server is None:
+            return f"server {row.server_name} was removed"
+        if not prep.server.enabled:
+            return f"server {row.server_name} is disabled"
+        if prep.action is None:
+            return f"action {row.action_name} was removed or disabled"
+        if prep.link is None:
+            return f"{row.action_name} is no longer assigned to {row.server_name}"
+        if prep.invalid is not None:
+            return f"parameters no longer valid: {prep.invalid}"
+        if prep.spec_hash != row.spec_hash:
+            return f"action {row.action_name} changed since the request was made"
+        return None
+
+    def _precondition_fails(self, row: ApprovalRequest) -> str | None:
+        before = row.evidence.get(BASELINE_KEY) or {}
+        readings = self.readings.latest(row.server_name)
+        verdict = conditions.precondition(row.action_name, row.params, before, readings)
+        if verdict.holds is False:
+            return f"precondition no longer holds: {verdict.detail}"
+        return None
+
+    def _execute(
+        self, row: ApprovalRequest, prep: Prepared, executor: Executor
+    ) -> RunResult:
+        assert row.id is not None
+        execution_id, status, detail = self._call_executor(row, prep, executor)
+        if execution_id is None:
+            execution_id = self._find_execution(row.id)
+        result = self._close(row.id, RUNNING, status, detail, execution_id, row)
+        self._announce(row, result)
+        return result
+
+    def _call_executor(
+        self, row: ApprovalRequest, prep: Prepared, executor: Executor
+    ) -> tuple[int | None, RequestStatus, str]:
+        assert prep.server and prep.spec and prep.params
+        trigger = (
+            ExecTrigger.POLICY if row.trigger == Trigger.AUTO else ExecTrigger.APPROVAL
+        )
+        try:
+            record = executor.execute(
+                prep.server, prep.spec, prep.params,
+                actor=row.decided_by or "policy", trigger=trigger,
+                reason=row.reasoning, request_id=row.id,
+            )  # fmt: skip
+        except SsopError as e:
+            log.error("request %s: execution outcome unknown: %s", row.id, e.message)
+            return None, RequestStatus.UNKNOWN, e.message
+        return record.id, _status_of(record.status), ""
+
+    def _find_execution(self, request_id: int) -> int | None:
+        with self.sessions() as s, s.begin():
+            repo = PolicyRepo(s)
+            rows = repo.executions_for_request(request_id)
+            if not rows or rows[-1].id is None:
+                return None
+            repo.mark_execution(rows[-1].id, [CLAIMED, RUNNING], "unknown")
+            return rows[-1].id
+
+    def _move(self, request_id: int, old: str, new: str) -> bool:
+        with self.sessions() as s, s.begin():
+            return ApprovalRepo(s).move(request_id, [old], new, holder=self.runner_id)
+
+    def _close(
+        self,
+        request_id: int,
+        old: str,
+        status: RequestStatus,
+        reason: str,
+        execution_id: int | None = None,
+        row: ApprovalRequest | None = None,
+    ) -> RunResult:
+        now = self.clock.now()
+        with self.sessions() as s, s.begin():
+            moved = ApprovalRepo(s).move(
+                request_id, [old], status, holder=self.runner_id, close=True,
+                closed_at=now, closed_reason=reason, execution_id=execution_id,
+            )  # fmt: skip
+            if moved and row is not None and execution_id is not None:
+                self._schedule_verification(s, row, status, execution_id)
+        if not moved:
+            log.warning("request %s: no longer %s; left as it is", request_id, old)
+        return RunResult(request_id, status, execution_id, reason)
+
+    def _schedule_verification(
+        self, s: Session, row: ApprovalRequest, status: str, execution_id: int
+    ) -> None:
+        if status != RequestStatus.SUCCEEDED or not conditions.has_verification(
+            row.action_name
+        ):
+            return
+        now = self.clock.now()
+        due = now + timedelta(seconds=self.settings.policy.verify_delay_s)
+        VerifyRepo(s).add(
+            Verification(
+                execution_id=execution_id, request_id=row.id,
+                server_name=row.server_name, action_name=row.action_name,
+                params=row.params, baseline=row.evidence.get(BASELINE_KEY) or {},
+                created_at=now, due_at=due,
+            )
+        )  # fmt: skip
+
+    def _announce(self, row: ApprovalRequest, result: RunResult) -> None:
+        ok = result.status == RequestStatus.SUCCEEDED
+        kind = EventKind.EXECUTION_DONE if ok else EventKind.EXECUTION_FAILED
+        verb = "ran" if ok else f"ended {result.status}"
+        self.notifier.notify(
+            Event(
+                kind, self.clock.now(),
+                f"{row.action_name} {verb} on {row.server_name} ({row.trigger})",
+                server=row.server_name, action=row.action_name, params=row.params,
+                request_id=row.id, execution_id=result.execution_id,
+                status=result.status.value, risk=row.effective_risk,
+                actor=row.decided_by or "policy", detail=result.detail,
+            )
+        )  # fmt: skip
+
+
+def _status_of(value: str) -> RequestStatus:
+    try:
+        status = RequestStatus(value)
+    except ValueError:
+        return RequestStatus.UNKNOWN
+    return status if status in FINISHED else RequestStatus.UNKNOWN
+
+
+def new_runner_id() -> str:
+    """hostname:pid:random, so a restarted process never holds an old claim."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"

@@ -1,0 +1,79 @@
+"""The names policy writes down: outcomes, gates, and request states."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What became of one recommendation."""
+
+    EXECUTED = "executed"
+    QUEUED = "queued"  # waits for a human's approval
+    BLOCKED = "blocked"  # not now; proposed again later it is decided again
+    SHADOW = "shadow"  # would have executed; shadow mode ran nothing
+    DROPPED = "dropped"  # not actionable at all
+
+
+class Gate(StrEnum):
+    """The check that decided an outcome (``passed`` when none stopped it)."""
+
+    PASSED = "passed"
+    # dropped
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    UNKNOWN_SERVER = "unknown_server"
+    UNKNOWN_ACTION = "unknown_action"
+    NOT_ASSIGNED = "not_assigned"
+    READ_ONLY = "read_only"
+    INVALID_PARAMS = "invalid_params"
+    # blocked
+    MAINTENANCE = "maintenance"
+    COOLDOWN = "cooldown"
+    PAUSED = "paused"
+    BUDGET = "budget"
+    CONCURRENCY = "concurrency"
+    BLAST_RADIUS = "blast_radius"
+    # queued for approval
+    NOT_AUTOMATIC = "not_automatic"
+    DEMOTED = "demoted"
+    RISK = "risk"
+    CONFIDENCE = "confidence"
+    # recorded only
+    SHADOW_MODE = "shadow_mode"
+
+
+class RequestStatus(StrEnum):
+    """A remediation request's life: proposed -> pending_approval -> approved
+    -> claimed -> running -> succeeded | failed | timed_out, or rejected |
+    expired | unknown, or cancelled (closed unrun: preconditions, removals)."""
+
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    CLAIMED = "claimed"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = (
+    RequestStatus.PENDING_APPROVAL,
+    RequestStatus.APPROVED,
+    RequestStatus.CLAIMED,
+    RequestStatus.RUNNING,
+)
+IN_FLIGHT = (RequestStatus.CLAIMED, RequestStatus.RUNNING)
+FINISHED = (RequestStatus.SUCCEEDED, RequestStatus.FAILED, RequestStatus.TIMED_OUT)
+
+
+class Trigger(StrEnum):
+    """Who set a request going."""
+
+    AUTO = "auto"  # policy ran it by itself
+    POLICY = "policy"  # policy asked a human
+    MANUAL = "manual"  # a user asked for it
