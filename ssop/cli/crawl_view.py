@@ -77,6 +77,9 @@ def _notes(report: CrawlReport) -> None:
             typer.echo(f"{host.server}: {host.cause}: {host.message}")
     if report.skipped:
         typer.echo("skipped (no get action assigned): " + ", ".join(report.skipped))
+        typer.echo(
+            f"  to watch one: ssop action assign {report.skipped[0]} get_system_load"
+        )
     if report.pending:
         typer.echo(
             f"{report.pending} result(s) wait in memory: the store refused them "
