@@ -74,6 +74,13 @@ def add(
     ] = False,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
+    default_actions: Annotated[
+        bool,
+        typer.Option(
+            "--default-actions/--no-default-actions",
+            help="Assign the built-in get actions, so crawls watch it at once.",
+        ),
+    ] = True,
 ) -> None:
     """Add a remote server (--host, and --key-file or --agent) or this one (--local).
 
@@ -83,8 +90,9 @@ def add(
     principal = authorize(ctx, Capability.SERVERS_WRITE)
     key = _key(key_file, passphrase_stdin)
     spec = ServerCreate(
-        name, host, port, user, local, agent, key, tuple(tag or ()), description
-    )
+        name, host, port, user, local, agent, key, tuple(tag or ()), description,
+        default_actions,
+    )  # fmt: skip
     decision = _decision(name, accept_host_key, trust_on_first_use)
     view = state(ctx).store().servers.add(principal, spec, decision)
     pinned = f"; pinned host key {view.host_key_fingerprint}" if not local else ""

@@ -131,7 +131,10 @@ class QuickstartService:
             done.lines.append(f"server {LOCALHOST} already exists")
         else:
             self.services.servers.add(who, _this_machine(), HostKeyDecision())
-            done.lines.append(f"added server {LOCALHOST} (this machine, no SSH)")
+            done.lines.append(
+                f"added server {LOCALHOST} (this machine, no SSH) "
+                "with the built-in get actions"
+            )
         added = self._assign_builtin_gets()
         if added:
             done.lines.append(

@@ -117,6 +117,8 @@ class ServerCreate:
     key: KeySource | None = None
     tags: tuple[str, ...] = ()
     description: str = ""
+    # the built-in read-only get actions, so the next crawl already watches it
+    default_actions: bool = True
 
     def __post_init__(self) -> None:
         check_name(self.name)

@@ -30,6 +30,7 @@ from ssop.core.server_input import (
 from ssop.core.server_keys import HostKeyGate, HostKeyScanner, SealedKey, seal_key
 from ssop.core.store.action_repo import AssignmentRepo
 from ssop.core.store.db import SessionFactory
+from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Command, CommandResult, HostKey
 from ssop.core.transport.pool import TransportPool
@@ -187,6 +188,10 @@ class ServerService:
             repo = ServerRepo(s)
             repo.add(server)
             repo.set_tags(server.id or 0, spec.tags)
+            if spec.default_actions:
+                links = AssignmentRepo(s)
+                for action in FleetRepo(s).builtin_get_actions():
+                    links.assign(server, action, automatic=False)
             detail = f"{view_of(server, []).auth} {server.host}:{server.port}"
             record_in(s, now, current.actor, "server.add", spec.name, detail)
         return view_of(server, sorted(set(spec.tags)))

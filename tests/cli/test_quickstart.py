@@ -31,7 +31,10 @@ def test_first_run_sets_up_logs_in_adds_this_machine_and_shows_readings(
     assert "created admin sysadmin" in out
     assert "logged in as sysadmin" in out
     assert "added server localhost" in out
-    assert "assigned built-in get actions to localhost" in out
+    assert (
+        "added server localhost (this machine, no SSH) with the built-in get actions"
+        in out
+    )
     assert re.search(r"memory %\s+\d", out) and re.search(r"load 1/5/15\s+\d", out)
     assert "disk /" in out
     assert "ssop daemon" in out and "ssop tui" in out

@@ -72,8 +72,16 @@ def test_trust_on_first_use_pins_without_asking(
 def test_list_show_and_formats(
     admin_cli: Cli, store_engine: Engine, sshd: Sshd
 ) -> None:
-    ok(admin_cli, *add_args(sshd, "web1", "ed25519", "--tag", "web", "--tag", "prod"))
-    ok(admin_cli, *add_args(sshd, "db1", "rsa", "--description", "the database"))
+    ok(
+        admin_cli,
+        *add_args(sshd, "web1", "ed25519", "--tag", "web", "--tag", "prod"),
+        "--no-default-actions",
+    )
+    ok(
+        admin_cli,
+        *add_args(sshd, "db1", "rsa", "--description", "the database"),
+        "--no-default-actions",
+    )
     with Session(store_engine) as s, s.begin():
         server = ServerRepo(s).get("web1")
         AssignmentRepo(s).assign(server, ActionRepo(s).get("restart_service"), True)
@@ -477,3 +485,14 @@ def test_without_a_usable_master_key_nothing_is_stored_or_decrypted(
 
     for args in (add_args(sshd, "web2"), ["server", "test", "web1"]):
         assert refused(admin_cli, store_engine, args, 2) == expected
+
+
+def test_add_assigns_the_builtin_get_actions_unless_told_not_to(
+    admin_cli: Cli, sshd: Sshd
+) -> None:
+    ok(admin_cli, *add_args(sshd, "web1"))
+    shown = json.loads(ok(admin_cli, "server", "show", "web1", "--format", "json"))
+    names = {a["name"] for a in shown["actions"]}
+    assert {"get_cpu_usage", "get_memory_usage", "get_disk_usage"} <= names
+    assert all(a["name"].startswith("get_") for a in shown["actions"])
+    assert not any(a["automatic"] for a in shown["actions"])
