@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
 from ssop.core.config import load_config
+from ssop.core.errors import ExitCode
 from ssop.core.models import ActionOutput, CrawlError
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import create_engine_for
@@ -21,6 +22,7 @@ from ssop.core.transport.base import DEFAULT_OUTPUT_CAP
 from tests.support import services as support
 from tests.support.crawl import samples
 from tests.support.fleet import Host, register, start_fleet
+from tests.support.processes import Process
 from tests.support.sshd import Sshd, dead_host, hung_host
 
 pytestmark = [
@@ -47,17 +49,23 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Host]]:
 
 
 @pytest.fixture
-def svc(
-    mariadb_url: str, redis_db: int, isolated_env: dict[str, str], tmp_path: Path
-) -> Iterator[Services]:
-    engine = create_engine_for(mariadb_url)
-    support.clean_tables(engine)
-    environ = dict(
+def fleet_env(
+    mariadb_url: str, redis_db: int, isolated_env: dict[str, str]
+) -> dict[str, str]:
+    """The environment of this fleet's store, queue and master key."""
+    return dict(
         isolated_env,
         SSOP_DATABASE_URL=mariadb_url,
         SSOP_REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
         SSOP_SECRET_KEY=Fernet.generate_key().decode(),
     )
+
+
+@pytest.fixture
+def svc(mariadb_url: str, fleet_env: dict[str, str]) -> Iterator[Services]:
+    engine = create_engine_for(mariadb_url)
+    support.clean_tables(engine)
+    environ = fleet_env
     config = load_config(
         environ=environ,
         system_config=Path("/nonexistent"),
@@ -121,3 +129,49 @@ def test_hung_dead_rekeyed_and_flooding_hosts_cost_only_their_own_timeouts(
     assert len(samples(svc)) == HOSTS
     assert flood.server_name == flooder.name and flood.exit_code == 0
     assert flood.truncated and len(flood.stdout) == DEFAULT_OUTPUT_CAP
+
+
+def daemon_once(env: dict[str, str], tmp_path: Path) -> tuple[int, str, float]:
+    """``ssop daemon --once`` as a separate process, as systemd would start it."""
+    env = dict(
+        env,
+        SSOP_SSH__CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
+        SSOP_SSH__COMMAND_TIMEOUT=str(COMMAND_TIMEOUT),
+        SSOP_DAEMON__CONCURRENCY="64",
+        SSOP_CONFIG=str(tmp_path / "ssop.toml"),
+    )
+    started = time.monotonic()
+    proc = Process(["-m", "ssop", "daemon", "--once"], env, tmp_path / "daemon.log")
+    code, err = proc.finish(timeout=120)
+    return code, err, time.monotonic() - started
+
+
+def test_daemon_once_stores_readings_for_fifty_hosts(
+    svc: Services, fleet: list[Host], fleet_env: dict[str, str], tmp_path: Path
+) -> None:
+    register(svc, fleet)
+    code, err, _ = daemon_once(fleet_env, tmp_path)
+    assert code == ExitCode.OK, err
+    rows = samples(svc)
+    assert {r.server_name for r in rows} == {h.name for h in fleet}
+    assert all(r.memory_percent and r.load1 is not None for r in rows)
+
+
+def test_daemon_once_with_two_hung_and_one_dead_host_records_their_causes(
+    svc: Services, fleet: list[Host], fleet_env: dict[str, str], tmp_path: Path
+) -> None:
+    healthy = fleet[:47]
+    register(svc, healthy)
+    sshd: Sshd = fleet[0].sshd
+    with hung_host() as hung1, hung_host() as hung2:
+        dead = dead_host()
+        for name, (host, port) in (("hung1", hung1), ("hung2", hung2), ("dead", dead)):
+            register(svc, [Host(name, host, sshd)], port=port)
+        code, err, took = daemon_once(fleet_env, tmp_path)
+    assert code == ExitCode.OK, err
+    # start-up of a fresh process plus the slowest failure, not the sum of them
+    assert took < CONNECT_TIMEOUT + COMMAND_TIMEOUT + 30
+    with svc.sessions() as s:
+        errors = {e.server_name: e.cause for e in s.exec(select(CrawlError))}
+    assert errors == {"hung1": "timeout", "hung2": "timeout", "dead": "refused"}
+    assert {r.server_name for r in samples(svc)} == {h.name for h in healthy}
