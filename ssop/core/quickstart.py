@@ -166,7 +166,9 @@ class QuickstartService:
         delay = self.services.config.settings.app.crawler_delay
         return (
             f"ssop daemon        # crawl and analyse every {delay}s, in the foreground",
-            "ssop tui           # watch the fleet",
+            # `ssop tui` joins this list when the dashboard ships
+            "ssop analysis list # what the analyses found",
+            "ssop health        # is everything up",
             "ssop server add NAME --host HOST --key-file KEY   # add another server",
         )
 

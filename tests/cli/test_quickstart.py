@@ -37,7 +37,7 @@ def test_first_run_sets_up_logs_in_adds_this_machine_and_shows_readings(
     )
     assert re.search(r"memory %\s+\d", out) and re.search(r"load 1/5/15\s+\d", out)
     assert "disk /" in out
-    assert "ssop daemon" in out and "ssop tui" in out
+    assert "ssop daemon" in out and "ssop analysis list" in out
     password = GENERATED.search(out)
     assert password is not None
     assert session_path(cli).exists()
