@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import stat
-import subprocess
-from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from tests.cli.conftest import ADMIN_PASSWORD, Cli, error_line, login, session_path
+from tests.support.at_rest import bytes_at_rest
 
 
 def test_init_login_add_user_refuse_viewer_logout(cli: Cli) -> None:
@@ -85,25 +82,10 @@ def test_no_password_or_token_is_stored_in_clear(
     session_token = session_path(admin_cli).read_text().strip()
     assert api_token.startswith("ssopt_") and session_token.startswith("ssops_")
 
-    at_rest = _bytes_at_rest(store_url)
+    at_rest = bytes_at_rest(store_url)
     assert b"alice" in at_rest  # the bytes really hold the tables
     for token in (api_token, session_token):
         assert hashlib.sha256(token.encode()).hexdigest().encode() in at_rest
         assert token.encode() not in at_rest
     for secret in (user_pw, ADMIN_PASSWORD, api_token, session_token):
         assert secret.encode() not in at_rest
-
-
-def _bytes_at_rest(store_url: str) -> bytes:
-    url = make_url(store_url)
-    if url.get_backend_name() == "sqlite":
-        assert url.database
-        db = Path(url.database)
-        files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
-        return b"".join(f.read_bytes() for f in files if f.exists())
-    dump = subprocess.run(
-        ["mariadb-dump", "-h", "127.0.0.1", "-u", "root", url.database or ""],
-        capture_output=True,
-        check=True,
-    )
-    return dump.stdout
