@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from ssop.core.config import load_config
+from ssop.core.errors import ExitCode
 from ssop.core.models import (
     ApprovalRequest,
     Execution,
@@ -34,12 +36,15 @@ from ssop.core.store.server_repo import ServerRepo
 from tests.cli.conftest import ADMIN_PASSWORD, Cli, login
 from tests.fakes.clock import FakeClock
 from tests.support.auth import admin
+from tests.support.processes import Process
 from tests.support.servers import add_sshd_server, assign
 from tests.support.shims import ShimDir
 from tests.support.sshd import Sshd
 
 pytestmark = [pytest.mark.sshd]
 
+Row = TypeVar("Row", ApprovalRequest, Execution, PolicyDecision,
+              RecommendationRecord, Verification)  # fmt: skip
 SERVER = "web1"
 UNIT = "nginx.service"
 RESTART = ["systemctl", "restart", "--", UNIT]
@@ -113,9 +118,9 @@ def restarts(shims: ShimDir) -> list[list[str]]:
     return [argv for argv in shims.calls("systemctl") if argv == RESTART]
 
 
-def rows(services: Services, model: type) -> list:  # type: ignore[type-arg]
+def rows(services: Services, model: type[Row]) -> list[Row]:
     with services.sessions() as s:
-        return list(s.exec(select(model).order_by(model.id)))  # type: ignore[attr-defined]
+        return list(s.exec(select(model).order_by(model.id)))  # type: ignore[arg-type]
 
 
 def restart_advice(services: Services) -> list[RecommendationRecord]:
@@ -196,3 +201,24 @@ def test_a_manual_restart_waits_for_one_approval_and_runs_once(
     assert execution.status == "succeeded" and execution.request_id == request.id
     (done,) = rows(loop, ApprovalRequest)
     assert done.status == "succeeded", done.status
+
+
+def test_one_daemon_pass_crawls_analyses_and_restarts(
+    loop: Services,
+    sshd: Sshd,
+    shims: ShimDir,
+    environ: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    watched_server(loop, sshd, automatic=True)
+    shims.write_systemctl_units(UNIT)
+    env = dict(environ, SSOP_ANALYSIS__NEED_READINGS="1", SSOP_ANALYSIS__OF_LAST="1")
+    proc = Process(["-m", "ssop", "daemon", "--once"], env, tmp_path / "d.log")
+    code, err = proc.finish(timeout=60)
+
+    assert code == ExitCode.OK, err
+    assert restarts(shims) == [RESTART]
+    (execution,) = rows(loop, Execution)
+    assert execution.status == "succeeded", execution
+    (decision,) = rows(loop, PolicyDecision)
+    assert (decision.outcome, decision.execution_id) == ("executed", execution.id)
