@@ -183,6 +183,9 @@ def test_a_manual_restart_waits_for_one_approval_and_runs_once(
     assert len(restart_advice(loop)) >= 3
     (request,) = rows(loop, ApprovalRequest)
     assert request.status == "pending_approval" and request.trigger == "policy"
+    decisions = rows(loop, PolicyDecision)
+    assert len(decisions) >= 3  # each new advice joined the one open request
+    assert {(d.outcome, d.request_id) for d in decisions} == {("queued", request.id)}
     assert restarts(shims) == [] and rows(loop, Execution) == []
 
     cli = Cli(environ)
