@@ -44,6 +44,26 @@ except OSError as e:
 """
 
 
+# systemctl with memory: units named in the state folder are failed until
+# restarted or started; every other subcommand just succeeds.
+_SYSTEMCTL_UNITS = """#!{python}
+import json, os, sys
+args = sys.argv[1:]
+with open({log!r}, "a") as log:
+    log.write(json.dumps({{"argv": ["systemctl", *args]}}) + "\\n")
+state = {state!r}
+if args[:1] == ["list-units"] and "--state=failed" in args:
+    for unit in sorted(os.listdir(state)):
+        print(unit, "loaded failed failed", unit)
+elif args[:1] in (["restart"], ["start"]):
+    for name in args[1:]:
+        unit = name if "." in name else name + ".service"
+        if name != "--" and os.path.exists(os.path.join(state, unit)):
+            os.remove(os.path.join(state, unit))
+sys.exit(0)
+"""
+
+
 HOST_CHANGING_COMMANDS = (
     "systemctl",
     "reboot",
@@ -60,6 +80,7 @@ class ShimDir:
     def __init__(self, path: Path, log: Path) -> None:
         self.path = path
         self.log = log
+        self.units = log.parent / f"{log.name}.units"
         self.reset()
 
     def write_shim(
@@ -76,6 +97,25 @@ class ShimDir:
         )
         return self._install(name, text)
 
+    def write_systemctl_units(self, *failed: str) -> None:
+        """A stateful ``systemctl``: ``failed`` units show in ``list-units
+        --state=failed`` until a ``restart``/``start`` of them succeeds."""
+        for unit in failed:
+            self.fail_unit(unit)
+        text = _SYSTEMCTL_UNITS.format(
+            python=_PYTHON, log=str(self.log), state=str(self.units)
+        )
+        self._install("systemctl", text)
+
+    def fail_unit(self, unit: str) -> None:
+        """Mark ``unit`` (a full name: ``nginx.service``) failed again."""
+        if "/" in unit or "." not in unit:
+            raise ValueError(f"not a unit name: {unit!r}")
+        (self.units / unit).touch()
+
+    def failed_units(self) -> list[str]:
+        return sorted(p.name for p in self.units.iterdir())
+
     def calls(self, name: str | None = None) -> list[list[str]]:
         """The argv of every shim call so far, oldest first; ``name`` filters."""
         if not self.log.exists():
@@ -91,8 +131,9 @@ class ShimDir:
         have a recording stand-in, so no test can reach the real ones even if
         it forgets to write its own shim: the test sshd runs as root.
         """
-        shutil.rmtree(self.path, ignore_errors=True)
-        self.path.mkdir(parents=True)
+        for folder in (self.path, self.units):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
         self.log.write_text("")
         self._install("sudo", _SUDO.format(python=_PYTHON, log=str(self.log)))
         for name in HOST_CHANGING_COMMANDS:
