@@ -61,6 +61,7 @@ class Hooks:
     bootstrap: Callable[[], None] = lambda: None
     teardown: Callable[[], None] = lambda: None
     reload: Callable[[], Sequence[Step] | None] = lambda: None
+    step_failed: Callable[[str, str], None] = lambda step, message: None
 
 
 class ColdStop(BaseException):
@@ -206,6 +207,8 @@ class Daemon:
         self.board.set_next_due(step.name, self._slots[step.name].next_due)
         self.metrics.step_finished(step.name, duration, ok=error is None)
         self.metrics.items_failed(step.name, outcome.failed)
+        if error is not None:
+            self.hooks.step_failed(step.name, error)
         if skipped:
             log.warning(
                 "step %s: %d run(s) skipped, the loop was busy", step.name, skipped

@@ -17,6 +17,7 @@ from ssop import __version__
 from ssop.core.config import LoadedConfig, SystemdEnv
 from ssop.core.daemons import new_daemon_id, stale_after_s
 from ssop.core.errors import ConfigError, SsopError
+from ssop.core.notify.events import daemon_error
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import describe
 from ssop.daemon.board import StatusBoard
@@ -74,8 +75,13 @@ class DaemonRuntime:
             board=self.board,
             metrics=self.metrics,
             control=self.control,
-            hooks=Hooks(self.bootstrap, self.teardown, self.reload),
+            hooks=Hooks(self.bootstrap, self.teardown, self.reload, self.step_failed),
         )
+
+    def step_failed(self, step: str, message: str) -> None:
+        """Tell the webhooks; the notifier queues and never raises."""
+        event = daemon_error(self.services.clock.now(), step, message, self.daemon_id)
+        self.services.notifier.notify(event)
 
     def bootstrap(self) -> None:
         """Lock (SQLite), check the schema, register, serve /health.

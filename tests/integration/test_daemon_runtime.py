@@ -223,3 +223,22 @@ def test_bootstrap_registers_and_teardown_marks_stopped(harness: Harness) -> Non
         assert stopped.last_seen_at - stopped.started_at < timedelta(minutes=1)
     finally:
         observer.close()
+
+
+def test_a_failed_step_sends_a_daemon_error_event(services: Services) -> None:
+    from ssop.core.notify.events import Event, EventKind
+    from ssop.daemon.runtime import DaemonRuntime
+
+    sent: list[Event] = []
+
+    class Recorder:
+        def notify(self, event: Event) -> None:
+            sent.append(event)
+
+    runtime = DaemonRuntime(services.config, lambda: services.config)
+    runtime.services.__dict__["notifier"] = Recorder()
+    runtime.step_failed("crawl", "store unreachable")
+    runtime.services.close()
+    (event,) = sent
+    assert event.kind is EventKind.DAEMON_ERROR
+    assert (event.detail, event.actor) == ("store unreachable", runtime.daemon_id)

@@ -358,3 +358,17 @@ def test_the_idle_loop_feeds_the_watchdog_at_half_its_period(
     )
     daemon.run()
     assert sender.count("WATCHDOG=1") == 12
+
+
+def test_a_failed_step_is_handed_to_the_step_failed_hook_redacted(
+    clock: DeadlineClock, sender: RecordingSender
+) -> None:
+    failures: list[tuple[str, str]] = []
+
+    def fail() -> None:
+        raise TransportError("cannot reach mysql://u:pw123@db:3306/x")
+
+    hooks = Hooks(step_failed=lambda step, message: failures.append((step, message)))
+    steps = [Step("bad", 10, fail), Step("good", 10, lambda: None)]
+    make_daemon(steps, clock, sender, hooks=hooks).run(once=True)
+    assert failures == [("bad", "cannot reach mysql://u:***@db:3306/x")]
