@@ -19,6 +19,7 @@ from ssop.daemon.loop import Step, StepFn, StepOutcome
 from ssop.daemon.metrics import MetricsRegistry
 
 if TYPE_CHECKING:
+    from ssop.core.queue.base import Heartbeats
     from ssop.core.daemons import DaemonRegistry
     from ssop.core.services import Services
     from ssop.core.store_admin import StoreService
@@ -63,7 +64,11 @@ def build_steps(
             PRUNE_INTERVAL_S,
             prune(services.store, services.daemons, settings.retention.days),
         ),
-        Step("heartbeat", HEARTBEAT_INTERVAL_S, heartbeat(services.daemons, board)),
+        Step(
+            "heartbeat",
+            HEARTBEAT_INTERVAL_S,
+            heartbeat(services.daemons, board, lambda: services.queue.heartbeats),
+        ),
     ]
 
 
@@ -146,19 +151,30 @@ def prune(store: StoreService, registry: DaemonRegistry, days: int) -> StepFn:
     return run
 
 
-def heartbeat(registry: DaemonRegistry, board: StatusBoard) -> StepFn:
+def heartbeat(
+    registry: DaemonRegistry, board: StatusBoard, live: Callable[[], Heartbeats]
+) -> StepFn:
+    """Beat in the store (for ``ssop health``) and in the queue, whose entry
+    expires by itself when this daemon dies (Redis: ``ssop:daemon:<id>``)."""
+
     def run() -> None:
         snap = board.snapshot()
         crawl, analyse = snap.step("crawl"), snap.step("analyse")
+        info = {
+            "degraded": snap.degraded,
+            "skipped": {s.name: s.skipped for s in snap.steps},
+        }
         registry.beat(
             snap.daemon_id,
             errors=snap.errors,
             last_crawl_at=crawl.last_success_at if crawl else None,
             last_analysis_at=analyse.last_success_at if analyse else None,
-            info={
-                "degraded": snap.degraded,
-                "skipped": {s.name: s.skipped for s in snap.steps},
-            },
+            info=info,
+        )
+        live().beat(
+            snap.daemon_id,
+            {"errors": snap.errors, **info},
+            ttl_s=int(3 * HEARTBEAT_INTERVAL_S),
         )
 
     return run

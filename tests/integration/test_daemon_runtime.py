@@ -242,3 +242,13 @@ def test_a_failed_step_sends_a_daemon_error_event(services: Services) -> None:
     (event,) = sent
     assert event.kind is EventKind.DAEMON_ERROR
     assert (event.detail, event.actor) == ("store unreachable", runtime.daemon_id)
+
+
+def test_the_heartbeat_step_also_beats_in_the_queue(
+    services: Services, board: StatusBoard
+) -> None:
+    steps = steps_of(services, board)
+    services.daemons.register(board.daemon_id, info={}, lost_after_s=60)
+    steps["heartbeat"].fn()
+    alive = services.queue.heartbeats.alive()
+    assert board.daemon_id in alive and alive[board.daemon_id]["errors"] == 0
