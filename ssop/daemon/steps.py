@@ -19,8 +19,8 @@ from ssop.daemon.loop import Step, StepFn, StepOutcome
 from ssop.daemon.metrics import MetricsRegistry
 
 if TYPE_CHECKING:
-    from ssop.core.queue.base import Heartbeats
     from ssop.core.daemons import DaemonRegistry
+    from ssop.core.queue.base import Heartbeats
     from ssop.core.services import Services
     from ssop.core.store_admin import StoreService
 
