@@ -185,7 +185,8 @@ class DaemonSection(Section):
 
 class RetentionSection(Section):
     days: int = Field(default=30, ge=1)
-    """Days of metric samples, crawl errors and events kept by `ssop db prune`."""
+    """Days of history kept: metric samples, action outputs, crawl errors, error
+    events and policy decisions (`ssop db prune`; the daemon prunes daily)."""
 
 
 class PolicySection(Section):

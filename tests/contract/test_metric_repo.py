@@ -12,7 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ssop.core.errors import InvalidInput
-from ssop.core.models import ActionOutput, AuditEvent, CrawlError, MetricSample
+from ssop.core.models import (
+    ActionOutput,
+    AuditEvent,
+    CrawlError,
+    ErrorEvent,
+    MetricSample,
+    PolicyDecision,
+)
 from ssop.core.store import metric_repo
 from ssop.core.store.db import session_factory
 from ssop.core.store.metric_repo import MetricRepo
@@ -97,9 +104,21 @@ def test_prune_deletes_old_history_keeps_newest_sample_and_audit(
             for t in (old, old, new)
         ])  # fmt: skip
         s.add(AuditEvent(at=old, actor="t", event="e"))
+        for t in (old, new):
+            s.add(ErrorEvent(at=t, source="analysis", kind="llm_timeout"))
+            s.add(
+                PolicyDecision(
+                    at=t, server_name="a", action_name="x", params={},
+                    params_key="k", outcome="blocked", gate="cooldown",
+                )
+            )  # fmt: skip
     store = StoreService(store_engine, session_factory(store_engine))
     counts = store.prune_counts(30, now=NOW)
-    assert counts == {"metric_samples": 8, "action_outputs": 1, "crawl_errors": 2}
+    assert counts == {
+        "metric_samples": 8, "action_outputs": 1, "crawl_errors": 2,
+        "error_events": 1, "policy_decisions": 1,
+    }  # fmt: skip
+    assert count(store_engine, ErrorEvent) == count(store_engine, PolicyDecision) == 1
     with Session(store_engine) as s:
         left = sorted((r.server_name, r.at) for r in s.exec(select(MetricSample)))
     assert left == [

@@ -14,12 +14,31 @@ from typing import Any
 from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
-from ssop.core.models import ActionOutput, CrawlError, MetricSample
+from ssop.core.models import (
+    ActionOutput,
+    CrawlError,
+    ErrorEvent,
+    MetricSample,
+    PolicyDecision,
+)
 
 PRUNE_BATCH = 5000
 Row = Mapping[str, Any]
-HistoryTable = type[MetricSample] | type[ActionOutput] | type[CrawlError]
-HISTORY_TABLES: tuple[HistoryTable, ...] = (MetricSample, ActionOutput, CrawlError)
+HistoryTable = (
+    type[MetricSample]
+    | type[ActionOutput]
+    | type[CrawlError]
+    | type[ErrorEvent]
+    | type[PolicyDecision]
+)
+# What retention applies to; the audit trail and approval requests are kept.
+HISTORY_TABLES: tuple[HistoryTable, ...] = (
+    MetricSample,
+    ActionOutput,
+    CrawlError,
+    ErrorEvent,
+    PolicyDecision,
+)
 
 
 class MetricRepo:
