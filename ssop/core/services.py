@@ -331,6 +331,7 @@ class Services:
             self.audit,
             self.config.settings,
             lambda: self.queue,
+            guards_for=self.guard_rails.for_server,
         )
 
     @cached_property

@@ -405,3 +405,20 @@ def test_the_prompt_holds_no_secret_no_template_and_no_raw_output(
     outside = user.split("<<<HOST DATA ")[0] + sent.messages()[0]["content"]
     for host_text in ("nginx", "password", "restart_service service="):
         assert host_text not in outside
+
+
+def test_advice_to_block_our_own_address_is_rejected_by_the_shared_guard_rails(
+    svc: Services, who: Principal, api: FakeOpenAI
+) -> None:
+    from ssop.core.guard_rails import GuardRails
+
+    rails = GuardRails(
+        svc.config.settings.guards, own_addresses=lambda: ("198.51.100.7",)
+    )
+    svc.__dict__["guard_rails"] = rails
+    svc.__dict__.pop("analysis", None)
+    api.script(Reply.advice(advice(rec("block_ip_firewalld", ip="198.51.100.7"))))
+    outcome = run(svc, who)
+    (model_rec,) = [r for r in outcome.analysis.recommendations if r.source == "model"]
+    assert model_rec.status == "rejected"
+    assert "ssop host" in model_rec.reject_reason

@@ -21,11 +21,11 @@ from sqlmodel import select
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
 from ssop.core.actions.guards import GuardConfig
 from ssop.core.actions.render import validate_params
-from ssop.core.analysis.pipeline import guard_config
 from ssop.core.analysis.views import AnalysisOutcome
 from ssop.core.config import load_config
 from ssop.core.models import ErrorEvent
 from ssop.core.services import Services, build_services
+from ssop.core.store.server_repo import ServerRepo
 from tests.fakes.clock import FakeClock
 from tests.support import services as support
 from tests.support.analysis import add_server, reading, store_readings
@@ -155,4 +155,6 @@ def test_real_model_advice_is_validated_or_recorded_as_failure(
     else:
         assert failures == [outcome.analysis.llm_error]
         assert failures[0].startswith("llm_")
-    check_accepted(outcome, guard_config(svc.config.settings))
+    with svc.sessions() as s:
+        server = ServerRepo(s).get("web1")
+    check_accepted(outcome, svc.guard_rails.for_server(server))

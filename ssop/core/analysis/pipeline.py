@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from ssop.core.actions.guards import DEFAULT_PROTECTED_UNITS, GuardConfig
+from ssop.core.actions.guards import GuardConfig
 from ssop.core.analysis.base import (
     Analyser,
     AnalysisContext,
@@ -35,11 +35,13 @@ from ssop.core.analysis.views import (
 )
 from ssop.core.clock import Clock
 from ssop.core.errors import AnalysisError, ConfigError
+from ssop.core.guard_rails import GuardRails, GuardsFor
 from ssop.core.logsetup import redact
 from ssop.core.models import ErrorEvent
 from ssop.core.settings_schema import Settings
 from ssop.core.store.analysis_repo import AnalysisRepo, ErrorEventRepo
 from ssop.core.store.db import SessionFactory
+from ssop.core.store.server_repo import ServerRepo
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +60,6 @@ class Asked:
     called: bool = False
 
 
-def guard_config(settings: Settings) -> GuardConfig:
-    """The deployment's guard rails, from the ``guards`` settings."""
-    units = (*DEFAULT_PROTECTED_UNITS, *settings.guards.protected_units)
-    return GuardConfig.from_strings(
-        never_block=settings.guards.never_block, protected_units=units
-    )
-
-
 class Pipeline:
     def __init__(
         self,
@@ -73,6 +67,7 @@ class Pipeline:
         clock: Clock,
         settings: Settings,
         make_llm: Callable[[], Analyser],
+        guards_for: GuardsFor | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -81,7 +76,8 @@ class Pipeline:
             settings.openai.api_key and settings.openai.api_key.get_secret_value()
         )
         self.rules = RuleEngine(self.cfg)
-        self.guards = guard_config(settings)
+        # the same rails manual runs and policy use, ssop's own addresses included
+        self.guards_for = guards_for or GuardRails(settings.guards).for_server
         self.breaker = CircuitBreaker(
             clock, self.cfg.breaker_failures, self.cfg.breaker_cooldown_s
         )
@@ -101,6 +97,7 @@ class Pipeline:
         now = self.clock.now()
         with self.sessions() as s:
             ctx = load_context(s, server, now, self.cfg)
+            guards = self.guards_for(ServerRepo(s).get(server))
         rules = self.rules.analyse(ctx)
         ctx = replace(ctx, findings=rules.findings)
         digest = readings_digest(ctx, self.cfg)
@@ -110,7 +107,7 @@ class Pipeline:
         asked = self._ask(ctx, rules, force_llm)
         if asked.error is not None and not dry_run:
             self._record_error(server, now, asked.error)
-        result, recs = self._review(ctx, rules, asked.result)
+        result, recs = self._review(ctx, guards, rules, asked.result)
         record, rows = records_of(
             server, now, actor, digest, result, self._final(rules, asked, recs), recs
         )
@@ -170,12 +167,13 @@ class Pipeline:
     def _review(
         self,
         ctx: AnalysisContext,
+        guards: GuardConfig,
         rules: AnalysisResult,
         model: AnalysisResult | None,
     ) -> tuple[AnalysisResult, list[Recommendation]]:
         """The model's advice reviewed, then the rules' proposals it did not
         already make (the model cannot silence a rule); or the rules' alone."""
-        reviewer = Reviewer.of(ctx, self.guards, rules.findings)
+        reviewer = Reviewer.of(ctx, guards, rules.findings)
         from_rules = reviewer.review(rules.proposals, "rules")
         if model is None:
             return rules, from_rules

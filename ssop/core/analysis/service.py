@@ -38,6 +38,7 @@ from ssop.core.errors import (
     SsopError,
     StoreError,
 )
+from ssop.core.guard_rails import GuardsFor
 from ssop.core.models import ErrorEvent, RecommendationRecord
 from ssop.core.permissions import Capability, Principal
 from ssop.core.queue.base import Delivery, QueueBackend
@@ -97,6 +98,7 @@ class AnalysisService:
         settings: Settings,
         queue: Callable[[], QueueBackend],
         make_llm: Callable[[], Analyser] | None = None,
+        guards_for: GuardsFor | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -104,7 +106,11 @@ class AnalysisService:
         self.audit = audit
         self.queue = queue
         self.pipeline = Pipeline(
-            sessions, clock, settings, make_llm or _llm_factory(settings, clock)
+            sessions,
+            clock,
+            settings,
+            make_llm or _llm_factory(settings, clock),
+            guards_for,
         )
 
     def analyse(
