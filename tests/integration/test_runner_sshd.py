@@ -52,7 +52,10 @@ def test_ten_megabytes_cost_the_runner_about_the_cap(
     cap = keyed.config.settings.ssh.output_cap
     assert record.status is ExecutionStatus.SUCCEEDED
     assert record.stdout_truncated and len(record.stdout) == cap
-    assert peak < 10 * cap, f"peak {peak} bytes for a {cap}-byte cap"
+    # Bounded by the cap, not by the ~10 MB produced: storing the capped text
+    # makes a few copies (the MySQL driver escapes it into the query), so the
+    # bound (4 MiB) leaves room for those and stays well below the output.
+    assert peak < 16 * cap, f"peak {peak} bytes for a {cap}-byte cap"
 
 
 def test_the_temp_cleanup_built_in_deletes_only_old_files(
