@@ -83,10 +83,12 @@ def shadow_report(
     fmt: Fmt = render.Format.TABLE,
 ) -> None:
     """What shadow mode would have executed."""
-    from ssop.core.tokens import parse_duration
+    from ssop.core.durations import YEAR, parse_duration
 
     st = state(ctx)
-    lines = st.store().policy_admin.shadow_report(st.principal(), parse_duration(since))
+    lines = st.store().policy_admin.shadow_report(
+        st.principal(), parse_duration(since, at_most=YEAR)
+    )
     _lines(lines, fmt)
 
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -28,6 +28,7 @@ from ssop.core.actions.render import (
 )
 from ssop.core.actions.spec import ActionSpec
 from ssop.core.clock import Clock
+from ssop.core.durations import YEAR, is_duration, parse_duration
 from ssop.core.errors import CommandTimeout, InvalidInput, StoreError, TransportError
 from ssop.core.http_runner import HttpRunner
 from ssop.core.logsetup import redact
@@ -58,8 +59,6 @@ MAX_LIMIT = 10_000
 TransportFor = Callable[[Server], Transport]
 _SECRET_HEADER = re.compile(r"(?i)auth|cookie|token|key|secret|password")
 _HIDDEN = ("Cc", "Cf", "Zl", "Zp")
-_AGE = re.compile(r"([0-9]{1,6})([smhdw])")
-_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True)
@@ -337,9 +336,8 @@ def parse_since(text: str, now: datetime) -> datetime:
     Raises:
         InvalidInput: neither form.
     """
-    match = _AGE.fullmatch(text.strip())
-    if match:
-        return now - timedelta(seconds=int(match[1]) * _AGE_UNITS[match[2]])
+    if is_duration(text):
+        return now - parse_duration(text, at_most=10 * YEAR)
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -5,10 +5,10 @@ A token carries a role no higher than its creator's and always expires.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ssop.core import durations
 from ssop.core.access import require_in, require_rank
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
@@ -20,9 +20,7 @@ from ssop.core.store.db import SessionFactory
 from ssop.core.store.token_repo import TokenRepo
 
 MANAGE = Capability.USERS_MANAGE
-MAX_LIFETIME = timedelta(days=366)
-_DURATION = re.compile(r"^(\d{1,6})([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_LIFETIME = durations.YEAR
 
 
 @dataclass(frozen=True)
@@ -43,20 +41,14 @@ class CreatedToken:
 
 
 def parse_duration(text: str) -> timedelta:
-    """``30d``, ``12h``, ``90m`` or ``2w``; at most a year.
+    """A token lifetime: ``30d``, ``12h``, ``90m`` or ``2w``; 1 minute to 366 days.
 
     Raises:
         InvalidInput: anything else.
     """
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise InvalidInput(
-            f"invalid duration {text!r}: use a number and m, h, d or w (e.g. 30d)"
-        )
-    delta = timedelta(**{_UNITS[match[2]]: int(match[1])})
-    if not timedelta(minutes=1) <= delta <= MAX_LIFETIME:
-        raise InvalidInput(f"duration {text!r} must be between 1m and 366d")
-    return delta
+    return durations.parse_duration(
+        text, at_least=timedelta(minutes=1), at_most=MAX_LIFETIME
+    )
 
 
 class TokenService:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from ssop.core.access import require_in
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
+from ssop.core.durations import YEAR, parse_duration
 from ssop.core.errors import InvalidInput, NotFound
 from ssop.core.models import MaintenanceWindow, PolicyDecision
 from ssop.core.permissions import Capability, Principal
@@ -26,7 +27,6 @@ from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.store.verify_repo import VerifyRepo
-from ssop.core.tokens import parse_duration
 
 VERDICTS = {
     Outcome.EXECUTED: "executed",
@@ -166,7 +166,7 @@ class PolicyAdminService:
         """
         now = self.clock.now()
         start = starts_at or now
-        span = parse_duration(duration)
+        span = parse_duration(duration, at_least=timedelta(minutes=1), at_most=YEAR)
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
             if server != ALL_SERVERS:
