@@ -30,12 +30,12 @@ from ssop.core.models import (
     Execution,
     MetricSample,
     RecommendationRecord,
+    Server,
 )
 from ssop.core.settings_schema import AnalysisSection
 from ssop.core.store.action_repo import AssignmentRepo, spec_of
 from ssop.core.store.analysis_repo import AnalysisRepo
 from ssop.core.store.history_repo import HistoryRepo
-from ssop.core.store.server_repo import ServerRepo
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +126,10 @@ def allowed_actions(s: Session, server_id: int) -> dict[str, AllowedAction]:
 
 
 def load_context(
-    s: Session, server_name: str, now: datetime, cfg: AnalysisSection
+    s: Session, server: Server, now: datetime, cfg: AnalysisSection
 ) -> AnalysisContext:
-    """Everything the analysers may look at for one server.
-
-    Raises:
-        NotFound: no such server.
-    """
-    server = ServerRepo(s).get(server_name)
+    """Everything the analysers may look at for one server."""
+    server_name = server.name
     since = now - timedelta(seconds=cfg.flapping_window_s)
     history = HistoryRepo(s)
     samples = history.samples(server_name, since, cfg.of_last)

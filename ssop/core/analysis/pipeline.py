@@ -96,8 +96,9 @@ class Pipeline:
         """
         now = self.clock.now()
         with self.sessions() as s:
-            ctx = load_context(s, server, now, self.cfg)
-            guards = self.guards_for(ServerRepo(s).get(server))
+            row = ServerRepo(s).get(server)
+            ctx = load_context(s, row, now, self.cfg)
+            guards = self.guards_for(row)
         rules = self.rules.analyse(ctx)
         ctx = replace(ctx, findings=rules.findings)
         digest = readings_digest(ctx, self.cfg)
