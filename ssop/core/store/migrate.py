@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -39,6 +40,7 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@cache  # the shipped scripts do not change while a process runs
 def head() -> str:
     head_rev = ScriptDirectory.from_config(_config_without_engine()).get_current_head()
     assert head_rev is not None
