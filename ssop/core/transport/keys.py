@@ -12,8 +12,8 @@ import base64
 import binascii
 import hashlib
 import io
+from typing import TYPE_CHECKING
 
-import paramiko
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -22,10 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from ssop.core.errors import InvalidInput
 from ssop.core.transport.base import HostKey
 
-_KEY_CLASSES: tuple[tuple[type, type[paramiko.PKey]], ...] = (
-    (ed25519.Ed25519PrivateKey, paramiko.Ed25519Key),
-    (ec.EllipticCurvePrivateKey, paramiko.ECDSAKey),
-    (rsa.RSAPrivateKey, paramiko.RSAKey),
+if TYPE_CHECKING:  # paramiko is imported only by the functions that need it
+    import paramiko
+
+SUPPORTED_KEY_CLASSES = (
+    ed25519.Ed25519PrivateKey,
+    ec.EllipticCurvePrivateKey,
+    rsa.RSAPrivateKey,
 )
 
 
@@ -52,6 +55,8 @@ def paramiko_public_key(host_key: HostKey) -> paramiko.PKey:
     Raises:
         InvalidInput: the stored key is not a usable public key.
     """
+    import paramiko
+
     blob = _public_blob(host_key.key_type, host_key.base64)
     try:
         return paramiko.PKey.from_type_string(host_key.key_type, blob)
@@ -68,14 +73,24 @@ def load_private_key(pem: str, passphrase: str | None) -> paramiko.PKey:
         InvalidInput: the text is no private key, the key type is not
             supported, or the passphrase is missing or wrong.
     """
-    private = _decrypt(pem, passphrase)
+    # re-encoded without encryption, so paramiko skips a second slow KDF
+    plain, private = plain_private_key(pem, passphrase)
+    return _paramiko_class(private).from_private_key(io.StringIO(plain))
+
+
+def plain_private_key(pem: str, passphrase: str | None) -> tuple[str, PrivateKeyTypes]:
+    """``pem`` decrypted in memory, as unencrypted OpenSSH text and as a key object.
+
+    Raises:
+        InvalidInput: as for ``load_private_key``.
+    """
+    private = _supported(_decrypt(pem, passphrase))
     plain = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.OpenSSH,
         serialization.NoEncryption(),
     )
-    # re-encoded without encryption, so paramiko skips a second slow KDF
-    return _paramiko_class(private).from_private_key(io.StringIO(plain.decode()))
+    return plain.decode("ascii"), private
 
 
 def public_key_fingerprint(private_key_pem: str, passphrase: str | None = None) -> str:
@@ -84,8 +99,7 @@ def public_key_fingerprint(private_key_pem: str, passphrase: str | None = None) 
     Raises:
         InvalidInput: as for ``load_private_key``.
     """
-    private = _decrypt(private_key_pem, passphrase)
-    _paramiko_class(private)
+    private = _supported(_decrypt(private_key_pem, passphrase))
     line = private.public_key().public_bytes(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
     )
@@ -130,11 +144,23 @@ def _parse(data: bytes, password: bytes | None) -> PrivateKeyTypes:
     return serialization.load_pem_private_key(data, password)
 
 
+def _supported(private: PrivateKeyTypes) -> PrivateKeyTypes:
+    if not isinstance(private, SUPPORTED_KEY_CLASSES):
+        raise InvalidInput(
+            f"unsupported private key type {type(private).__name__}; "
+            "use Ed25519, ECDSA or RSA"
+        )
+    return private
+
+
 def _paramiko_class(private: PrivateKeyTypes) -> type[paramiko.PKey]:
-    for crypto_class, key_class in _KEY_CLASSES:
+    import paramiko
+
+    classes: tuple[tuple[type, type[paramiko.PKey]], ...] = (
+        (ed25519.Ed25519PrivateKey, paramiko.Ed25519Key),
+        (ec.EllipticCurvePrivateKey, paramiko.ECDSAKey),
+    )
+    for crypto_class, key_class in classes:
         if isinstance(private, crypto_class):
             return key_class
-    raise InvalidInput(
-        f"unsupported private key type {type(private).__name__}; "
-        "use Ed25519, ECDSA or RSA"
-    )
+    return paramiko.RSAKey  # type: ignore[no-any-return]

@@ -11,25 +11,13 @@ from typing import Any
 
 import paramiko
 
-from ssop.core.errors import (
-    AuthFailed,
-    CommandTimeout,
-    HostKeyMismatch,
-    HostKeyUnknown,
-    TransportError,
-)
+from ssop.core.errors import AuthFailed, CommandTimeout, HostKeyMismatch, TransportError
 from ssop.core.transport.keys import host_key_of
+from ssop.core.transport.refusals import mismatched_host_key, unknown_host_key
 
 _REFUSED = (paramiko.ssh_exception.NoValidConnectionsError, ConnectionRefusedError)
 # paramiko reports these timeouts only through the message text
 _HANDSHAKE_TIMEOUT_TEXTS = ("No existing session", "Authentication timeout")
-
-
-def trust_hint(name: str, fingerprint: str) -> str:
-    return (
-        "verify the fingerprint out of band, then run: "
-        f"ssop server trust {name} --fingerprint {fingerprint}"
-    )
 
 
 class RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
@@ -39,24 +27,14 @@ class RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
         self._name = name
 
     def missing_host_key(self, client: Any, hostname: str, key: paramiko.PKey) -> None:
-        presented = host_key_of(key)
-        raise HostKeyUnknown(
-            f"server {self._name}: no host key is pinned; it presented "
-            f"{presented.key_type} {presented.fingerprint}",
-            hint=trust_hint(self._name, presented.fingerprint),
-        )
+        raise unknown_host_key(self._name, host_key_of(key))
 
 
 def host_key_mismatch(
     name: str, error: paramiko.BadHostKeyException
 ) -> HostKeyMismatch:
     expected = host_key_of(error.expected_key).fingerprint
-    presented = host_key_of(error.key).fingerprint
-    return HostKeyMismatch(
-        f"server {name}: HOST KEY MISMATCH (possible man-in-the-middle): "
-        f"pinned {expected}, presented {presented}",
-        hint=trust_hint(name, presented) + " (only if the host was rebuilt)",
-    )
+    return mismatched_host_key(name, expected, host_key_of(error.key).fingerprint)
 
 
 def translate_connect_error(
