@@ -1,6 +1,7 @@
-"""One behaviour suite for every Transport: Fake (scripted), Local, and Fabric.
+"""One behaviour suite for every Transport: Fake (scripted), Local, asyncssh
+and Fabric.
 
-Fabric runs against the real sshd on loopback (``sshd`` fixture). The fake is
+The SSH adapters run against the real sshd on loopback (``sshd`` fixture). The fake is
 scripted with what the real ones do, and must pass the same assertions.
 """
 
@@ -21,6 +22,7 @@ from ssop.core.transport.base import (
 )
 from ssop.core.transport.local import LocalTransport
 from ssop.core.transport.ssh import FabricTransport
+from ssop.core.transport.ssh_async import AsyncSshTransport
 from tests.fakes.fake_transport import FakeTransport, UnscriptedCommand
 from tests.support.sshd import Sshd
 
@@ -53,7 +55,8 @@ BIG_STDERR = ("sh", "-c", f"head -c {BIG} /dev/zero | tr '\\0' y >&2; echo done"
 MISSING = ("ssop-no-such-command",)
 ACCENTS = ("printf", "%s", "ééééé")  # 10 bytes of UTF-8
 SMALL_CAP = 7
-SSH = pytest.param("ssh", marks=pytest.mark.sshd)
+ASYNCSSH = pytest.param("asyncssh", marks=pytest.mark.sshd)
+FABRIC = pytest.param("fabric", marks=pytest.mark.sshd)
 
 
 def _from_stdin(transform: str) -> Callable[[Command], CommandResult]:
@@ -91,17 +94,19 @@ def make_transport(kind: str, request: pytest.FixtureRequest, cap: int) -> Trans
     if kind == "local":
         return LocalTransport(output_cap=cap)
     sshd: Sshd = request.getfixturevalue("sshd")
+    if kind == "asyncssh":
+        return AsyncSshTransport(sshd.endpoint(), output_cap=cap)
     return FabricTransport(sshd.endpoint(), output_cap=cap)
 
 
-@pytest.fixture(params=["fake", "local", SSH])
+@pytest.fixture(params=["fake", "local", ASYNCSSH, FABRIC])
 def transport(request: pytest.FixtureRequest) -> Iterator[Transport]:
     made = make_transport(request.param, request, DEFAULT_OUTPUT_CAP)
     yield made
     made.close()
 
 
-@pytest.fixture(params=["fake", "local", SSH])
+@pytest.fixture(params=["fake", "local", ASYNCSSH, FABRIC])
 def small_cap_transport(request: pytest.FixtureRequest) -> Iterator[Transport]:
     made = make_transport(request.param, request, SMALL_CAP)
     yield made
@@ -214,7 +219,7 @@ def test_fake_refuses_unscripted_argv_loudly() -> None:
         run(scripted_fake(), ("rm", "-rf", "/"))
 
 
-@pytest.fixture(params=["local", SSH])
+@pytest.fixture(params=["local", ASYNCSSH, FABRIC])
 def real_transport(request: pytest.FixtureRequest) -> Iterator[Transport]:
     made = make_transport(request.param, request, DEFAULT_OUTPUT_CAP)
     yield made

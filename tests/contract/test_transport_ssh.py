@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from ssop.core.errors import (
     HostKeyUnknown,
     TransportError,
 )
-from ssop.core.transport.base import Command, Endpoint
+from ssop.core.transport.base import Command, Endpoint, Transport
 from ssop.core.transport.ssh import FabricTransport, scan_host_key
+from ssop.core.transport.ssh_async import AsyncSshTransport
 from tests.support.sshd import Sshd
 
 # sshd puts the client's address and source port in SSH_CLIENT: one per connection
@@ -36,23 +38,32 @@ DROP_CONNECTION = Command.of(
 
 pytestmark = pytest.mark.sshd
 
+Maker = Callable[[Endpoint], Transport]
 
-def connection_id(transport: FabricTransport) -> str:
+
+@pytest.fixture(params=[AsyncSshTransport, FabricTransport], ids=["asyncssh", "fabric"])
+def make(request: pytest.FixtureRequest) -> Maker:
+    """Each SSH adapter: every test here holds for both."""
+    maker: Maker = request.param
+    return maker
+
+
+def connection_id(transport: Transport) -> str:
     result = transport.run(CONNECTION_ID, timeout=10)
     assert result.ok, result.stderr
     return result.stdout.strip()
 
 
-def connect_with(endpoint: Endpoint) -> None:
-    transport = FabricTransport(endpoint)
+def connect_with(make: Maker, endpoint: Endpoint) -> None:
+    transport = make(endpoint)
     try:
         transport.run(Command.of("true"), timeout=10)
     finally:
         transport.close()
 
 
-def test_one_connection_serves_consecutive_commands(sshd: Sshd) -> None:
-    transport = FabricTransport(sshd.endpoint())
+def test_one_connection_serves_consecutive_commands(make: Maker, sshd: Sshd) -> None:
+    transport = make(sshd.endpoint())
     first, second = connection_id(transport), connection_id(transport)
     transport.close()
     after_close = connection_id(transport)
@@ -62,8 +73,8 @@ def test_one_connection_serves_consecutive_commands(sshd: Sshd) -> None:
     assert after_close != first
 
 
-def test_concurrent_commands_share_the_connection(sshd: Sshd) -> None:
-    transport = FabricTransport(sshd.endpoint())
+def test_concurrent_commands_share_the_connection(make: Maker, sshd: Sshd) -> None:
+    transport = make(sshd.endpoint())
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = set(pool.map(lambda _: connection_id(transport), range(16)))
     transport.close()
@@ -71,8 +82,10 @@ def test_concurrent_commands_share_the_connection(sshd: Sshd) -> None:
     assert len(ids) == 1
 
 
-def test_a_dropped_connection_fails_that_command_then_reconnects(sshd: Sshd) -> None:
-    transport = FabricTransport(sshd.endpoint())
+def test_a_dropped_connection_fails_that_command_then_reconnects(
+    make: Maker, sshd: Sshd
+) -> None:
+    transport = make(sshd.endpoint())
     before = connection_id(transport)
     with pytest.raises(TransportError, match="test-sshd: connection lost"):
         transport.run(DROP_CONNECTION, timeout=10)
@@ -82,8 +95,10 @@ def test_a_dropped_connection_fails_that_command_then_reconnects(sshd: Sshd) -> 
     assert after != before
 
 
-def test_a_timed_out_command_leaves_the_connection_usable(sshd: Sshd) -> None:
-    transport = FabricTransport(sshd.endpoint())
+def test_a_timed_out_command_leaves_the_connection_usable(
+    make: Maker, sshd: Sshd
+) -> None:
+    transport = make(sshd.endpoint())
     before = connection_id(transport)
     with pytest.raises(CommandTimeout):
         transport.run(Command.of("sleep", "30"), timeout=0.5)
@@ -93,19 +108,21 @@ def test_a_timed_out_command_leaves_the_connection_usable(sshd: Sshd) -> None:
     assert after == before
 
 
-def test_every_listen_address_is_reachable(sshd: Sshd) -> None:
+def test_every_listen_address_is_reachable(make: Maker, sshd: Sshd) -> None:
     for address in sshd.addresses:
-        connect_with(sshd.endpoint(host=address))
+        connect_with(make, sshd.endpoint(host=address))
 
 
 @pytest.mark.parametrize("key", ["ed25519", "ed25519_encrypted", "rsa", "ecdsa"])
-def test_each_supported_key_type_logs_in(sshd: Sshd, key: str) -> None:
-    connect_with(sshd.endpoint(key=key))
+def test_each_supported_key_type_logs_in(make: Maker, sshd: Sshd, key: str) -> None:
+    connect_with(make, sshd.endpoint(key=key))
 
 
-def test_unknown_host_key_is_refused_showing_its_fingerprint(sshd: Sshd) -> None:
+def test_unknown_host_key_is_refused_showing_its_fingerprint(
+    make: Maker, sshd: Sshd
+) -> None:
     with pytest.raises(HostKeyUnknown) as caught:
-        connect_with(sshd.endpoint(pinned_host_key=None))
+        connect_with(make, sshd.endpoint(pinned_host_key=None))
 
     fingerprint = sshd.host_key.fingerprint
     assert fingerprint in caught.value.message
@@ -115,9 +132,9 @@ def test_unknown_host_key_is_refused_showing_its_fingerprint(sshd: Sshd) -> None
     )
 
 
-def test_mismatched_host_key_is_refused_naming_both(sshd: Sshd) -> None:
+def test_mismatched_host_key_is_refused_naming_both(make: Maker, sshd: Sshd) -> None:
     with pytest.raises(HostKeyMismatch) as caught:
-        connect_with(sshd.endpoint(pinned_host_key=sshd.other_host_key))
+        connect_with(make, sshd.endpoint(pinned_host_key=sshd.other_host_key))
 
     message = caught.value.message
     assert "test-sshd" in message
@@ -129,9 +146,9 @@ def test_mismatched_host_key_is_refused_naming_both(sshd: Sshd) -> None:
     )
 
 
-def test_a_key_the_server_does_not_know_is_auth_failed(sshd: Sshd) -> None:
+def test_a_key_the_server_does_not_know_is_auth_failed(make: Maker, sshd: Sshd) -> None:
     with pytest.raises(AuthFailed, match="test-sshd"):
-        connect_with(sshd.endpoint(key="unauthorized"))
+        connect_with(make, sshd.endpoint(key="unauthorized"))
 
 
 @pytest.mark.parametrize(
@@ -139,40 +156,41 @@ def test_a_key_the_server_does_not_know_is_auth_failed(sshd: Sshd) -> None:
     [("wrong horse", "passphrase does not decrypt"), (None, "no passphrase")],
 )
 def test_encrypted_key_without_the_right_passphrase_is_auth_failed(
-    sshd: Sshd, passphrase: str | None, says: str
+    make: Maker, sshd: Sshd, passphrase: str | None, says: str
 ) -> None:
     endpoint = sshd.endpoint(key="ed25519_encrypted", passphrase=passphrase)
     with pytest.raises(AuthFailed, match=says) as caught:
-        connect_with(endpoint)
+        connect_with(make, endpoint)
 
     assert "PRIVATE KEY" not in str(caught.value)
 
 
 def test_no_key_and_no_agent_is_auth_failed_before_connecting(
+    make: Maker,
     dead_host: tuple[str, int],
 ) -> None:
     endpoint = Endpoint("keyless", dead_host[0], dead_host[1])
     with pytest.raises(AuthFailed, match="keyless: no private key"):
-        connect_with(endpoint)
+        connect_with(make, endpoint)
 
 
 def test_a_host_that_never_answers_times_out_within_the_connect_timeout(
-    sshd: Sshd, hung_host: tuple[str, int]
+    make: Maker, sshd: Sshd, hung_host: tuple[str, int]
 ) -> None:
     endpoint = sshd.endpoint(host=hung_host[0], port=hung_host[1], connect_timeout=1.0)
     started = time.monotonic()
     with pytest.raises(CommandTimeout, match="test-sshd"):
-        connect_with(endpoint)
+        connect_with(make, endpoint)
 
     assert time.monotonic() - started < 1.0 + 1.0
 
 
 def test_a_closed_port_is_a_transport_error(
-    sshd: Sshd, dead_host: tuple[str, int]
+    make: Maker, sshd: Sshd, dead_host: tuple[str, int]
 ) -> None:
     endpoint = sshd.endpoint(host=dead_host[0], port=dead_host[1])
     with pytest.raises(TransportError, match="test-sshd: connection refused") as caught:
-        connect_with(endpoint)
+        connect_with(make, endpoint)
 
     assert type(caught.value) is TransportError
 
@@ -205,7 +223,7 @@ def test_scan_of_a_silent_port_times_out(hung_host: tuple[str, int]) -> None:
 
 
 def test_nothing_under_home_is_consulted(
-    sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make: Maker, sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a HOME that would make an unpinned, keyless login work if it were read
     dot_ssh = tmp_path / ".ssh"
@@ -219,10 +237,10 @@ def test_nothing_under_home_is_consulted(
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
 
     with pytest.raises(HostKeyUnknown):
-        connect_with(sshd.endpoint(pinned_host_key=None))
+        connect_with(make, sshd.endpoint(pinned_host_key=None))
     with pytest.raises(AuthFailed, match="no private key"):
-        connect_with(sshd.endpoint(private_key=None))
-    connect_with(sshd.endpoint())  # the ssh config's Port was not used either
+        connect_with(make, sshd.endpoint(private_key=None))
+    connect_with(make, sshd.endpoint())  # the ssh config's Port was not used either
 
 
 def test_an_idle_connection_does_not_wake_ten_times_a_second(sshd: Sshd) -> None:

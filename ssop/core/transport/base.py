@@ -1,8 +1,9 @@
 """The Transport port: run an argv on one server and get a CommandResult back.
 
-Adapters (``local.LocalTransport``, ``ssh.FabricTransport``, and the test
-``FakeTransport``) translate their library's errors into ``TransportError``
-subclasses here, so callers never see paramiko, invoke or OSError.
+Adapters (``local.LocalTransport``, ``ssh_async.AsyncSshTransport``,
+``ssh.FabricTransport``, and the test ``FakeTransport``) translate their
+library's errors into ``TransportError`` subclasses here, so callers never
+see asyncssh, paramiko, invoke or OSError.
 """
 
 from __future__ import annotations

@@ -37,9 +37,14 @@ def transport_builder(
             from ssop.core.transport.local import LocalTransport
 
             return LocalTransport(output_cap=ssh.output_cap)
-        from ssop.core.transport.ssh import FabricTransport
-
         box = secrets() if server.key_ciphertext else None
-        return FabricTransport(endpoint_of(server, box, ssh), output_cap=ssh.output_cap)
+        endpoint = endpoint_of(server, box, ssh)
+        if ssh.client == "fabric":
+            from ssop.core.transport.ssh import FabricTransport
+
+            return FabricTransport(endpoint, output_cap=ssh.output_cap)
+        from ssop.core.transport.ssh_async import AsyncSshTransport
+
+        return AsyncSshTransport(endpoint, output_cap=ssh.output_cap)
 
     return build

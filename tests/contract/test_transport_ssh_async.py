@@ -1,0 +1,85 @@
+"""What only the asyncssh adapter promises, beyond the shared SSH suite.
+
+Against the real sshd on loopback.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+from ssop.core.errors import CommandTimeout
+from ssop.core.transport.base import Command
+from ssop.core.transport.event_loop import EXECUTOR_THREADS, shared_loop
+from ssop.core.transport.ssh_async import AsyncSshTransport
+from tests.support.sshd import Sshd
+
+pytestmark = pytest.mark.sshd
+
+
+def test_a_command_past_its_deadline_is_signalled_to_stop(sshd: Sshd) -> None:
+    # OpenSSH honours the signal only for logins under privilege separation,
+    # not root's (these tests log in as root); its log shows it was asked.
+    transport = AsyncSshTransport(sshd.endpoint())
+    seconds = f"{300 + uuid.uuid4().int % 1000}.{uuid.uuid4().int % 1000}"
+    asked_before = sshd.log_path.read_text().count("session_signal_req")
+    try:
+        with pytest.raises(CommandTimeout):
+            transport.run(Command.of("sleep", seconds), timeout=0.5)
+        asked = asked_before
+        for _ in range(50):
+            asked = sshd.log_path.read_text().count("session_signal_req")
+            if asked > asked_before:
+                break
+            time.sleep(0.1)
+    finally:
+        transport.close()
+        subprocess.run(["pkill", "-f", f"sleep {seconds}"], check=False)
+
+    assert asked == asked_before + 1
+
+
+def test_connections_share_one_loop_thread_instead_of_one_thread_each(
+    sshd: Sshd,
+) -> None:
+    shared_loop()  # started before counting
+    before = threading.active_count()
+    transports = [AsyncSshTransport(sshd.endpoint()) for _ in range(24)]
+    try:
+        outputs = [
+            t.run(Command.of("sh", "-c", "echo $SSH_CLIENT"), timeout=10)
+            for t in transports
+        ]
+        during = threading.active_count()
+    finally:
+        for t in transports:
+            t.close()
+
+    assert all(o.ok for o in outputs)
+    assert len({o.stdout for o in outputs}) == 24  # 24 connections
+    # at most the loop's few helper threads, started on first use
+    assert during - before <= EXECUTOR_THREADS
+
+
+def test_close_ends_the_connection_on_the_server(sshd: Sshd) -> None:
+    transport = AsyncSshTransport(sshd.endpoint())
+    client = transport.run(Command.of("sh", "-c", "echo $SSH_CLIENT"), timeout=10)
+    port = client.stdout.split()[1]
+    transport.close()
+    observer = AsyncSshTransport(sshd.endpoint())
+    try:
+        still = True
+        for _ in range(50):
+            listing = observer.run(Command.of("sh", "-c", "ss -tn"), timeout=10)
+            still = f":{port} " in listing.stdout
+            if not still:
+                break
+            time.sleep(0.1)
+    finally:
+        observer.close()
+
+    assert not still, f"the connection from port {port} is still open"
