@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from ssop.core.actions.guards import DEFAULT_PROTECTED_UNITS, GuardConfig
-from ssop.core.actions.readings import Readings
+from ssop.core.actions.readings import Baseline
 from ssop.core.auth import AuthService
 from ssop.core.clock import Clock
 from ssop.core.crawl_buffer import (
@@ -93,7 +93,7 @@ class CrawlService:
                 ),
             ),
         )
-        self._previous: dict[str, Readings] = {}
+        self._previous: dict[str, Baseline] = {}
         self._fleet: list[CrawlTarget] | None = None
         self._lock = threading.Lock()  # guards _previous across visit threads
         self._crawling = threading.Lock()  # one crawl at a time: one buffer
@@ -174,8 +174,9 @@ class CrawlService:
             if targets:
                 workers = min(self.concurrency, len(targets))
                 with ThreadPoolExecutor(workers, thread_name_prefix="crawl") as pool:
-                    futures = [pool.submit(self._visit, t) for t in targets]
-                    run.collect(futures, should_stop)
+                    run.collect(
+                        {pool.submit(self._visit, t) for t in targets}, should_stop
+                    )
             run.flush(final=True)
             duration = max(0.0, self.clock.monotonic() - started)
             return run.report(started_at, duration, skipped)
@@ -195,11 +196,12 @@ class CrawlService:
             log.exception("server %s: crawl failed unexpectedly", target.name)
             return failed_outcome(target, self.clock.now(), e)
         if outcome.readings is not None:
+            baseline = outcome.readings.baseline()
             with self._lock:
-                self._previous[target.name] = outcome.readings
+                self._previous[target.name] = baseline
         return outcome
 
-    def _previous_of(self, name: str) -> Readings | None:
+    def _previous_of(self, name: str) -> Baseline | None:
         with self._lock:
             return self._previous.get(name)
 
@@ -237,9 +239,10 @@ class _CrawlRun:
             progress(0, total)
 
     def collect(
-        self, futures: list[Future[HostOutcome]], should_stop: ShouldStop
+        self, pending: set[Future[HostOutcome]], should_stop: ShouldStop
     ) -> None:
-        pending = set(futures)
+        """Take outcomes as visits finish; a finished future is let go at
+        once, so a crawl holds only the visits still running."""
         while pending:
             done, pending = wait(
                 pending, timeout=FLUSH_EVERY_S, return_when=FIRST_COMPLETED

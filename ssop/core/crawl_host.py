@@ -15,7 +15,12 @@ from typing import Any
 
 from ssop.core.actions.builtin import COMBINED_SECTIONS, combined_readings_command
 from ssop.core.actions.guards import GuardConfig
-from ssop.core.actions.readings import Readings, parse_combined, parse_two_samples
+from ssop.core.actions.readings import (
+    Baseline,
+    Readings,
+    parse_combined,
+    parse_two_samples,
+)
 from ssop.core.actions.render import render_command, validate_params
 from ssop.core.actions.scripts import two_sample_script
 from ssop.core.actions.spec import ActionSpec
@@ -79,7 +84,7 @@ class HostCrawl:
         self,
         target: CrawlTarget,
         transport: Transport,
-        previous: Readings | None,
+        previous: Baseline | None,
         clock: Clock,
         settings: HostSettings,
     ) -> None:

@@ -4,7 +4,7 @@ every failure recorded with its cause instead of raised."""
 from __future__ import annotations
 
 from ssop.core.actions.guards import GuardConfig
-from ssop.core.actions.readings import Readings, parse_combined
+from ssop.core.actions.readings import Baseline, parse_combined
 from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
 from ssop.core.crawl_host import (
     FIRST_READINGS,
@@ -36,7 +36,7 @@ QUEUE = ActionSpec(
 def visit(
     fake: FakeTransport,
     *,
-    previous: Readings | None = None,
+    previous: Baseline | None = None,
     readings: bool = True,
     custom: tuple[ActionSpec, ...] = (),
     clock: FakeClock | None = None,
@@ -59,7 +59,7 @@ def test_a_first_visit_takes_two_samples_in_one_round_trip() -> None:
 
 
 def test_later_visits_take_one_sample_against_the_previous_one() -> None:
-    previous = parse_combined(SAMPLE_A, None)
+    previous = parse_combined(SAMPLE_A, None).baseline()
     fake = FakeTransport().on(*READINGS.argv, stdout=SAMPLE_B)
     outcome = visit(fake, previous=previous)
     assert fake.argvs == [READINGS.argv]
@@ -177,7 +177,9 @@ def test_ten_megabytes_of_output_are_cut_at_the_cap_and_still_parse() -> None:
     flood = "x" * (10 * 1024 * 1024)
     hostile_df = SAMPLE_B.replace("==ssop:df==\n", "==ssop:df==\n" + flood + "\n")
     fake = FakeTransport(output_cap=256 * 1024).on(*READINGS.argv, stdout=hostile_df)
-    outcome = visit(fake, previous=parse_combined(with_cpu(SAMPLE_A, 10, 10), None))
+    outcome = visit(
+        fake, previous=parse_combined(with_cpu(SAMPLE_A, 10, 10), None).baseline()
+    )
     assert outcome.record.ok and outcome.record.values is not None
     assert outcome.record.values["memory_percent"] == 25.0
     assert outcome.record.values["disks"] == []  # the flood pushed df past the cap

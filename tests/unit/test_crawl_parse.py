@@ -29,7 +29,7 @@ from tests.support.crawl import SAMPLE_A, SAMPLE_B
 
 @pytest.fixture
 def readings() -> Readings:
-    return parse_combined(SAMPLE_B, parse_combined(SAMPLE_A, None))
+    return parse_combined(SAMPLE_B, parse_combined(SAMPLE_A, None).baseline())
 
 
 def test_sample_values_hold_every_reading(readings: Readings) -> None:

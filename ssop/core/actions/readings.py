@@ -1,9 +1,10 @@
 """Parse what the get scripts print into ``Readings``.
 
 CPU % needs two samples of /proc/stat. The crawl takes one per visit and
-keeps the last ``Readings`` per server: ``parse_combined(out, previous)``
-computes CPU % (host and per process) against ``previous``'s raw counters,
-and is ``None`` on a first visit or after a reboot (counters went back).
+keeps each server's last raw counters as a compact ``Baseline`` (a few KB
+at 1,000 hosts' scale, not the whole ``Readings``): ``parse_combined(out,
+baseline)`` computes CPU % (host and per process) against it, and is
+``None`` on a first visit or after a reboot (counters went back).
 The single get actions take two samples 0.2 s apart in one invocation;
 ``parse_two_samples`` reads those.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 
 from ssop.core.actions.scripts import END, RESAMPLE, TERMINAL_SECTION
@@ -85,6 +87,28 @@ class Readings:
     top_processes: tuple[ProcessInfo, ...] = ()
     cpu_counters: CpuCounters | None = None
     process_ticks: tuple[ProcessTicks, ...] = ()
+
+    def baseline(self) -> Baseline:
+        """What the next sample's CPU % is computed against."""
+        packed = array("q")
+        for p in self.process_ticks:
+            packed.extend((p.pid, p.start, p.ticks))
+        return Baseline(self.cpu_counters, packed.tobytes())
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A sample's raw CPU counters, packed: (pid, start, ticks) as int64
+    triples, 24 bytes a process instead of a ``ProcessTicks`` object."""
+
+    cpu_counters: CpuCounters | None
+    packed_ticks: bytes = b""
+
+    def ticks_by_process(self) -> dict[tuple[int, int], int]:
+        """(pid, start) -> utime + stime."""
+        flat = array("q")
+        flat.frombytes(self.packed_ticks)
+        return {(flat[i], flat[i + 1]): flat[i + 2] for i in range(0, len(flat) - 2, 3)}
 
 
 def clean(text: str, limit: int) -> str:
@@ -264,7 +288,7 @@ def _page_kb(lines: list[str]) -> int:
 
 def top_processes(
     procs: tuple[ProcessTicks, ...],
-    before: Readings | None,
+    before: Baseline | None,
     cpu_span: float | None,
     top_n: int,
 ) -> tuple[ProcessInfo, ...]:
@@ -272,7 +296,7 @@ def top_processes(
 
     ``cpu_span`` is the jiffies one core had between the samples.
     """
-    old = {(p.pid, p.start): p.ticks for p in before.process_ticks} if before else {}
+    old = before.ticks_by_process() if before and cpu_span else {}
     infos = []
     for p in procs:
         pct = None
@@ -284,7 +308,7 @@ def top_processes(
 
 
 def _cpu_span(
-    now: CpuCounters | None, before: Readings | None, cpus: int | None
+    now: CpuCounters | None, before: Baseline | None, cpus: int | None
 ) -> float | None:
     if now is None or before is None or before.cpu_counters is None or not cpus:
         return None
@@ -293,9 +317,10 @@ def _cpu_span(
 
 
 def parse_combined(
-    output: str, previous: Readings | None, *, top_n: int = 10
+    output: str, previous: Baseline | None, *, top_n: int = 10
 ) -> Readings:
-    """Parse one sample (the combined crawl, or a single get action).
+    """Parse one sample (the combined crawl, or a single get action);
+    ``previous`` is the last sample's ``Readings.baseline()``.
 
     Raises:
         AnalysisError: the output holds none of the ssop sections at all.
@@ -336,4 +361,5 @@ def parse_two_samples(output: str, *, top_n: int = 10) -> Readings:
     first, sep, second = output.partition(RESAMPLE)
     if not sep:
         return parse_combined(output, None, top_n=top_n)
-    return parse_combined(second, parse_combined(first, None, top_n=top_n), top_n=top_n)
+    before = parse_combined(first, None, top_n=top_n).baseline()
+    return parse_combined(second, before, top_n=top_n)

@@ -62,7 +62,7 @@ def test_without_a_previous_sample_processes_sort_by_memory(first: Readings) -> 
 
 
 def test_a_second_sample_gives_cpu_rates(first: Readings) -> None:
-    second = parse_combined(_text("combined_b.txt"), first)
+    second = parse_combined(_text("combined_b.txt"), first.baseline())
     assert second.cpu_percent == 44.4  # 400 busy of 900 jiffies
     top = second.top_processes[0]
     # 225 ticks of nginx over 450 jiffies of one core
@@ -74,7 +74,8 @@ def test_a_second_sample_gives_cpu_rates(first: Readings) -> None:
 
 def test_counters_going_back_mean_a_reboot_not_a_rate(first: Readings) -> None:
     rebooted = parse_combined(
-        _text("combined_a.txt"), parse_combined(_text("combined_b.txt"), None)
+        _text("combined_a.txt"),
+        parse_combined(_text("combined_b.txt"), None).baseline(),
     )
     assert rebooted.cpu_percent is None
 
@@ -138,7 +139,7 @@ def test_systemd_unavailable_is_not_zero_failures() -> None:
 
 
 def test_describe_reads_well(first: Readings) -> None:
-    second = parse_combined(_text("combined_b.txt"), first)
+    second = parse_combined(_text("combined_b.txt"), first.baseline())
     lines = describe(second)
     assert lines[:5] == [
         "cpu: 44.4% busy (2 cpus)",
@@ -174,3 +175,12 @@ def test_summarise_leaves_foreign_output_alone() -> None:
         summarise_get("get_uptime", "sh: 1: cat: not found\n")
         == "sh: 1: cat: not found\n"
     )
+
+
+def test_the_baseline_keeps_every_process_counter_in_24_bytes(first: Readings) -> None:
+    baseline = first.baseline()
+    assert baseline.cpu_counters == first.cpu_counters
+    assert baseline.ticks_by_process() == {
+        (p.pid, p.start): p.ticks for p in first.process_ticks
+    }
+    assert len(baseline.packed_ticks) == 24 * len(first.process_ticks) > 0
