@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,24 @@ def test_no_key_and_no_agent_is_auth_failed_before_connecting(
 ) -> None:
     endpoint = Endpoint("keyless", dead_host[0], dead_host[1])
     with pytest.raises(AuthFailed, match="keyless: no private key"):
+        connect_with(make, endpoint)
+
+
+def test_agent_only_with_no_agent_still_tells_a_dead_host_apart(
+    make: Maker, dead_host: tuple[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    endpoint = Endpoint("agentless", dead_host[0], dead_host[1], use_agent=True)
+    with pytest.raises(TransportError, match="agentless: connection refused"):
+        connect_with(make, endpoint)
+
+
+def test_agent_only_with_no_agent_is_auth_failed_on_a_live_host(
+    make: Maker, sshd: Sshd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    endpoint = replace(sshd.endpoint(), private_key=None, use_agent=True)
+    with pytest.raises(AuthFailed, match="test-sshd: the SSH agent offers no key"):
         connect_with(make, endpoint)
 
 

@@ -31,6 +31,7 @@ from ssop.core.transport.base import (
 )
 from ssop.core.transport.event_loop import LoopStalled, shared_loop
 from ssop.core.transport.keys import plain_private_key
+from ssop.core.transport.refusals import no_agent_key
 from ssop.core.transport.ssh_async_errors import (
     HostKeyWitness,
     SessionLost,
@@ -168,12 +169,13 @@ class AsyncSshTransport:
             return await self._login(own)
         # the agent signs during the login, so it stays open until then
         async with _agent_keys() as offered:
-            if not own and not offered:
-                raise AuthFailed(
-                    f"server {endpoint.name}: the SSH agent offers no key "
-                    "(is SSH_AUTH_SOCK set for ssop?)"
-                )
-            return await self._login([*own, *offered])
+            try:
+                return await self._login([*own, *offered])
+            except AuthFailed as e:
+                if own or offered:
+                    raise
+                # connected (so not down or refused) but had nothing to offer
+                raise no_agent_key(endpoint.name) from e
 
     async def _login(
         self, keys: Sequence[asyncssh.SSHKey | asyncssh.SSHKeyPair]

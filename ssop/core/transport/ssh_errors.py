@@ -13,7 +13,11 @@ import paramiko
 
 from ssop.core.errors import AuthFailed, CommandTimeout, HostKeyMismatch, TransportError
 from ssop.core.transport.keys import host_key_of
-from ssop.core.transport.refusals import mismatched_host_key, unknown_host_key
+from ssop.core.transport.refusals import (
+    mismatched_host_key,
+    no_agent_key,
+    unknown_host_key,
+)
 
 _REFUSED = (paramiko.ssh_exception.NoValidConnectionsError, ConnectionRefusedError)
 # paramiko reports these timeouts only through the message text
@@ -37,6 +41,9 @@ def host_key_mismatch(
     return mismatched_host_key(name, expected, host_key_of(error.key).fingerprint)
 
 
+_NO_AUTH_METHODS = "No authentication methods available"
+
+
 def translate_connect_error(
     error: BaseException, name: str, where: str, timeout: float
 ) -> TransportError:
@@ -51,6 +58,8 @@ def translate_connect_error(
         return AuthFailed(f"server {name}: {where} refused our key ({error})")
     if isinstance(error, _REFUSED):
         return TransportError(f"server {name}: connection refused by {where}")
+    if isinstance(error, paramiko.SSHException) and _NO_AUTH_METHODS in str(error):
+        return no_agent_key(name)  # no key stored, none from the agent
     return _generic(error, name, where)
 
 
