@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from ssop.core.errors import InvalidInput, StoreError
 from ssop.core.models.types import utcnow
-from ssop.core.store import migrate
 from ssop.core.store.db import (
     DatabaseMissing,
     SessionFactory,
@@ -22,6 +21,7 @@ from ssop.core.store.db import (
 )
 from ssop.core.store.metric_repo import prune_history
 from ssop.core.store.role_repo import RoleRepo
+from ssop.core.store.schema_version import SCHEMA_HEAD, current
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ class StoreService:
             StoreUnreachable: the database cannot be reached.
             StoreError: a migration failed.
         """
+        from ssop.core.store import migrate  # Alembic: only to migrate
+
         before = self.status()
         migrate.upgrade(self.engine)
         self.seed()
@@ -81,8 +83,8 @@ class StoreService:
         try:
             check_reachable(self.engine)
         except DatabaseMissing:
-            return SchemaStatus(None, migrate.head())
-        return SchemaStatus(migrate.current(self.engine), migrate.head())
+            return SchemaStatus(None, SCHEMA_HEAD)
+        return SchemaStatus(current(self.engine), SCHEMA_HEAD)
 
     def require_current(self) -> None:
         """Raises StoreError when the schema is missing or behind."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -12,7 +15,7 @@ from sqlmodel import Session, select
 from ssop.core.errors import ConfigError, StoreUnreachable
 from ssop.core.models import AuditEvent, RoleCapability
 from ssop.core.permissions import DEFAULT_MATRIX, Capability, Role
-from ssop.core.store import migrate
+from ssop.core.store import migrate, schema_version
 from ssop.core.store.db import check_reachable, create_engine_for, describe
 from ssop.core.store.role_repo import RoleRepo
 from ssop.core.store_admin import StoreService
@@ -28,6 +31,42 @@ def test_migrations_reach_head_and_create_tables(store_engine: Engine) -> None:
         "servers",
         "executions",
     } <= tables
+
+
+def test_the_schema_head_constant_names_the_newest_migration() -> None:
+    # on failure: a migration was added; set SCHEMA_HEAD to its revision
+    assert migrate.head() == schema_version.SCHEMA_HEAD
+
+
+def test_the_schema_version_reads_as_alembic_does(store_engine: Engine) -> None:
+    assert schema_version.current(store_engine) == migrate.current(store_engine)
+    assert schema_version.current(store_engine) == schema_version.SCHEMA_HEAD
+
+
+def test_a_store_never_migrated_has_no_version(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert schema_version.current(engine) is None
+    finally:
+        engine.dispose()
+
+
+def test_checking_the_schema_does_not_load_alembic(store_engine: Engine) -> None:
+    # ~11 MB the daemon would carry all day for one version check
+    check = (
+        "import sys\n"
+        "from sqlalchemy import create_engine\n"
+        "from sqlmodel import Session\n"
+        "from ssop.core.store_admin import StoreService\n"
+        f"engine = create_engine({store_engine.url.render_as_string(False)!r})\n"
+        "StoreService(engine, lambda: Session(engine)).require_current()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_upgrade_twice_is_harmless(store_engine: Engine) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from ssop.core.clock import Clock
 from ssop.core.queue.base import QueueBackend
 from ssop.core.queue.memory import memory_backend
-from ssop.core.queue.redis_backend import redis_backend
 from ssop.core.queue.resilient import resilient_backend
 from ssop.core.settings_schema import Settings
 
@@ -30,6 +29,8 @@ def build_queue_backend(
     local = memory_backend(clock, min_idle_s=min_idle_s, maxlen=maxlen)
     url = settings.redis_url()
     if url is None:
-        return local
+        return local  # and redis-py (~6 MB) is never imported
+    from ssop.core.queue.redis_backend import redis_backend
+
     remote = redis_backend(url, clock, min_idle_s=min_idle_s, maxlen=maxlen)
     return resilient_backend(remote, local, clock)

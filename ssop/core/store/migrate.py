@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -40,15 +39,11 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-@cache  # the shipped scripts do not change while a process runs
 def head() -> str:
+    """The newest revision among the shipped scripts."""
     head_rev = ScriptDirectory.from_config(_config_without_engine()).get_current_head()
     assert head_rev is not None
     return head_rev
-
-
-def is_current(engine: Engine) -> bool:
-    return current(engine) == head()
 
 
 def _config_without_engine() -> Config:
