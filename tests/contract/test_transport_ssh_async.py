@@ -12,10 +12,10 @@ import uuid
 
 import pytest
 
-from ssop.core.errors import CommandTimeout
+from ssop.core.errors import CommandTimeout, InvalidInput
 from ssop.core.transport.base import Command
 from ssop.core.transport.event_loop import EXECUTOR_THREADS, shared_loop
-from ssop.core.transport.ssh_async import AsyncSshTransport
+from ssop.core.transport.ssh_async import AsyncSshTransport, _imported_key
 from tests.support.sshd import Sshd
 
 pytestmark = pytest.mark.sshd
@@ -83,3 +83,20 @@ def test_close_ends_the_connection_on_the_server(sshd: Sshd) -> None:
         observer.close()
 
     assert not still, f"the connection from port {port} is still open"
+
+
+def test_servers_sharing_a_key_share_one_decrypted_key_object(sshd: Sshd) -> None:
+    endpoint = sshd.endpoint(key="ed25519_encrypted")
+    assert endpoint.private_key is not None
+    with pytest.raises(InvalidInput, match="passphrase"):
+        _imported_key(endpoint.private_key, "wrong horse")
+    first = _imported_key(endpoint.private_key, endpoint.passphrase)
+    again = _imported_key(endpoint.private_key, endpoint.passphrase)
+    assert again is first
+    transports = [AsyncSshTransport(endpoint) for _ in range(2)]
+    try:
+        results = [t.run(Command.of("true"), timeout=10) for t in transports]
+    finally:
+        for t in transports:
+            t.close()
+    assert [r.exit_code for r in results] == [0, 0]

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from functools import lru_cache
 from typing import cast
 
 import asyncssh
@@ -211,11 +212,9 @@ class AsyncSshTransport:
     def _private_key(self, pem: str) -> asyncssh.SSHKey:
         if self._key is None:
             try:
-                plain, _ = plain_private_key(pem, self._endpoint.passphrase)
+                self._key = _imported_key(pem, self._endpoint.passphrase)
             except InvalidInput as e:
                 raise AuthFailed(f"server {self._endpoint.name}: {e.message}") from e
-            # re-encoded without encryption, so the KDF runs once, not per login
-            self._key = asyncssh.import_private_key(plain)
         return self._key
 
     async def _drop(self) -> None:
@@ -228,6 +227,18 @@ class AsyncSshTransport:
 
     def _lost(self, error: BaseException, doing: str) -> TransportError:
         return translate_session_error(error, self._endpoint.name, doing)
+
+
+@lru_cache(maxsize=256)
+def _imported_key(pem: str, passphrase: str | None) -> asyncssh.SSHKey:
+    """One key object per distinct key, however many servers use it; the
+    passphrase KDF runs once per key, not per server or login.
+
+    Raises:
+        InvalidInput: the key cannot be read or decrypted (not cached).
+    """
+    plain, _ = plain_private_key(pem, passphrase)
+    return asyncssh.import_private_key(plain)
 
 
 @asynccontextmanager
