@@ -21,6 +21,7 @@ from ssop.core.clock import Clock
 from ssop.core.errors import ExitCode, SsopError
 from ssop.core.logsetup import redact
 from ssop.daemon.board import RunResult, StatusBoard
+from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.notify import Notifier
 from ssop.daemon.schedule import Slots
@@ -215,6 +216,7 @@ class Daemon:
             )
             self.board.add_skipped(step.name, skipped)
             self.metrics.step_skipped(step.name, skipped)
+        release_freed_memory()
         self.notifier.keepalive()
 
     def _call(self, step: Step) -> tuple[StepOutcome, str | None]:

@@ -32,7 +32,7 @@ _PSEUDO_SOURCES = frozenset({"tmpfs", "devtmpfs", "udev", "none", "shm"})
 _PSEUDO_MOUNTS = ("/proc", "/sys", "/dev", "/run", "/snap")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CpuCounters:
     """Cumulative jiffies over all CPUs: all time, and idle + iowait."""
 
@@ -40,7 +40,7 @@ class CpuCounters:
     idle: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiskUsage:
     mount: str
     percent: float
@@ -48,7 +48,7 @@ class DiskUsage:
     size_kb: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProcessInfo:
     pid: int
     name: str
@@ -56,7 +56,7 @@ class ProcessInfo:
     rss_kb: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProcessTicks:
     """Raw per-process counters kept for the next delta."""
 
@@ -67,7 +67,7 @@ class ProcessTicks:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Readings:
     """One server's readings. ``None`` means the section was missing."""
 
@@ -96,7 +96,7 @@ class Readings:
         return Baseline(self.cpu_counters, packed.tobytes())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Baseline:
     """A sample's raw CPU counters, packed: (pid, start, ticks) as int64
     triples, 24 bytes a process instead of a ``ProcessTicks`` object."""
