@@ -81,6 +81,7 @@ def scale(workdir: Path, hosts: int) -> dict[str, Any]:
     fleet.save(fleet_file)
     try:
         result = child("ssop", fleet_file, 2)
+        result["daemon"] = child("daemon", fleet_file, 2)
     finally:
         stop_fleet(procs)
     result["hosts"] = hosts
@@ -153,6 +154,18 @@ def _report_scale(big: dict[str, Any]) -> None:
         f"  process RSS after crawling         {_fmt(big['rss_mb'], '.0f')} MB  [<= 150 MB]"
     )
     print(f"  process peak RSS                   {_fmt(big['peak_rss_mb'], '.0f')} MB")
+    d = big.get("daemon", {})
+    print(f"\n`ssop daemon` on the same {big.get('hosts')} hosts (crawl every 20 s)")
+    if "error" in d:
+        print(f"  n/a: {d['error']}")
+        return
+    print(f"  first crawl done after start       {_fmt(d['first_crawl_done_s'])} s")
+    print(f"  daemon CPU per steady interval     {_fmt(d['cpu_s_per_steady_crawl'])} s")
+    print(
+        f"  daemon RSS between crawls          {_fmt(d['rss_mb'], '.0f')} MB  [<= 150 MB]"
+    )
+    print(f"  daemon peak RSS (during a crawl)   {_fmt(d['peak_rss_mb'], '.0f')} MB")
+    print(f"  daemon threads                     {d['threads']}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.daemon_run import run_daemon
 from bench.loopback import BenchHost, Fleet, rss_mb, tree_cpu_seconds
 
 CONCURRENCY = 64
@@ -74,13 +75,16 @@ def measure(
 # --- ssop ------------------------------------------------------------------
 
 
-def _ssop_services(fleet: Fleet) -> Any:
+def _ssop_services(
+    fleet: Fleet, home_name: str | None = None
+) -> tuple[Any, dict[str, str]]:
+    """Services on a new embedded store, and the environment that names it."""
     from cryptography.fernet import Fernet
 
     from ssop.core.config import load_config
     from ssop.core.services import build_services
 
-    home = Path(fleet.workdir) / f"ssop-{os.getpid()}"
+    home = Path(fleet.workdir) / (home_name or f"ssop-{os.getpid()}")
     environ = {
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / "config"),
@@ -96,7 +100,7 @@ def _ssop_services(fleet: Fleet) -> Any:
     )
     services = build_services(config)
     services.store.upgrade()
-    return services
+    return services, environ
 
 
 def _register(services: Any, fleet: Fleet) -> None:
@@ -125,8 +129,9 @@ def _register(services: Any, fleet: Fleet) -> None:
 
 
 def run_ssop(fleet: Fleet, rounds: int) -> dict[str, Any]:
-    """CrawlService.crawl_fleet through real FabricTransports, SQLite store."""
-    services = _ssop_services(fleet)
+    """CrawlService.crawl_fleet through ssop's default SSH transport (asyncssh),
+    SQLite store."""
+    services, _ = _ssop_services(fleet)
     _register(services, fleet)
     started = time.perf_counter()
     first = services.crawler.crawl_fleet()  # connects; two-sample first visit
@@ -280,7 +285,7 @@ def run_host_cost(fleet: Fleet, rounds: int) -> dict[str, Any]:
     from ssop.core.actions.builtin import combined_readings_command
     from ssop.core.transport.base import Command, Endpoint, HostKey
     from ssop.core.transport.keys import fingerprint_of
-    from ssop.core.transport.ssh import FabricTransport
+    from ssop.core.transport.ssh_async import AsyncSshTransport
 
     host = fleet.hosts[0]
     pinned = HostKey(
@@ -291,7 +296,7 @@ def run_host_cost(fleet: Fleet, rounds: int) -> dict[str, Any]:
         host.name, host.address, host.port, fleet.user,
         private_key=Path(fleet.key_path).read_text(), pinned_host_key=pinned,
     )  # fmt: skip
-    transport = FabricTransport(endpoint)
+    transport = AsyncSshTransport(endpoint)
     reference = [Command.of("sh", "-c", line) for line in REFERENCE_SET]
     combined = [combined_readings_command()]
     out = {}
@@ -314,4 +319,5 @@ METHODS: dict[str, Callable[[Fleet, int], dict[str, Any]]] = {
     "fabric": run_fabric,
     "ansible": run_ansible,
     "hostcost": run_host_cost,
+    "daemon": run_daemon,
 }

@@ -71,7 +71,7 @@ def addresses(count: int) -> list[str]:
     return [f"127.0.{1 + i // 254}.{1 + i % 254}" for i in range(count)]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -122,7 +122,7 @@ def _launch(
 ) -> tuple[subprocess.Popen[bytes], int]:
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     for _attempt in range(5):
-        port = _free_port()
+        port = free_port()
         config = workdir / f"sshd-{n}.conf"
         listen = "\n".join(f"ListenAddress {a}" for a in group)
         config.write_text(
