@@ -34,8 +34,8 @@ from ssop.core.crawl_parse import (
     sample_values,
 )
 from ssop.core.errors import AnalysisError, CommandTimeout, SsopError, TransportError
-from ssop.core.models import Server
 from ssop.core.transport.base import Command, CommandResult, Transport
+from ssop.core.transport.connection_spec import ConnectionSpec
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ FIRST_READINGS = Command(("sh", "-c", two_sample_script(*COMBINED_SECTIONS), "sh
 MAX_MESSAGE = 2000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CrawlTarget:
     """One server and what a crawl runs there.
 
@@ -53,7 +53,7 @@ class CrawlTarget:
     defaults, each run on its own.
     """
 
-    server: Server
+    server: ConnectionSpec
     readings: bool
     custom: tuple[ActionSpec, ...] = ()
 

@@ -19,6 +19,7 @@ from ssop.core.errors import InvalidInput, NotFound
 from ssop.core.models import Action, Server
 from ssop.core.store.action_repo import spec_of
 from ssop.core.store.fleet_repo import FleetRepo
+from ssop.core.transport.connection_spec import ConnectionSpec
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _target(server: Server, actions: list[Action]) -> CrawlTarget:
         for a in actions
         if not a.builtin and (spec := _runnable(server, a)) is not None
     )
-    return CrawlTarget(server, readings, custom)
+    return CrawlTarget(ConnectionSpec.of(server), readings, custom)
 
 
 def _runnable(server: Server, action: Action) -> ActionSpec | None:

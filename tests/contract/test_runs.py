@@ -41,6 +41,7 @@ from ssop.core.services import Services, build_services
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Command, CommandResult
+from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
 from tests.support.auth import add_user, admin, login
@@ -81,7 +82,7 @@ def _all() -> ExecutionFilter:
 def fleet(loaded_config: LoadedConfig, clock: FakeClock) -> Iterator[Fleet]:
     holder = Fleet(None)  # type: ignore[arg-type]
 
-    def factory(server: Server) -> FakeTransport:
+    def factory(server: ConnectionSpec) -> FakeTransport:
         return holder.transport(server.name)
 
     holder.services = build_services(

@@ -38,6 +38,7 @@ from ssop.core.services import Services, build_services
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import CommandResult, HostKey
+from ssop.core.transport.connection_spec import ConnectionSpec
 from ssop.core.transport.ssh import scan_host_key
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
@@ -61,7 +62,7 @@ class Rig:
     sshd: Sshd
     transports: dict[str, list[FakeTransport]] = field(default_factory=dict)
 
-    def build(self, server: Server) -> FakeTransport:
+    def build(self, server: ConnectionSpec) -> FakeTransport:
         def timed(stdout: str, ms: float) -> Callable[[object], CommandResult]:
             def run(_cmd: object) -> CommandResult:
                 self.clock.advance(ms / 1000)

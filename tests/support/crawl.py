@@ -19,6 +19,7 @@ from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Transport
+from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.fake_transport import FakeTransport, Outcome
 
 FIXTURES = Path(__file__).parent.parent / "unit" / "actions" / "fixtures"
@@ -63,7 +64,7 @@ class FakeFleet:
     def script(self, name: str, argv: tuple[str, ...], outcome: Outcome) -> None:
         self.transports[name].script[argv] = outcome
 
-    def build(self, server: Server) -> Transport:
+    def build(self, server: ConnectionSpec) -> Transport:
         self.built.append(server.name)
         return self.transports[server.name]
 

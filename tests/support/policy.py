@@ -29,6 +29,7 @@ from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Transport
+from ssop.core.transport.connection_spec import ConnectionSpec
 from ssop.core.transport.pool import TransportPool
 from ssop.core.transport.ssh import FabricTransport
 from tests.support.sshd import Sshd
@@ -47,7 +48,7 @@ class SshExecutor:
         self,
         sessions: SessionFactory,
         clock: Clock,
-        build: Callable[[Server], Transport],
+        build: Callable[[ConnectionSpec], Transport],
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -111,7 +112,7 @@ class SshExecutor:
         self.pool.close_all()
 
 
-def sshd_builder(sshd: Sshd) -> Callable[[Server], Transport]:
+def sshd_builder(sshd: Sshd) -> Callable[[ConnectionSpec], Transport]:
     return lambda server: FabricTransport(sshd.endpoint(server.name))
 
 

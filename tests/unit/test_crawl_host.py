@@ -18,6 +18,7 @@ from ssop.core.crawl_parse import Cause
 from ssop.core.errors import HostKeyMismatch, TransportError
 from ssop.core.models import Server
 from ssop.core.transport.base import CommandResult
+from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
 from tests.support.crawl import FIRST_OUTPUT, SAMPLE_A, SAMPLE_B, with_cpu
@@ -43,7 +44,7 @@ def visit(
     username: str = "ops",
 ) -> HostOutcome:
     server = Server(name="web1", host="10.0.0.1", username=username)
-    target = CrawlTarget(server, readings, custom)
+    target = CrawlTarget(ConnectionSpec.of(server), readings, custom)
     return HostCrawl(target, fake, previous, clock or FakeClock(), SETTINGS).run()
 
 

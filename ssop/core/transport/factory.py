@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ssop.core.models import Server
 from ssop.core.secretbox import SecretBox
 from ssop.core.settings_schema import SshSection
 from ssop.core.transport.base import Endpoint, HostKey, Transport
+from ssop.core.transport.connection_spec import ConnectionSpec
 
 
-def endpoint_of(server: Server, box: SecretBox | None, ssh: SshSection) -> Endpoint:
+def endpoint_of(
+    server: ConnectionSpec, box: SecretBox | None, ssh: SshSection
+) -> Endpoint:
     key = passphrase = None
     if server.key_ciphertext:
         assert box is not None, "a stored key needs the master key"
@@ -31,8 +33,8 @@ def endpoint_of(server: Server, box: SecretBox | None, ssh: SshSection) -> Endpo
 
 def transport_builder(
     secrets: Callable[[], SecretBox], ssh: SshSection
-) -> Callable[[Server], Transport]:
-    def build(server: Server) -> Transport:
+) -> Callable[[ConnectionSpec], Transport]:
+    def build(server: ConnectionSpec) -> Transport:
         if server.local:
             from ssop.core.transport.local import LocalTransport
 

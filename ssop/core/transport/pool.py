@@ -11,35 +11,32 @@ from collections.abc import Callable, Collection
 
 from ssop.core.models import Server
 from ssop.core.transport.base import Transport
+from ssop.core.transport.connection_spec import ConnectionSpec
 
-TransportBuilder = Callable[[Server], Transport]
-
-
-def _identity(server: Server) -> tuple[object, ...]:
-    return (
-        server.local, server.host, server.port, server.username, server.use_agent,
-        server.key_ciphertext, server.host_key, server.host_key_fingerprint,
-    )  # fmt: skip
+TransportBuilder = Callable[[ConnectionSpec], Transport]
 
 
 class TransportPool:
     def __init__(self, build: TransportBuilder) -> None:
         self._build = build
         self._lock = threading.Lock()
-        self._open: dict[str, tuple[tuple[object, ...], Transport]] = {}
+        self._open: dict[str, tuple[bytes, Transport]] = {}
 
-    def get(self, server: Server) -> Transport:
-        identity = _identity(server)
+    def get(self, server: Server | ConnectionSpec) -> Transport:
+        spec = (
+            server if isinstance(server, ConnectionSpec) else ConnectionSpec.of(server)
+        )
+        identity = spec.identity()
         with self._lock:
-            entry = self._open.get(server.name)
+            entry = self._open.get(spec.name)
             if entry is not None and entry[0] == identity:
                 return entry[1]
         stale = entry[1] if entry is not None else None
         if stale is not None:
             stale.close()
-        transport = self._build(server)
+        transport = self._build(spec)
         with self._lock:
-            self._open[server.name] = (identity, transport)
+            self._open[spec.name] = (identity, transport)
         return transport
 
     def discard(self, name: str) -> None:
