@@ -90,25 +90,38 @@ class Readings:
 
     def baseline(self) -> Baseline:
         """What the next sample's CPU % is computed against."""
-        packed = array("q")
+        packed = array("I")
         for p in self.process_ticks:
-            packed.extend((p.pid, p.start, p.ticks))
+            packed.extend((p.pid % _WRAP, p.start % _WRAP, p.ticks % _WRAP))
         return Baseline(self.cpu_counters, packed.tobytes())
+
+
+# A fleet's baselines live between crawls: every counter is kept modulo
+# 2**32, 12 bytes a process. A start time or pid that collides modulo 2**32
+# is, in practice, the same process; a tick count wraps only after 497 CPU
+# days and its delta over one crawl interval stays exact.
+_WRAP = 1 << 32
 
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """A sample's raw CPU counters, packed: (pid, start, ticks) as int64
-    triples, 24 bytes a process instead of a ``ProcessTicks`` object."""
+    """A sample's raw CPU counters, packed: (pid, start, ticks) as uint32
+    triples (modulo 2**32) instead of a ``ProcessTicks`` object each."""
 
     cpu_counters: CpuCounters | None
     packed_ticks: bytes = b""
 
     def ticks_by_process(self) -> dict[tuple[int, int], int]:
-        """(pid, start) -> utime + stime."""
-        flat = array("q")
+        """(pid, start) -> utime + stime, each modulo 2**32."""
+        flat = array("I")
         flat.frombytes(self.packed_ticks)
         return {(flat[i], flat[i + 1]): flat[i + 2] for i in range(0, len(flat) - 2, 3)}
+
+
+def ticks_between(before: int, now: int) -> int:
+    """CPU ticks used between a baseline's counter and a full one now."""
+    delta = (now - before) % _WRAP
+    return delta if delta < _WRAP // 2 else 0  # went backwards: no delta
 
 
 def clean(text: str, limit: int) -> str:
@@ -300,8 +313,9 @@ def top_processes(
     infos = []
     for p in procs:
         pct = None
-        if cpu_span and (p.pid, p.start) in old:
-            pct = round(100.0 * max(0, p.ticks - old[(p.pid, p.start)]) / cpu_span, 1)
+        key = (p.pid % _WRAP, p.start % _WRAP)
+        if cpu_span and key in old:
+            pct = round(100.0 * ticks_between(old[key], p.ticks) / cpu_span, 1)
         infos.append(ProcessInfo(p.pid, p.name, pct, p.rss_kb))
     infos.sort(key=lambda i: (i.cpu_percent or 0.0, i.rss_kb), reverse=True)
     return tuple(infos[:top_n])

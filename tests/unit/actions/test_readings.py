@@ -9,11 +9,14 @@ import pytest
 from ssop.core.actions.readings import (
     CpuCounters,
     DiskUsage,
+    ProcessTicks,
     Readings,
     clean,
     cpu_percent,
     parse_combined,
     parse_two_samples,
+    ticks_between,
+    top_processes,
 )
 from ssop.core.actions.summary import (
     describe,
@@ -177,10 +180,21 @@ def test_summarise_leaves_foreign_output_alone() -> None:
     )
 
 
-def test_the_baseline_keeps_every_process_counter_in_24_bytes(first: Readings) -> None:
+def test_the_baseline_keeps_every_process_counter_in_12_bytes(first: Readings) -> None:
     baseline = first.baseline()
     assert baseline.cpu_counters == first.cpu_counters
     assert baseline.ticks_by_process() == {
         (p.pid, p.start): p.ticks for p in first.process_ticks
     }
-    assert len(baseline.packed_ticks) == 24 * len(first.process_ticks) > 0
+    assert len(baseline.packed_ticks) == 12 * len(first.process_ticks) > 0
+
+
+def test_counters_past_32_bits_still_give_exact_deltas() -> None:
+    start, ticks = 5 * 2**32 + 77, 3 * 2**32 - 10  # years of uptime, CPU days
+    before = ProcessTicks(pid=4242, start=start, ticks=ticks, name="db", rss_kb=1)
+    now = ProcessTicks(pid=4242, start=start, ticks=ticks + 250, name="db", rss_kb=1)
+    baseline = Readings(process_ticks=(before,)).baseline()
+    (info,) = top_processes((now,), baseline, cpu_span=1000.0, top_n=5)
+    assert info.cpu_percent == 25.0  # 250 ticks across the 2**32 wrap
+    assert ticks_between(2**32 - 5, 2**32 + 5) == 10
+    assert ticks_between(100, 40) == 0  # a counter going back gives no delta
