@@ -7,8 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ssop.cli import render
 from ssop.core.crawl_report import CrawlReport, HostReport
@@ -23,6 +21,9 @@ COLUMNS = (
 @contextmanager
 def progress_bar() -> Iterator[Callable[[int, int], None]]:
     """A transient bar on stderr when it is a terminal; yields the crawl's callback."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     console = Console(stderr=True)
     if not console.is_terminal:  # scripts and pipes get no bar and no stray lines
         yield lambda done, total: None

@@ -8,11 +8,15 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# rich is imported where a table is drawn: `ssop daemon` runs through this
+# CLI and would otherwise carry rich's modules all day.
 
 
 class Format(StrEnum):
@@ -22,6 +26,8 @@ class Format(StrEnum):
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
@@ -46,6 +52,8 @@ def rows(
         writer.writerows([[_cell(v) for v in r] for r in data])
         typer.echo(buf.getvalue(), nl=False)
     else:
+        from rich.table import Table
+
         table = Table(title=title, show_lines=False)
         for column in columns:
             table.add_column(column)

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from ssop.core.guard_rails import GuardRails
     from ssop.core.health import HealthService
     from ssop.core.init import InitService
-    from ssop.core.models import Server
     from ssop.core.notify.events import Notifier
     from ssop.core.passwords import PasswordHasher
     from ssop.core.policy.admin import PolicyAdminService
@@ -49,12 +48,13 @@ if TYPE_CHECKING:
     from ssop.core.store_admin import StoreService
     from ssop.core.tokens import TokenService
     from ssop.core.transport.base import HostKey, Transport
+    from ssop.core.transport.connection_spec import ConnectionSpec
     from ssop.core.transport.pool import TransportPool
     from ssop.core.users import UserService
     from ssop.core.verify import VerificationService
 
 # Builds the transport for a stored server; tests inject fakes here.
-TransportFactory = Callable[["Server"], "Transport"]
+TransportFactory = Callable[["ConnectionSpec"], "Transport"]
 HostKeyScanner = Callable[[str, int, float], "HostKey"]
 
 
@@ -254,11 +254,11 @@ class Services:
     @cached_property
     def notifier(self) -> Notifier:
         from ssop.core.notify.events import NullNotifier
-        from ssop.core.notify.webhook import DeliveryFailure, WebhookNotifier
 
         notify = self.config.settings.notify
         if not notify.webhooks:
-            return NullNotifier()
+            return NullNotifier()  # and the HTTP client stays unimported
+        from ssop.core.notify.webhook import DeliveryFailure, WebhookNotifier
 
         def record(f: DeliveryFailure) -> None:
             detail = f"{f.event}: {f.error} after {f.attempts} attempt(s)"

@@ -1,39 +1,60 @@
-"""Give freed heap memory back to the operating system between steps.
+"""Keep the daemon's heap small: few malloc arenas, freed pages given back.
 
-A crawl parses a thousand outputs on many threads; once their objects are
-freed, glibc keeps most of those pages mapped (held in per-thread arenas
-and in holes below the top of the heap), so a daemon that is idle between
-crawls would sit at its busiest size all day. ``malloc_trim`` returns the
-free pages. Elsewhere than glibc this is a no-op.
+A crawl parses a thousand outputs on many threads. glibc gives each thread
+that allocates concurrently an arena of its own (up to 8 per core), and
+freed blocks stay mapped in each of them; once the objects are freed,
+most of those pages would stay resident, so a daemon idle between crawls
+would sit at its busiest size all day. Two arenas are plenty where a GIL
+serialises the allocating threads anyway. After each step the
+garbage in reference cycles (asyncssh's channels, tracebacks) is collected
+and ``malloc_trim`` returns the free pages. Elsewhere than glibc the two
+malloc calls are no-ops.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
-from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
+M_ARENA_MAX = -8  # glibc's malloc.h
+ARENAS = 2
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
+
+def _libc() -> Any:
     try:
-        libc = ctypes.CDLL(None)  # the symbols already loaded: libc among them
+        return ctypes.CDLL(None)  # the symbols already loaded: libc among them
     except OSError:
         return None
-    trim = getattr(libc, "malloc_trim", None)
-    if trim is None:
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim  # type: ignore[no-any-return]
 
 
-_malloc_trim = _find_malloc_trim()
+def _function(name: str, *argtypes: Any) -> Any:
+    function = getattr(_libc(), name, None)
+    if function is not None:
+        function.argtypes = list(argtypes)
+        function.restype = ctypes.c_int
+    return function
+
+
+_malloc_trim = _function("malloc_trim", ctypes.c_size_t)
+_mallopt = _function("mallopt", ctypes.c_int, ctypes.c_int)
+
+
+def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
+    """Cap glibc's malloc arenas; call before threads start. False where
+    that is not possible (not glibc)."""
+    if _mallopt is None:
+        return False
+    return bool(_mallopt(M_ARENA_MAX, arenas))
 
 
 def release_freed_memory() -> bool:
-    """Return free heap pages to the OS; False where that is not possible."""
+    """Free cyclic garbage, then return free heap pages to the OS; False
+    where the latter is not possible."""
+    gc.collect()
     if _malloc_trim is None:
         return False
     _malloc_trim(0)

@@ -33,3 +33,45 @@ def test_freed_heap_memory_goes_back_to_the_os() -> None:
     released, before, after = done.stdout.split()
     assert released == "True"  # glibc: the test machines and the supported targets
     assert int(before) - int(after) > 100_000  # most of the ~200 MB freed
+
+
+# Eight threads allocate at once; glibc's malloc_info lists one <heap> per arena.
+ARENAS_PROGRAM = """
+import ctypes, sys, tempfile, threading
+from ssop.daemon.memory import limit_malloc_arenas
+
+limited = limit_malloc_arenas() if sys.argv[1] == "limit" else None
+barrier = threading.Barrier(8)
+
+def allocate():
+    barrier.wait()
+    held = [bytes(4096) for _ in range(2000)]
+    barrier.wait()
+
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc = ctypes.CDLL(None)
+libc.fopen.restype = ctypes.c_void_p
+with tempfile.NamedTemporaryFile("r", suffix=".xml") as out:
+    stream = ctypes.c_void_p(libc.fopen(out.name.encode(), b"w"))
+    libc.malloc_info(0, stream)
+    libc.fclose(stream)
+    print(limited, out.read().count("<heap nr="))
+"""
+
+
+def _arenas(mode: str) -> tuple[str, int]:
+    done = subprocess.run(
+        [sys.executable, "-c", ARENAS_PROGRAM, mode],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    limited, heaps = done.stdout.split()
+    return limited, int(heaps)
+
+
+def test_the_daemon_caps_malloc_arenas_at_two() -> None:
+    assert _arenas("limit") == ("True", 2)
+    _, unlimited = _arenas("free")
+    assert unlimited > 2  # without the cap, threads each get an arena
