@@ -24,7 +24,7 @@ from ssop.daemon.board import StatusBoard
 from ssop.daemon.http import HealthServer
 from ssop.daemon.lock import DaemonLock
 from ssop.daemon.loop import Daemon, Hooks, Step, StopControl
-from ssop.daemon.memory import limit_malloc_arenas
+from ssop.daemon.memory import tune_malloc
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.notify import notifier_for
 from ssop.daemon.steps import build_steps
@@ -176,6 +176,6 @@ def run_daemon(
     Raises:
         SsopError: start-up failed (see ``DaemonRuntime.bootstrap``).
     """
-    limit_malloc_arenas()  # before the crawl's threads exist
+    tune_malloc()  # before the crawl's threads exist
     runtime = DaemonRuntime(config, load_config, once=once, build=build)
     return runtime.daemon(systemd).run(once=once)

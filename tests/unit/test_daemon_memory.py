@@ -35,12 +35,18 @@ def test_freed_heap_memory_goes_back_to_the_os() -> None:
     assert int(before) - int(after) > 100_000  # most of the ~200 MB freed
 
 
-# Eight threads allocate at once; glibc's malloc_info lists one <heap> per arena.
-ARENAS_PROGRAM = """
-import ctypes, sys, tempfile, threading
-from ssop.daemon.memory import limit_malloc_arenas
+# One 4 MB block is freed (which makes an untuned glibc keep later large
+# blocks on the heap), ten 300 KB blocks are taken, then eight threads
+# allocate at once. malloc_info lists one <heap> per arena and counts the
+# mmapped blocks.
+TUNING_PROGRAM = """
+import ctypes, re, sys, tempfile, threading
+from ssop.daemon.memory import tune_malloc
 
-limited = limit_malloc_arenas() if sys.argv[1] == "limit" else None
+tuned = tune_malloc() if sys.argv[1] == "tune" else None
+big = bytes(4_000_000)
+del big
+outputs = [bytes(300_000) for _ in range(10)]
 barrier = threading.Barrier(8)
 
 def allocate():
@@ -57,21 +63,26 @@ with tempfile.NamedTemporaryFile("r", suffix=".xml") as out:
     stream = ctypes.c_void_p(libc.fopen(out.name.encode(), b"w"))
     libc.malloc_info(0, stream)
     libc.fclose(stream)
-    print(limited, out.read().count("<heap nr="))
+    info = out.read()
+mapped = re.findall(r'<total type="mmap" count="(\\d+)"', info)[-1]
+print(tuned, info.count("<heap nr="), mapped)
 """
 
 
-def _arenas(mode: str) -> tuple[str, int]:
+def _malloc_state(mode: str) -> tuple[str, int, int]:
     done = subprocess.run(
-        [sys.executable, "-c", ARENAS_PROGRAM, mode],
+        [sys.executable, "-c", TUNING_PROGRAM, mode],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    limited, heaps = done.stdout.split()
-    return limited, int(heaps)
+    tuned, heaps, mapped = done.stdout.split()
+    return tuned, int(heaps), int(mapped)
 
 
-def test_the_daemon_caps_malloc_arenas_at_two() -> None:
-    assert _arenas("limit") == ("True", 2)
-    _, unlimited = _arenas("free")
-    assert unlimited > 2  # without the cap, threads each get an arena
+def test_the_daemon_caps_arenas_and_maps_large_blocks_on_their_own() -> None:
+    tuned, heaps, mapped = _malloc_state("tune")
+    assert (tuned, heaps) == ("True", 2)
+    assert mapped >= 10  # the outputs, each unmapped when freed
+    _, untuned_heaps, untuned_mapped = _malloc_state("leave")
+    assert untuned_heaps > 2  # without the cap, threads each get an arena
+    assert untuned_mapped < 10  # and large blocks stay on the heap
