@@ -148,7 +148,7 @@ class AuthSection(Section):
 
 class SshSection(Section):
     client: Literal["asyncssh", "fabric"] = "asyncssh"
-    """SSH library: asyncssh keeps every connection on one event loop (~30 KB
+    """SSH library: asyncssh keeps every connection on one event loop (~40 KB
     each); fabric (paramiko) keeps a thread and ~150 KB per connection."""
     connect_timeout: float = Field(default=10.0, gt=0)
     """Seconds to connect and authenticate."""

@@ -191,3 +191,20 @@ def test_set_refuses_invalid_and_leaves_file_alone(
     with pytest.raises(ConfigError, match=message):
         set_config_value(loaded, key, value)
     assert cfg.read_bytes() == before
+
+
+def test_the_example_config_file_loads_as_documented(tmp_path: Path) -> None:
+    example = Path(__file__).parents[2] / "configs" / "ssop.example.toml"
+    loaded = load_config(
+        cli_path=example, environ=env_for(tmp_path), system_config=NO_SYSTEM
+    )
+    s = loaded.settings
+    assert loaded.database_url().startswith("mysql+mysqldb://ssop@127.0.0.1:3306/ssop")
+    assert s.redis_url() == "redis://127.0.0.1:6379/0"
+    assert (s.policy.mode, s.ssh.client, s.daemon.concurrency) == (
+        "shadow",
+        "asyncssh",
+        64,
+    )
+    assert "postgresql.service" in s.guards.protected_units
+    assert loaded.origin("policy.mode") == f"file {example}"

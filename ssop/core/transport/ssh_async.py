@@ -8,7 +8,7 @@ no ssh_config consulted, the agent only when the endpoint asks for it.
 What differs is the cost of keeping a connection: every connection lives
 on one shared event loop (``event_loop.shared_loop``) instead of holding a
 paramiko reader thread, which at 1,000 hosts is the difference between
-~150 KB and ~30 KB per server. Callers stay synchronous.
+~150 KB and ~40 KB per server. Callers stay synchronous.
 """
 
 from __future__ import annotations
