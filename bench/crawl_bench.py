@@ -4,10 +4,11 @@
 
 Starts a loopback fleet (127.0.1.x, 16 addresses per sshd), then runs each
 method in its own process (so each peak RSS is its own): ssop's
-CrawlService.crawl_fleet through real FabricTransports, raw Fabric running
-the same combined command, and ``ansible -m shell -f 50`` with pipelining
-and ControlPersist. Then what the monitored host pays per crawl, and a
-large-fleet figure. Prints a table and the ratios against the targets; it
+CrawlService.crawl_fleet through its default (asyncssh) transport, raw
+Fabric running the same combined command, and ``ansible -m shell -f 50``
+with pipelining and ControlPersist. Then what the monitored host pays per
+crawl, and the large fleet: CrawlService alone, then the real ``ssop
+daemon`` and its RSS. Prints a table and the ratios against the targets; it
 asserts nothing. See bench/README.md.
 """
 
