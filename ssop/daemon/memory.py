@@ -1,8 +1,8 @@
 """Keep the daemon's heap small: few malloc arenas, freed pages given back.
 
-A crawl parses a thousand outputs on many threads. glibc gives each thread
-that allocates concurrently an arena of its own (up to 8 per core), and
-freed blocks stay mapped in each of them; once the objects are freed,
+A crawl parses a thousand outputs on many threads. glibc gives new threads
+arenas of their own (up to 8 per core), and freed blocks stay mapped in
+each of them; once the objects are freed,
 most of those pages would stay resident, so a daemon idle between crawls
 would sit at its busiest size all day. Two arenas are plenty where a GIL
 serialises the allocating threads anyway, and blocks of 64 KiB and more
@@ -35,8 +35,11 @@ def _libc() -> Any:
         return None
 
 
+_LIBC = _libc()
+
+
 def _function(name: str, *argtypes: Any) -> Any:
-    function = getattr(_libc(), name, None)
+    function = getattr(_LIBC, name, None)
     if function is not None:
         function.argtypes = list(argtypes)
         function.restype = ctypes.c_int
