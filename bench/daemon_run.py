@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.loopback import CLK_TCK, Fleet, free_port
+from bench.loopback import Fleet, cpu_seconds, free_port
 
 CRAWL_EVERY_S = 20
 SETTLE_S = 3.0
@@ -67,15 +67,15 @@ def _watch(
     started = time.monotonic()
     _wait_for_crawls(daemon, port, 1, log)
     first_done = time.monotonic() - started
-    cpu0, runs0 = _cpu_s(daemon.pid), 1
+    cpu0 = cpu_seconds(daemon.pid)
     _wait_for_crawls(daemon, port, 1 + rounds, log)
-    cpu = _cpu_s(daemon.pid) - cpu0
+    cpu = cpu_seconds(daemon.pid) - cpu0
     time.sleep(SETTLE_S)  # the step is counted before the loop tidies up
     status = _status(daemon.pid)
     return {
         "first_crawl_done_s": first_done,
         "steady_crawls": rounds,
-        "cpu_s_per_steady_crawl": cpu / (rounds + 1 - runs0),
+        "cpu_s_per_steady_crawl": cpu / rounds,
         "rss_mb": status["VmRSS"] / 1024,
         "peak_rss_mb": status["VmHWM"] / 1024,
         "threads": status["Threads"],
@@ -104,11 +104,6 @@ def _crawl_runs(port: int) -> float:
         return 0.0
     runs = {m.group(1): float(m.group(2)) for m in _RUNS.finditer(text)}
     return runs.get("crawl", 0.0)
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
 
 
 def _status(pid: int) -> dict[str, int]:

@@ -185,6 +185,12 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), ticks / CLK_TCK
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU of one live process and its reaped children; 0.0 once it is gone."""
+    stat = _stat(pid)
+    return stat[1] if stat is not None else 0.0
+
+
 def tree_cpu_seconds(roots: tuple[int, ...]) -> float:
     """CPU of ``roots`` and all their descendants, reaped children included.
 
