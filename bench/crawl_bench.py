@@ -39,9 +39,16 @@ def quieter(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
 
 def child(method: str, fleet_file: Path, rounds: int) -> dict[str, Any]:
     argv = [
-        sys.executable, "-m", "bench.crawl_bench", "--child", method,
-        "--fleet", str(fleet_file), "--rounds", str(rounds),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "bench.crawl_bench",
+        "--child",
+        method,
+        "--fleet",
+        str(fleet_file),
+        "--rounds",
+        str(rounds),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=Path.cwd())
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -147,8 +154,10 @@ def _report_scale(big: dict[str, Any]) -> None:
     if "error" in big:
         print(f"  n/a: {big['error']}")
         return
-    print(f"  first crawl (connects every host)  {_fmt(big['first_crawl_s'])} s, "
-          f"{big['first_failed']} failed")  # fmt: skip
+    print(
+        f"  first crawl (connects every host)  {_fmt(big['first_crawl_s'])} s, "
+        f"{big['first_failed']} failed"
+    )
     print(f"  steady-state crawl                 {_fmt(big['wall_s'])} s  [<= 60 s]")
     print(f"  client CPU per host-crawl          {_fmt(big['client_ms'])} ms")
     print(f"  process RSS after crawling         {_fmt(big['rss_mb'], '.0f')} MB")

@@ -81,7 +81,7 @@ def _ssop_services(
     """Services on a new embedded store, and the environment that names it."""
     from cryptography.fernet import Fernet
 
-    from ssop.core.config import load_config
+    from ssop.core.config.loader import load_config
     from ssop.core.services import build_services
 
     home = Path(fleet.workdir) / (home_name or f"ssop-{os.getpid()}")
@@ -117,11 +117,16 @@ def _register(services: Any, fleet: Fleet) -> None:
         links = AssignmentRepo(s)
         for host in fleet.hosts:
             server = Server(
-                name=host.name, host=host.address, port=host.port, username=fleet.user,
-                key_ciphertext=ciphertext, key_fingerprint=public_key_fingerprint(pem),
-                host_key_type=fleet.host_key_type, host_key=fleet.host_key_b64,
+                name=host.name,
+                host=host.address,
+                port=host.port,
+                username=fleet.user,
+                key_ciphertext=ciphertext,
+                key_fingerprint=public_key_fingerprint(pem),
+                host_key_type=fleet.host_key_type,
+                host_key=fleet.host_key_b64,
                 host_key_fingerprint=host_fp,
-            )  # fmt: skip
+            )
             s.add(server)
             s.flush()
             for action in gets:
@@ -165,10 +170,12 @@ def run_fabric(fleet: Fleet, rounds: int) -> dict[str, Any]:
 
     def connect(host: BenchHost) -> fabric.Connection:
         conn = fabric.Connection(
-            host.address, user=fleet.user, port=host.port,
+            host.address,
+            user=fleet.user,
+            port=host.port,
             config=fabric.Config(lazy=True, ssh_config=paramiko.SSHConfig()),
             connect_kwargs={"pkey": pkey, "look_for_keys": False, "allow_agent": False},
-        )  # fmt: skip
+        )
         conn.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         conn.open()
         return conn
@@ -229,10 +236,11 @@ def _inventory(fleet: Fleet, path: Path) -> None:
         f"{h.name} ansible_host={h.address} ansible_port={h.port}" for h in fleet.hosts
     ]
     lines += [
-        "[fleet:vars]", f"ansible_user={fleet.user}",
+        "[fleet:vars]",
+        f"ansible_user={fleet.user}",
         f"ansible_ssh_private_key_file={fleet.key_path}",
         "ansible_python_interpreter=/usr/bin/python3",
-    ]  # fmt: skip
+    ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -246,18 +254,31 @@ def run_ansible(fleet: Fleet, rounds: int) -> dict[str, Any]:
     os.makedirs(control_dir, exist_ok=True)
     _inventory(fleet, work / "inventory.ini")
     env = dict(
-        os.environ, HOME=str(work), ANSIBLE_CONFIG=str(work / "none.cfg"),
-        ANSIBLE_PIPELINING="True", ANSIBLE_HOST_KEY_CHECKING="False",
-        ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir, ANSIBLE_LOCAL_TEMP=str(work / "tmp"),
+        os.environ,
+        HOME=str(work),
+        ANSIBLE_CONFIG=str(work / "none.cfg"),
+        ANSIBLE_PIPELINING="True",
+        ANSIBLE_HOST_KEY_CHECKING="False",
+        ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir,
+        ANSIBLE_LOCAL_TEMP=str(work / "tmp"),
         ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=600s "
         "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
-        ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="False",
-    )  # fmt: skip
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_DEPRECATION_WARNINGS="False",
+    )
     argv = [
-        str(Path(sys.executable).parent / "ansible"), "fleet", "-i",
-        str(work / "inventory.ini"), "-m", "shell", "-a",
-        combined_readings_command().as_shell(), "-f", "50", "-o",
-    ]  # fmt: skip
+        str(Path(sys.executable).parent / "ansible"),
+        "fleet",
+        "-i",
+        str(work / "inventory.ini"),
+        "-m",
+        "shell",
+        "-a",
+        combined_readings_command().as_shell(),
+        "-f",
+        "50",
+        "-o",
+    ]
     failed: list[int] = []
 
     def crawl() -> None:
@@ -289,13 +310,18 @@ def run_host_cost(fleet: Fleet, rounds: int) -> dict[str, Any]:
 
     host = fleet.hosts[0]
     pinned = HostKey(
-        fleet.host_key_type, fleet.host_key_b64,
+        fleet.host_key_type,
+        fleet.host_key_b64,
         fingerprint_of(fleet.host_key_type, fleet.host_key_b64),
-    )  # fmt: skip
+    )
     endpoint = Endpoint(
-        host.name, host.address, host.port, fleet.user,
-        private_key=Path(fleet.key_path).read_text(), pinned_host_key=pinned,
-    )  # fmt: skip
+        host.name,
+        host.address,
+        host.port,
+        fleet.user,
+        private_key=Path(fleet.key_path).read_text(),
+        pinned_host_key=pinned,
+    )
     transport = AsyncSshTransport(endpoint)
     reference = [Command.of("sh", "-c", line) for line in REFERENCE_SET]
     combined = [combined_readings_command()]

@@ -49,8 +49,10 @@ def run_daemon(fleet: Fleet, rounds: int) -> dict[str, Any]:
     with log.open("w") as err:
         daemon = subprocess.Popen(
             [sys.executable, "-m", "ssop", "daemon"],
-            env=environ, stdout=subprocess.DEVNULL, stderr=err,
-        )  # fmt: skip
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
         return _watch(daemon, port, rounds, log)
     finally:

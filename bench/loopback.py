@@ -159,9 +159,14 @@ def start_fleet(
             for i, a in enumerate(group)
         ]
     fleet = Fleet(
-        str(workdir), os.environ.get("USER", "root"), str(workdir / "client_key"),
-        key_type, blob, tuple(p.pid for p in procs), tuple(hosts),
-    )  # fmt: skip
+        str(workdir),
+        os.environ.get("USER", "root"),
+        str(workdir / "client_key"),
+        key_type,
+        blob,
+        tuple(p.pid for p in procs),
+        tuple(hosts),
+    )
     return fleet, procs
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from ssop.core import passwords
-from ssop.core.config import LoadedConfig, load_config
+from ssop.core.accounts import passwords
+from ssop.core.config.loader import LoadedConfig, load_config
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import create_engine_for
 from tests.fakes.clock import FakeClock

@@ -11,7 +11,7 @@ from ssop.cli import render
 from ssop.cli.state import state
 
 if TYPE_CHECKING:
-    from ssop.core.action_catalog import ActionDraft, ActionView
+    from ssop.core.actions.catalog import ActionDraft, ActionView
 
 app = typer.Typer(
     help="Manage actions and assign them to servers.", no_args_is_help=True
@@ -55,7 +55,7 @@ FormatOpt = Annotated[render.Format, typer.Option("--format")]
 
 
 def _draft(**options: Any) -> ActionDraft:
-    from ssop.core.action_catalog import ActionDraft
+    from ssop.core.actions.catalog import ActionDraft
 
     for key in ("params", "headers"):
         if options[key] is not None:
@@ -65,7 +65,7 @@ def _draft(**options: Any) -> ActionDraft:
 
 
 def _from_file(path: Path, name: str | None) -> Any:
-    from ssop.core.action_catalog import spec_from_file
+    from ssop.core.actions.catalog import spec_from_file
     from ssop.core.errors import InvalidInput
 
     try:
@@ -99,10 +99,19 @@ def create(
         spec = _from_file(file, name)
     else:
         draft = _draft(
-            type=type, risk=risk, command=command, params=param, guards=guard,
-            timeout_s=timeout, description=description, needs_root=needs_root,
-            method=method, url=url, headers=header, body=body,
-        )  # fmt: skip
+            type=type,
+            risk=risk,
+            command=command,
+            params=param,
+            guards=guard,
+            timeout_s=timeout,
+            description=description,
+            needs_root=needs_root,
+            method=method,
+            url=url,
+            headers=header,
+            body=body,
+        )
         spec = draft.spec(name or "")
     view = st.store().actions.create(st.principal(), spec)
     typer.echo(f"created action {view.name} ({view.type}, risk {view.risk})")
@@ -133,10 +142,19 @@ def edit(
         view = actions.replace(who, name, _from_file(file, name))
     else:
         draft = _draft(
-            type=type, risk=risk, command=command, params=param, guards=guard,
-            timeout_s=timeout, description=description, needs_root=needs_root,
-            method=method, url=url, headers=header, body=body,
-        )  # fmt: skip
+            type=type,
+            risk=risk,
+            command=command,
+            params=param,
+            guards=guard,
+            timeout_s=timeout,
+            description=description,
+            needs_root=needs_root,
+            method=method,
+            url=url,
+            headers=header,
+            body=body,
+        )
         view = actions.edit(who, name, draft)
     typer.echo(f"changed action {view.name}: {view.template}")
 
@@ -148,10 +166,17 @@ def list_actions(ctx: typer.Context, fmt: FormatOpt = render.Format.TABLE) -> No
     views = st.store().actions.list(st.principal())
     columns = ["name", "type", "risk", "enabled", "builtin", "timeout_s", "servers"]
     data = [
-        [v.name, v.type.value, v.risk.value, v.enabled, v.builtin, v.timeout_s,
-         list(v.servers)]
+        [
+            v.name,
+            v.type.value,
+            v.risk.value,
+            v.enabled,
+            v.builtin,
+            v.timeout_s,
+            list(v.servers),
+        ]
         for v in views
-    ]  # fmt: skip
+    ]
     render.rows(columns, data, fmt)
 
 
@@ -172,13 +197,20 @@ def _details(v: ActionView) -> dict[str, Any]:
     ]
     http = v.spec.http
     return {
-        "name": v.name, "description": v.description, "type": v.type.value,
-        "risk": v.risk.value, "timeout_s": v.timeout_s, "builtin": v.builtin,
-        "enabled": v.enabled, "needs_root": v.needs_root, "template": v.template,
+        "name": v.name,
+        "description": v.description,
+        "type": v.type.value,
+        "risk": v.risk.value,
+        "timeout_s": v.timeout_s,
+        "builtin": v.builtin,
+        "enabled": v.enabled,
+        "needs_root": v.needs_root,
+        "template": v.template,
         "headers": [f"{n}: {h}" for n, h in http.headers] if http else [],
         "body": http.body_template if http else None,
-        "params": params, "servers": list(v.servers),
-    }  # fmt: skip
+        "params": params,
+        "servers": list(v.servers),
+    }
 
 
 @app.command("rm")

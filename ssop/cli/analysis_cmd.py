@@ -86,11 +86,18 @@ def list_analyses(
         "summary",
     ]
     data = [
-        [a.id, render.when(a.at) if fmt is render.Format.TABLE else a.at.isoformat(),
-         a.server, _analyzer(a), _risk(a), len(a.accepted),
-         len(a.recommendations) - len(a.accepted), a.summary]
+        [
+            a.id,
+            render.when(a.at) if fmt is render.Format.TABLE else a.at.isoformat(),
+            a.server,
+            _analyzer(a),
+            _risk(a),
+            len(a.accepted),
+            len(a.recommendations) - len(a.accepted),
+            a.summary,
+        ]
         for a in views
-    ]  # fmt: skip
+    ]
     render.rows(columns, data, fmt)
 
 

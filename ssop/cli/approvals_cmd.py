@@ -58,10 +58,19 @@ def list_requests(
         "expires",
     ]
     data = [
-        [v.id, v.status, v.server, v.action, _params(v.params), v.effective_risk,
-         v.gate, v.requested_by, render.when(v.expires_at)]
+        [
+            v.id,
+            v.status,
+            v.server,
+            v.action,
+            _params(v.params),
+            v.effective_risk,
+            v.gate,
+            v.requested_by,
+            render.when(v.expires_at),
+        ]
         for v in views
-    ]  # fmt: skip
+    ]
     render.rows(columns, data, fmt)
 
 
@@ -106,13 +115,26 @@ def _params(params: Mapping[str, str]) -> str:
 
 def _details(v: RequestView) -> dict[str, object]:
     return {
-        "id": v.id, "status": v.status, "trigger": v.trigger, "server": v.server,
-        "action": v.action, "params": _params(v.params), "command": v.command,
-        "effective_risk": v.effective_risk, "confidence": v.confidence, "gate": v.gate,
-        "analysis": v.analysis_id, "recommendation": v.recommendation_id,
-        "reasoning": v.reasoning, "evidence": json.dumps(dict(v.evidence), default=str),
-        "requested_by": v.requested_by, "created": render.when(v.created_at),
-        "expires": render.when(v.expires_at), "decided_by": v.decided_by,
-        "decided": render.when(v.decided_at), "comment": v.comment,
-        "closed_reason": v.closed_reason, "execution": v.execution_id,
-    }  # fmt: skip
+        "id": v.id,
+        "status": v.status,
+        "trigger": v.trigger,
+        "server": v.server,
+        "action": v.action,
+        "params": _params(v.params),
+        "command": v.command,
+        "effective_risk": v.effective_risk,
+        "confidence": v.confidence,
+        "gate": v.gate,
+        "analysis": v.analysis_id,
+        "recommendation": v.recommendation_id,
+        "reasoning": v.reasoning,
+        "evidence": json.dumps(dict(v.evidence), default=str),
+        "requested_by": v.requested_by,
+        "created": render.when(v.created_at),
+        "expires": render.when(v.expires_at),
+        "decided_by": v.decided_by,
+        "decided": render.when(v.decided_at),
+        "comment": v.comment,
+        "closed_reason": v.closed_reason,
+        "execution": v.execution_id,
+    }

@@ -21,7 +21,7 @@ def show(
     ] = False,
 ) -> None:
     """Print every setting, its value (secrets masked) and where it came from."""
-    from ssop.core.config import effective_items
+    from ssop.core.config.loader import effective_items
 
     loaded = state(ctx).config()
     items = effective_items(loaded)

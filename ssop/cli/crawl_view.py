@@ -9,13 +9,20 @@ from typing import Any
 import typer
 
 from ssop.cli import render
-from ssop.core.crawl_report import CrawlReport, HostReport
+from ssop.core.crawl.report import CrawlReport, HostReport
 from ssop.core.errors import TransportError
 
 COLUMNS = (
-    "server", "status", "cpu%", "mem%", "swap%", "disk%", "load 1/5/15",
-    "failed", "secs",
-)  # fmt: skip
+    "server",
+    "status",
+    "cpu%",
+    "mem%",
+    "swap%",
+    "disk%",
+    "load 1/5/15",
+    "failed",
+    "secs",
+)
 
 
 @contextmanager
@@ -29,9 +36,12 @@ def progress_bar() -> Iterator[Callable[[int, int], None]]:
         yield lambda done, total: None
         return
     bar = Progress(
-        TextColumn("crawling"), BarColumn(), MofNCompleteColumn(),
-        console=console, transient=True,
-    )  # fmt: skip
+        TextColumn("crawling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    )
     task = bar.add_task("crawl", total=None)
 
     def advance(done: int, total: int) -> None:
@@ -51,15 +61,28 @@ def _row(host: HostReport) -> list[Any]:
     load = "/".join(_num(v, k) for k in ("load1", "load5", "load15")) if v else ""
     status = "ok" if host.ok else (host.cause or "failed")
     return [
-        host.server, status, _num(v, "cpu_percent"), _num(v, "memory_percent"),
-        _num(v, "swap_percent"), _num(v, "disk_max_percent"), load,
-        _num(v, "failed_unit_count"), f"{host.duration_s:.2f}",
-    ]  # fmt: skip
+        host.server,
+        status,
+        _num(v, "cpu_percent"),
+        _num(v, "memory_percent"),
+        _num(v, "swap_percent"),
+        _num(v, "disk_max_percent"),
+        load,
+        _num(v, "failed_unit_count"),
+        f"{host.duration_s:.2f}",
+    ]
 
 
 def _json_row(host: HostReport) -> list[Any]:
-    return [host.server, host.ok, host.cause, host.message, host.at.isoformat(),
-            round(host.duration_s, 3), dict(host.values or {})]  # fmt: skip
+    return [
+        host.server,
+        host.ok,
+        host.cause,
+        host.message,
+        host.at.isoformat(),
+        round(host.duration_s, 3),
+        dict(host.values or {}),
+    ]
 
 
 def show(report: CrawlReport, fmt: render.Format = render.Format.TABLE) -> None:

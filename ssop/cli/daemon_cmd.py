@@ -19,7 +19,7 @@ def daemon(
     ] = False,
 ) -> int:
     """Crawl, analyse and heartbeat on schedule until SIGTERM (see systemd/)."""
-    from ssop.core.config import load_config, systemd_env
+    from ssop.core.config.loader import load_config, systemd_env
     from ssop.core.logsetup import configure
     from ssop.daemon.runtime import run_daemon
 

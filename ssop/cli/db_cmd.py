@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ssop.cli.state import authorize, state
-from ssop.core.permissions import Capability
+from ssop.core.accounts.permissions import Capability
 
 app = typer.Typer(help="Manage the store (database).", no_args_is_help=True)
 

@@ -10,7 +10,7 @@ from ssop.cli import render
 from ssop.cli.state import state
 
 if TYPE_CHECKING:
-    from ssop.core.executions import ExecutionRecord
+    from ssop.core.execution.executor import ExecutionRecord
 
 app = typer.Typer(help="Read execution records.", no_args_is_help=True)
 
@@ -38,10 +38,19 @@ def list_executions(
     columns = ["id", "started", "server", "action", "status", "exit", "seconds"]
     columns += ["actor", "trigger"]
     data = [
-        [r.id, _time(r.started_at, fmt), r.server_name, r.action_name,
-         r.status.value, r.exit_code, _seconds(r.duration_s), r.actor, r.trigger]
+        [
+            r.id,
+            _time(r.started_at, fmt),
+            r.server_name,
+            r.action_name,
+            r.status.value,
+            r.exit_code,
+            _seconds(r.duration_s),
+            r.actor,
+            r.trigger,
+        ]
         for r in records
-    ]  # fmt: skip
+    ]
     render.rows(columns, data, fmt)
 
 
@@ -50,7 +59,7 @@ def show(
     ctx: typer.Context, execution_id: int, fmt: FormatOpt = render.Format.TABLE
 ) -> None:
     """Show one execution: who, why, the exact command, its output."""
-    from ssop.core.executions import display_text
+    from ssop.core.execution.executor import display_text
 
     st = state(ctx)
     record = st.store().executions.show(st.principal(), execution_id)
@@ -69,14 +78,25 @@ def show(
 
 def _details(r: ExecutionRecord, fmt: render.Format) -> dict[str, Any]:
     return {
-        "id": r.id, "server": r.server_name, "action": r.action_name,
-        "type": r.action_type, "status": r.status.value, "actor": r.actor,
-        "trigger": r.trigger, "reason": r.reason, "params": r.params,
-        "command": r.command, "exit_code": r.exit_code, "error": r.error,
-        "started": _time(r.started_at, fmt), "finished": _time(r.finished_at, fmt),
-        "seconds": _seconds(r.duration_s), "stdout_truncated": r.stdout_truncated,
-        "stderr_truncated": r.stderr_truncated, "request_id": r.request_id,
-    }  # fmt: skip
+        "id": r.id,
+        "server": r.server_name,
+        "action": r.action_name,
+        "type": r.action_type,
+        "status": r.status.value,
+        "actor": r.actor,
+        "trigger": r.trigger,
+        "reason": r.reason,
+        "params": r.params,
+        "command": r.command,
+        "exit_code": r.exit_code,
+        "error": r.error,
+        "started": _time(r.started_at, fmt),
+        "finished": _time(r.finished_at, fmt),
+        "seconds": _seconds(r.duration_s),
+        "stdout_truncated": r.stdout_truncated,
+        "stderr_truncated": r.stderr_truncated,
+        "request_id": r.request_id,
+    }
 
 
 def _time(value: Any, fmt: render.Format) -> str:

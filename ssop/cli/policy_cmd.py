@@ -153,13 +153,19 @@ def _lines(lines: list[ExplainLine], fmt: render.Format) -> None:
         "execution",
     ]
     data = [
-        [ln.recommendation_id, ln.server, ln.action,
-         " ".join(f"{k}={v}" for k, v in sorted(ln.params.items())),
-         ln.verdict, ln.gate, ln.detail,
-         f"#{ln.request_id} {ln.request_status}" if ln.request_id else "",
-         ln.execution_id]
+        [
+            ln.recommendation_id,
+            ln.server,
+            ln.action,
+            " ".join(f"{k}={v}" for k, v in sorted(ln.params.items())),
+            ln.verdict,
+            ln.gate,
+            ln.detail,
+            f"#{ln.request_id} {ln.request_status}" if ln.request_id else "",
+            ln.execution_id,
+        ]
         for ln in lines
-    ]  # fmt: skip
+    ]
     render.rows(columns, data, fmt)
 
 

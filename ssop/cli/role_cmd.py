@@ -8,7 +8,7 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
-from ssop.core.permissions import Capability, Role
+from ssop.core.accounts.permissions import Capability, Role
 
 app = typer.Typer(help="Show or change what each role may do.", no_args_is_help=True)
 

@@ -12,9 +12,14 @@ from ssop.cli.state import state
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from ssop.core.executions import ExecutionRecord
-    from ssop.core.permissions import Principal
-    from ssop.core.runs import FanoutItem, FanoutPlan, RunPlan, RunService
+    from ssop.core.accounts.permissions import Principal
+    from ssop.core.execution.executor import ExecutionRecord
+    from ssop.core.execution.manual_runs import (
+        FanoutItem,
+        FanoutPlan,
+        RunPlan,
+        RunService,
+    )
 
 app = typer.Typer()
 
@@ -44,7 +49,7 @@ def run(
     reason: Annotated[str, typer.Option("--reason", help="Kept in the record.")] = "",
 ) -> int:
     """Run ACTION on SERVER (or on --tag T); asks before anything but a get action."""
-    from ssop.core.runs import parse_param_args
+    from ssop.core.execution.manual_runs import parse_param_args
 
     server, action = _targets(targets, tag)
     st = state(ctx)
@@ -116,7 +121,7 @@ def _outcome(record: ExecutionRecord, raw: bool) -> int:
     from ssop.core.actions.spec import ActionType
     from ssop.core.actions.summary import summarise_get
     from ssop.core.errors import CommandTimeout, TransportError
-    from ssop.core.executions import ExecutionStatus, display_text
+    from ssop.core.execution.executor import ExecutionStatus, display_text
 
     hint = f"recorded as execution #{record.id} ({record.status})"
     if record.status is ExecutionStatus.TIMED_OUT:
@@ -137,7 +142,7 @@ def _outcome(record: ExecutionRecord, raw: bool) -> int:
 
 
 def _print(text: str) -> None:
-    from ssop.core.executions import display_text
+    from ssop.core.execution.executor import display_text
 
     if text:
         typer.echo(display_text(text).rstrip("\n"))
@@ -193,25 +198,36 @@ def _fan_out(
     bar = _Bar(f"{action} on tag {tag}")
     try:
         return runs.run_tag(
-            who, tag, action, params, confirm=confirm, progress=bar.advance,
-            parallel=parallel, reason=reason,
-        )  # fmt: skip
+            who,
+            tag,
+            action,
+            params,
+            confirm=confirm,
+            progress=bar.advance,
+            parallel=parallel,
+            reason=reason,
+        )
     finally:
         bar.close()
 
 
 def _fanout_table(items: list[FanoutItem]) -> int:
-    from ssop.core.executions import display_text
+    from ssop.core.execution.executor import display_text
 
     data = []
     for i in items:
         r = i.record
         note = i.error or (r.error if r else "") or _first_line(r.stdout if r else "")
         data.append(
-            [i.server, r.status.value if r else "refused",
-             r.exit_code if r else None, f"{r.duration_s or 0:.2f}" if r else "",
-             r.id if r else None, display_text(note)]
-        )  # fmt: skip
+            [
+                i.server,
+                r.status.value if r else "refused",
+                r.exit_code if r else None,
+                f"{r.duration_s or 0:.2f}" if r else "",
+                r.id if r else None,
+                display_text(note),
+            ]
+        )
     render.rows(["server", "status", "exit", "seconds", "execution", "note"], data)
     return 0 if all(i.record and i.record.ok for i in items) else 1
 

@@ -37,6 +37,6 @@ def rotate(ctx: typer.Context) -> None:
 @app.command("new-key")
 def new_key() -> None:
     """Print a new master key (for SSOP_SECRET_KEY); nothing is stored."""
-    from ssop.core.secret_key import generate_master_key
+    from ssop.core.secrets.master_key import generate_master_key
 
     typer.echo(generate_master_key().decode())

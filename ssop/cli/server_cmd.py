@@ -11,9 +11,9 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import authorize, state
+from ssop.core.accounts.permissions import Capability
 from ssop.core.errors import InvalidInput
-from ssop.core.permissions import Capability
-from ssop.core.server_input import (
+from ssop.core.fleet.server_input import (
     HostKeyDecision,
     KeySource,
     ServerChanges,
@@ -21,7 +21,7 @@ from ssop.core.server_input import (
 )
 
 if TYPE_CHECKING:
-    from ssop.core.servers import ServerDetail, ServerTestResult, ServerView
+    from ssop.core.fleet.servers import ServerDetail, ServerTestResult, ServerView
     from ssop.core.transport.base import HostKey
 
 app = typer.Typer(help="Manage the servers ssop watches.", no_args_is_help=True)
@@ -90,9 +90,17 @@ def add(
     principal = authorize(ctx, Capability.SERVERS_WRITE)
     key = _key(key_file, passphrase_stdin)
     spec = ServerCreate(
-        name, host, port, user, local, agent, key, tuple(tag or ()), description,
+        name,
+        host,
+        port,
+        user,
+        local,
+        agent,
+        key,
+        tuple(tag or ()),
+        description,
         default_actions,
-    )  # fmt: skip
+    )
     decision = _decision(name, accept_host_key, trust_on_first_use)
     view = state(ctx).store().servers.add(principal, spec, decision)
     pinned = f"; pinned host key {view.host_key_fingerprint}" if not local else ""
@@ -255,12 +263,17 @@ def _address(view: ServerView) -> tuple[str, int | None, str | None]:
 def _view_dict(view: ServerView) -> dict[str, Any]:
     host, port, user = _address(view)
     return {
-        "name": view.name, "host": host, "port": port, "user": user,
+        "name": view.name,
+        "host": host,
+        "port": port,
+        "user": user,
         "auth": view.auth,
         "key_fingerprint": view.key_fingerprint,
-        "host_key_fingerprint": view.host_key_fingerprint, "tags": list(view.tags),
-        "description": view.description, "enabled": view.enabled,
-    }  # fmt: skip
+        "host_key_fingerprint": view.host_key_fingerprint,
+        "tags": list(view.tags),
+        "description": view.description,
+        "enabled": view.enabled,
+    }
 
 
 def _detail_dict(detail: ServerDetail) -> dict[str, Any]:

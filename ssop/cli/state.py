@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from ssop.core.config import LoadedConfig
-    from ssop.core.permissions import Capability, Principal
+    from ssop.core.accounts.permissions import Capability, Principal
+    from ssop.core.accounts.session_file import SessionFile
+    from ssop.core.config.loader import LoadedConfig
     from ssop.core.services import Services
-    from ssop.core.session_file import SessionFile
 
 
 @dataclass
@@ -28,7 +28,7 @@ class CliState:
 
     def config(self) -> LoadedConfig:
         if self._config is None:
-            from ssop.core.config import load_config
+            from ssop.core.config.loader import load_config
             from ssop.core.logsetup import configure
 
             self._config = load_config(self.config_path, self.overrides)
@@ -53,7 +53,7 @@ class CliState:
         return services
 
     def session_file(self) -> SessionFile:
-        from ssop.core.session_file import SessionFile
+        from ssop.core.accounts.session_file import SessionFile
 
         return SessionFile(self.config().paths.session_file)
 

@@ -8,7 +8,7 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import authorize, state
-from ssop.core.permissions import Capability
+from ssop.core.accounts.permissions import Capability
 
 app = typer.Typer(help="Manage users.", no_args_is_help=True)
 

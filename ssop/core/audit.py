@@ -11,12 +11,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from ssop.core.access import require_in
+from ssop.core.accounts.access import require_in
+from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.clock import Clock
 from ssop.core.errors import InvalidInput
 from ssop.core.logsetup import redact
 from ssop.core.models import AuditEvent
-from ssop.core.permissions import Capability, Principal
 from ssop.core.store.audit_repo import AuditRepo
 from ssop.core.store.db import SessionFactory
 

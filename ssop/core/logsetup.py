@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from ssop.core.settings_schema import AppSection
+from ssop.core.config.schema import AppSection
 
 OWNED = "ssop"  # the name of handlers configure() installs and may replace
 

@@ -15,43 +15,43 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from ssop.core.clock import Clock, SystemClock
-from ssop.core.config import LoadedConfig
+from ssop.core.config.loader import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
-    from ssop.core.action_catalog import ActionService
+    from ssop.core.accounts.auth import AuthService
+    from ssop.core.accounts.passwords import PasswordHasher
+    from ssop.core.accounts.roles import RoleService
+    from ssop.core.accounts.tokens import TokenService
+    from ssop.core.accounts.users import UserService
+    from ssop.core.actions.catalog import ActionService
+    from ssop.core.actions.guards.rails import GuardRails
     from ssop.core.analysis.service import AnalysisService
-    from ssop.core.approvals import ApprovalService
     from ssop.core.audit import AuditService
-    from ssop.core.auth import AuthService
-    from ssop.core.crawl import CrawlService
-    from ssop.core.daemons import DaemonRegistry
-    from ssop.core.executions import ExecutionRunner, ExecutionService
-    from ssop.core.guard_rails import GuardRails
-    from ssop.core.health import HealthService
-    from ssop.core.init import InitService
+    from ssop.core.config.admin import SettingsAdminService
+    from ssop.core.crawl.service import CrawlService
+    from ssop.core.execution.executor import ExecutionRunner, ExecutionService
+    from ssop.core.execution.manual_runs import RunService
+    from ssop.core.fleet.servers import ServerService
     from ssop.core.notify.events import Notifier
-    from ssop.core.passwords import PasswordHasher
+    from ssop.core.ops.daemon_registry import DaemonRegistry
+    from ssop.core.ops.health import HealthService
+    from ssop.core.ops.init import InitService
+    from ssop.core.ops.quickstart import QuickstartService
+    from ssop.core.ops.store_admin import StoreService
     from ssop.core.policy.admin import PolicyAdminService
+    from ssop.core.policy.approvals import ApprovalService
     from ssop.core.policy.ports import Executor, ReadingsSource, RecommendationSource
+    from ssop.core.policy.reconcile import ReconcileService
     from ssop.core.policy.runner import RequestRunner
     from ssop.core.policy.service import RemediationService
+    from ssop.core.policy.verify import VerificationService
     from ssop.core.queue.base import QueueBackend
-    from ssop.core.quickstart import QuickstartService
-    from ssop.core.reconcile import ReconcileService
-    from ssop.core.roles import RoleService
-    from ssop.core.runs import RunService
-    from ssop.core.secretbox import SecretBox
-    from ssop.core.secrets_admin import SecretsService
-    from ssop.core.servers import ServerService
-    from ssop.core.settings_admin import SettingsAdminService
-    from ssop.core.store_admin import StoreService
-    from ssop.core.tokens import TokenService
+    from ssop.core.secrets.rotation import SecretsService
+    from ssop.core.secrets.secretbox import SecretBox
     from ssop.core.transport.base import HostKey, Transport
     from ssop.core.transport.connection_spec import ConnectionSpec
     from ssop.core.transport.pool import TransportPool
-    from ssop.core.users import UserService
-    from ssop.core.verify import VerificationService
 
 # Builds the transport for a stored server; tests inject fakes here.
 TransportFactory = Callable[["ConnectionSpec"], "Transport"]
@@ -71,13 +71,13 @@ class Services:
 
     @cached_property
     def store(self) -> StoreService:
-        from ssop.core.store_admin import StoreService
+        from ssop.core.ops.store_admin import StoreService
 
         return StoreService(self.engine, self.sessions)
 
     @cached_property
     def passwords(self) -> PasswordHasher:
-        from ssop.core.passwords import PasswordHasher
+        from ssop.core.accounts.passwords import PasswordHasher
 
         return PasswordHasher(self.config.settings.auth.bcrypt_rounds)
 
@@ -89,7 +89,7 @@ class Services:
 
     @cached_property
     def auth(self) -> AuthService:
-        from ssop.core.auth import AuthService
+        from ssop.core.accounts.auth import AuthService
 
         return AuthService(
             self.sessions, self.clock, self.config.settings.auth, self.passwords
@@ -97,25 +97,25 @@ class Services:
 
     @cached_property
     def users(self) -> UserService:
-        from ssop.core.users import UserService
+        from ssop.core.accounts.users import UserService
 
         return UserService(self.sessions, self.clock, self.passwords)
 
     @cached_property
     def roles(self) -> RoleService:
-        from ssop.core.roles import RoleService
+        from ssop.core.accounts.roles import RoleService
 
         return RoleService(self.sessions, self.clock)
 
     @cached_property
     def tokens(self) -> TokenService:
-        from ssop.core.tokens import TokenService
+        from ssop.core.accounts.tokens import TokenService
 
         return TokenService(self.sessions, self.clock)
 
     @cached_property
     def init(self) -> InitService:
-        from ssop.core.init import InitService
+        from ssop.core.ops.init import InitService
 
         return InitService(
             self.config, self.store, self.sessions, self.clock, self.passwords
@@ -123,7 +123,7 @@ class Services:
 
     @cached_property
     def settings_admin(self) -> SettingsAdminService:
-        from ssop.core.settings_admin import SettingsAdminService
+        from ssop.core.config.admin import SettingsAdminService
 
         return SettingsAdminService(self.config, self.store, self.sessions, self.clock)
 
@@ -135,8 +135,8 @@ class Services:
 
     def secret_box(self) -> SecretBox:
         """Built per use, so a rotated key file is picked up without a restart."""
-        from ssop.core.secret_key import load_master_keys
-        from ssop.core.secretbox import SecretBox
+        from ssop.core.secrets.master_key import load_master_keys
+        from ssop.core.secrets.secretbox import SecretBox
 
         return SecretBox(load_master_keys(self.config))
 
@@ -152,7 +152,7 @@ class Services:
 
     @cached_property
     def servers(self) -> ServerService:
-        from ssop.core.servers import ServerService
+        from ssop.core.fleet.servers import ServerService
 
         return ServerService(
             self.sessions,
@@ -168,39 +168,39 @@ class Services:
 
     @cached_property
     def daemons(self) -> DaemonRegistry:
-        from ssop.core.daemons import DaemonRegistry
+        from ssop.core.ops.daemon_registry import DaemonRegistry
 
         return DaemonRegistry(self.engine, self.sessions, self.clock)
 
     @cached_property
     def health(self) -> HealthService:
-        from ssop.core.health import HealthService
+        from ssop.core.ops.health import HealthService
 
         return HealthService(self.config.settings, self.store, self.daemons, self.clock)
 
     @cached_property
     def secrets_admin(self) -> SecretsService:
-        from ssop.core.secrets_admin import SecretsService
+        from ssop.core.secrets.rotation import SecretsService
 
         return SecretsService(self.config, self.sessions, self.clock)
 
     @cached_property
     def actions(self) -> ActionService:
-        from ssop.core.action_catalog import ActionService
+        from ssop.core.actions.catalog import ActionService
 
         return ActionService(self.engine, self.sessions, self.clock)
 
     @cached_property
     def executions(self) -> ExecutionService:
-        from ssop.core.executions import ExecutionService
+        from ssop.core.execution.executor import ExecutionService
 
         return ExecutionService(self.engine, self.sessions, self.clock)
 
     @cached_property
     def runner(self) -> ExecutionRunner:
         """Runs one action with its record; policy and approvals call this too."""
-        from ssop.core.executions import ExecutionRunner
-        from ssop.core.http_runner import HttpRunner
+        from ssop.core.execution.executor import ExecutionRunner
+        from ssop.core.execution.http_runner import HttpRunner
 
         ssh = self.config.settings.ssh
         return ExecutionRunner(
@@ -214,7 +214,7 @@ class Services:
 
     @cached_property
     def runs(self) -> RunService:
-        from ssop.core.runs import RunService
+        from ssop.core.execution.manual_runs import RunService
 
         settings = self.config.settings
         return RunService(
@@ -229,7 +229,7 @@ class Services:
 
     @cached_property
     def guard_rails(self) -> GuardRails:
-        from ssop.core.guard_rails import GuardRails
+        from ssop.core.actions.guards.rails import GuardRails
 
         return GuardRails(self.config.settings.guards)
 
@@ -273,29 +273,44 @@ class Services:
         from ssop.core.policy.runner import RequestRunner, new_runner_id
 
         return RequestRunner(
-            self.sessions, self.clock, self.config.settings,
-            lambda: self.policy_executor, self.latest_readings, self.notifier,
-            self.guard_rails.for_server, new_runner_id(),
-        )  # fmt: skip
+            self.sessions,
+            self.clock,
+            self.config.settings,
+            lambda: self.policy_executor,
+            self.latest_readings,
+            self.notifier,
+            self.guard_rails.for_server,
+            new_runner_id(),
+        )
 
     @cached_property
     def remediation(self) -> RemediationService:
         from ssop.core.policy.service import RemediationService
 
         return RemediationService(
-            self.sessions, self.clock, self.config.settings, self.request_runner,
-            self.latest_readings, self.notifier, self.guard_rails.for_server,
+            self.sessions,
+            self.clock,
+            self.config.settings,
+            self.request_runner,
+            self.latest_readings,
+            self.notifier,
+            self.guard_rails.for_server,
             lambda: self.recommendation_source,
-        )  # fmt: skip
+        )
 
     @cached_property
     def approvals(self) -> ApprovalService:
-        from ssop.core.approvals import ApprovalService
+        from ssop.core.policy.approvals import ApprovalService
 
         return ApprovalService(
-            self.sessions, self.clock, self.config.settings, self.request_runner,
-            self.latest_readings, self.notifier, self.guard_rails.for_server,
-        )  # fmt: skip
+            self.sessions,
+            self.clock,
+            self.config.settings,
+            self.request_runner,
+            self.latest_readings,
+            self.notifier,
+            self.guard_rails.for_server,
+        )
 
     @cached_property
     def policy_admin(self) -> PolicyAdminService:
@@ -307,18 +322,21 @@ class Services:
 
     @cached_property
     def reconciler(self) -> ReconcileService:
-        from ssop.core.reconcile import ReconcileService
+        from ssop.core.policy.reconcile import ReconcileService
 
         return ReconcileService(self.sessions, self.clock, self.config.settings.policy)
 
     @cached_property
     def verifier(self) -> VerificationService:
-        from ssop.core.verify import VerificationService
+        from ssop.core.policy.verify import VerificationService
 
         return VerificationService(
-            self.sessions, self.clock, self.config.settings.policy,
-            self.latest_readings, self.notifier,
-        )  # fmt: skip
+            self.sessions,
+            self.clock,
+            self.config.settings.policy,
+            self.latest_readings,
+            self.notifier,
+        )
 
     @cached_property
     def analysis(self) -> AnalysisService:
@@ -336,16 +354,21 @@ class Services:
 
     @cached_property
     def crawler(self) -> CrawlService:
-        from ssop.core.crawl import CrawlService
+        from ssop.core.crawl.service import CrawlService
 
         return CrawlService(
-            self.engine, self.sessions, self.clock, self.auth, self.pool, self.queue,
+            self.engine,
+            self.sessions,
+            self.clock,
+            self.auth,
+            self.pool,
+            self.queue,
             self.config.settings,
-        )  # fmt: skip
+        )
 
     @cached_property
     def quickstart(self) -> QuickstartService:
-        from ssop.core.quickstart import QuickstartService
+        from ssop.core.ops.quickstart import QuickstartService
 
         return QuickstartService(self)
 

@@ -23,8 +23,8 @@ from ssop.core.logsetup import redact
 from ssop.daemon.board import RunResult, StatusBoard
 from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
-from ssop.daemon.notify import Notifier
 from ssop.daemon.schedule import Slots
+from ssop.daemon.systemd_notify import Notifier
 
 log = logging.getLogger(__name__)
 

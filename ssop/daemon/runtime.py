@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 
 from ssop import __version__
-from ssop.core.config import LoadedConfig, SystemdEnv
-from ssop.core.daemons import new_daemon_id, stale_after_s
+from ssop.core.config.loader import LoadedConfig, SystemdEnv
 from ssop.core.errors import ConfigError, SsopError
 from ssop.core.notify.events import daemon_error
+from ssop.core.ops.daemon_registry import new_daemon_id, stale_after_s
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import describe
 from ssop.daemon.board import StatusBoard
@@ -26,8 +26,8 @@ from ssop.daemon.lock import DaemonLock
 from ssop.daemon.loop import Daemon, Hooks, Step, StopControl
 from ssop.daemon.memory import tune_malloc
 from ssop.daemon.metrics import MetricsRegistry
-from ssop.daemon.notify import notifier_for
 from ssop.daemon.steps import build_steps
+from ssop.daemon.systemd_notify import notifier_for
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,16 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ssop.core.daemons import HEARTBEAT_INTERVAL_S
+from ssop.core.ops.daemon_registry import HEARTBEAT_INTERVAL_S
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.loop import Step, StepFn, StepOutcome
 from ssop.daemon.metrics import MetricsRegistry
 
 if TYPE_CHECKING:
-    from ssop.core.daemons import DaemonRegistry
+    from ssop.core.ops.daemon_registry import DaemonRegistry
+    from ssop.core.ops.store_admin import StoreService
     from ssop.core.queue.base import Heartbeats
     from ssop.core.services import Services
-    from ssop.core.store_admin import StoreService
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.services import Services, build_services
 from ssop.core.store.action_repo import ActionRepo, spec_of
 from tests.cli.conftest import Cli, error_line
@@ -50,10 +50,23 @@ def stored(services: Services, name: str) -> dict[str, object]:
 
 def test_create_from_options_and_show(admin_cli: Cli, services: Services) -> None:
     out = ok(
-        admin_cli, "action", "create", "svc_status", "--type", "command_get",
-        "--command", "systemctl status {service}", "--param", "service:unit",
-        "--risk", "medium", "--timeout", "10", "--guard", "service=stoppable",
-    )  # fmt: skip
+        admin_cli,
+        "action",
+        "create",
+        "svc_status",
+        "--type",
+        "command_get",
+        "--command",
+        "systemctl status {service}",
+        "--param",
+        "service:unit",
+        "--risk",
+        "medium",
+        "--timeout",
+        "10",
+        "--guard",
+        "service=stoppable",
+    )
     assert out == "created action svc_status (command_get, risk medium)\n"
     data = stored(services, "svc_status")
     assert data["argv"] == ["systemctl", "status", "{service}"]
@@ -71,10 +84,25 @@ def test_create_an_http_action_and_from_a_file(
     admin_cli: Cli, services: Services, tmp_path: Path
 ) -> None:
     ok(
-        admin_cli, "action", "create", "hook", "--type", "http", "--risk", "high",
-        "--method", "put", "--url", "https://ops.example.com/deploy/{app}",
-        "--header", "X-Team: ops", "--body", '{"app": "{app}"}', "--param", "app:word",
-    )  # fmt: skip
+        admin_cli,
+        "action",
+        "create",
+        "hook",
+        "--type",
+        "http",
+        "--risk",
+        "high",
+        "--method",
+        "put",
+        "--url",
+        "https://ops.example.com/deploy/{app}",
+        "--header",
+        "X-Team: ops",
+        "--body",
+        '{"app": "{app}"}',
+        "--param",
+        "app:word",
+    )
     assert stored(services, "hook")["http"] == {
         "method": "PUT",
         "url": "https://ops.example.com/deploy/{app}",
@@ -91,8 +119,18 @@ def test_create_an_http_action_and_from_a_file(
 
 
 def test_edit_disable_enable_and_remove(admin_cli: Cli, services: Services) -> None:
-    ok(admin_cli, "action", "create", "nap", "--type", "command_get", "--risk", "low",
-       "--command", "sleep 1")  # fmt: skip
+    ok(
+        admin_cli,
+        "action",
+        "create",
+        "nap",
+        "--type",
+        "command_get",
+        "--risk",
+        "low",
+        "--command",
+        "sleep 1",
+    )
     ok(admin_cli, "action", "edit", "nap", "--command", "sleep 2", "--timeout", "5")
     assert stored(services, "nap")["argv"] == ["sleep", "2"]
     assert stored(services, "nap")["timeout_s"] == 5
@@ -114,10 +152,38 @@ def test_edit_disable_enable_and_remove(admin_cli: Cli, services: Services) -> N
     [
         (("action", "rm", "reboot_system"), 1, "built-in action and cannot be removed"),
         (("action", "edit", "get_uptime", "--risk", "high"), 1, "cannot be edited"),
-        (("action", "create", "x", "--type", "command_get", "--risk", "low",
-          "--command", "bash -c id"), 2, "must not start with 'bash'"),
-        (("action", "create", "x", "--type", "command_get", "--risk", "low",
-          "--command", "ls", "--param", "nocolon"), 2, "write name:type"),
+        (
+            (
+                "action",
+                "create",
+                "x",
+                "--type",
+                "command_get",
+                "--risk",
+                "low",
+                "--command",
+                "bash -c id",
+            ),
+            2,
+            "must not start with 'bash'",
+        ),
+        (
+            (
+                "action",
+                "create",
+                "x",
+                "--type",
+                "command_get",
+                "--risk",
+                "low",
+                "--command",
+                "ls",
+                "--param",
+                "nocolon",
+            ),
+            2,
+            "write name:type",
+        ),
         (("action", "create", "--file", "/nonexistent.toml"), 2, "No such file"),
         (("action", "show", "nope"), 3, "no action named 'nope'"),
         (("action", "assign", "web9", "get_uptime"), 3, "no server named 'web9'"),
@@ -127,7 +193,7 @@ def test_edit_disable_enable_and_remove(admin_cli: Cli, services: Services) -> N
         (("run", "get_uptime"), 2, "give SERVER ACTION, or --tag TAG ACTION"),
         (("run", "web1", "get_uptime", "--param", "novalue"), 2, "write NAME=VALUE"),
     ],
-)  # fmt: skip
+)
 def test_refusals_print_one_error_line(
     admin_cli: Cli, args: tuple[str, ...], code: int, message: str
 ) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.models import AnalysisRecord
 from ssop.core.services import Services, build_services
 from tests.cli.conftest import Cli, error_line

@@ -87,8 +87,18 @@ def test_named_servers_json_and_unknown_names(started: Cli, engine: Engine) -> N
 
 
 def test_crawl_needs_a_login_and_servers_read(started: Cli) -> None:
-    assert started("user", "add", "vera", "--role", "viewer", "--password-stdin",
-                   input="vera-pw\n").exit_code == 0  # fmt: skip
+    assert (
+        started(
+            "user",
+            "add",
+            "vera",
+            "--role",
+            "viewer",
+            "--password-stdin",
+            input="vera-pw\n",
+        ).exit_code
+        == 0
+    )
     started("logout")
     result = started("crawl")
     assert result.exit_code == 4 and "not logged in" in error_line(result)
@@ -117,8 +127,18 @@ def test_db_prune_applies_the_retention_and_keeps_the_audit(
 
 
 def test_db_prune_is_for_admins(started: Cli) -> None:
-    assert started("user", "add", "olga", "--role", "operator", "--password-stdin",
-                   input="olga-pw\n").exit_code == 0  # fmt: skip
+    assert (
+        started(
+            "user",
+            "add",
+            "olga",
+            "--role",
+            "operator",
+            "--password-stdin",
+            input="olga-pw\n",
+        ).exit_code
+        == 0
+    )
     assert login(started, "olga", "olga-pw").exit_code == 0
     result = started("db", "prune")
     assert result.exit_code == 4

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ssop.core.daemons import DaemonRegistry, DaemonState
 from ssop.core.errors import ExitCode
+from ssop.core.ops.daemon_registry import DaemonRegistry, DaemonState
 from ssop.core.store.db import create_engine_for, session_factory
 from tests.cli.conftest import Cli
 from tests.fakes.clock import FakeClock

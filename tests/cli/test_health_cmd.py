@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.daemons import DaemonRegistry
 from ssop.core.errors import ExitCode
+from ssop.core.ops.daemon_registry import DaemonRegistry
 from ssop.core.store.db import create_engine_for, session_factory
 from tests.cli.conftest import Cli
 from tests.fakes.clock import FakeClock

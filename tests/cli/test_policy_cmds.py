@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.services import Services, build_services
 from tests.cli.conftest import Cli, error_line, login
 from tests.support.policy import SshExecutor, fleet, proposal, sshd_builder, wire

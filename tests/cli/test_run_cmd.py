@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.models import Execution
 from ssop.core.services import Services, build_services
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo
@@ -110,10 +110,15 @@ def test_execute_actions_ask_first_and_reach_the_shims(site: Site) -> None:
     assert site.shims.calls() == [
         ["systemctl", "restart", "--", "nginx"],
         ["firewall-cmd", "--quiet", "--zone=drop", "--add-source=198.51.100.77"],
-        ["firewall-cmd", "--quiet", "--permanent", "--zone=drop",
-         "--add-source=198.51.100.77"],
+        [
+            "firewall-cmd",
+            "--quiet",
+            "--permanent",
+            "--zone=drop",
+            "--add-source=198.51.100.77",
+        ],
         ["systemctl", "reboot"],
-    ]  # fmt: skip
+    ]
     assert [(r.action_name, r.status) for r in site.records()] == [
         ("reboot_system", "succeeded"),
         ("block_ip_firewalld", "succeeded"),
@@ -155,9 +160,18 @@ def test_bad_input_is_refused_and_nothing_reaches_the_host(
     site: Site, action: str, param: str, code: int, message: str
 ) -> None:
     site.ok(
-        "action", "create", "list_dir", "--type", "command_get", "--risk", "low",
-        "--command", "systemctl list-dependencies {dir}", "--param", "dir:path@/tmp",
-    )  # fmt: skip
+        "action",
+        "create",
+        "list_dir",
+        "--type",
+        "command_get",
+        "--risk",
+        "low",
+        "--command",
+        "systemctl list-dependencies {dir}",
+        "--param",
+        "dir:path@/tmp",
+    )
     for name in ("restart_service", "block_ip_firewalld", "list_dir"):
         site.ok("action", "assign", "web1", name)
     params = ["--param", param] if param else []
@@ -201,9 +215,18 @@ def test_a_hung_host_ends_at_the_timeout_as_timed_out(
 
 def test_a_command_that_hangs_is_stopped_at_the_action_timeout(site: Site) -> None:
     site.ok(
-        "action", "create", "nap", "--type", "command_get", "--risk", "low",
-        "--command", "sleep 4", "--timeout", "1",
-    )  # fmt: skip
+        "action",
+        "create",
+        "nap",
+        "--type",
+        "command_get",
+        "--risk",
+        "low",
+        "--command",
+        "sleep 4",
+        "--timeout",
+        "1",
+    )
     site.ok("action", "assign", "web1", "nap")
     result = site.cli("run", "web1", "nap")
     assert result.exit_code == 5
@@ -215,9 +238,16 @@ def test_a_command_that_hangs_is_stopped_at_the_action_timeout(site: Site) -> No
 
 def test_ten_megabytes_of_output_are_recorded_truncated(site: Site) -> None:
     site.ok(
-        "action", "create", "count", "--type", "command_get", "--risk", "low",
-        "--command", "seq 1 1500000",
-    )  # fmt: skip
+        "action",
+        "create",
+        "count",
+        "--type",
+        "command_get",
+        "--risk",
+        "low",
+        "--command",
+        "seq 1 1500000",
+    )
     site.ok("action", "assign", "web1", "count")
     result = site.cli("run", "web1", "count")
     assert result.exit_code == 0, result.stderr
@@ -255,10 +285,18 @@ def test_a_custom_action_deletes_files_in_a_folder_this_test_made(
     for name in ("a.tmp", "b.tmp", "keep.txt"):
         (folder / name).write_text(name)
     site.ok(
-        "action", "create", "clean_dir", "--type", "command_execute",
-        "--risk", "medium", "--command", "find {dir} -xdev -type f -name *.tmp -delete",
-        "--param", "dir:path@/tmp",
-    )  # fmt: skip
+        "action",
+        "create",
+        "clean_dir",
+        "--type",
+        "command_execute",
+        "--risk",
+        "medium",
+        "--command",
+        "find {dir} -xdev -type f -name *.tmp -delete",
+        "--param",
+        "dir:path@/tmp",
+    )
     site.ok("action", "assign", "web1", "clean_dir")
     site.ok("run", "web1", "clean_dir", "--param", f"dir={folder}", "--yes")
     assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]

@@ -23,8 +23,11 @@ def key_file(cli: Cli) -> Path:
 def test_rotate_then_connect_with_the_new_key(
     admin_cli: Cli, store_engine: Engine, sshd: Sshd
 ) -> None:
-    ok(admin_cli, *add_args(sshd, "web1", "ed25519_encrypted", "--passphrase-stdin"),
-       input="correct horse\n")  # fmt: skip
+    ok(
+        admin_cli,
+        *add_args(sshd, "web1", "ed25519_encrypted", "--passphrase-stdin"),
+        input="correct horse\n",
+    )
     old_key, old_row = key_file(admin_cli).read_bytes(), row(store_engine)
 
     out = ok(admin_cli, "secrets", "rotate")
@@ -73,8 +76,16 @@ def test_an_exposed_key_file_is_refused(admin_cli: Cli, store_engine: Engine) ->
 
 
 def test_an_operator_cannot_rotate(admin_cli: Cli, store_engine: Engine) -> None:
-    ok(admin_cli, "user", "add", "olga", "--role", "operator", "--password-stdin",
-       input="olga-pw\n")  # fmt: skip
+    ok(
+        admin_cli,
+        "user",
+        "add",
+        "olga",
+        "--role",
+        "operator",
+        "--password-stdin",
+        input="olga-pw\n",
+    )
     ok(admin_cli, "login", "--username", "olga", "--password-stdin", input="olga-pw\n")
     before = key_file(admin_cli).read_bytes()
     line = refused(admin_cli, store_engine, ["secrets", "rotate"], 4)

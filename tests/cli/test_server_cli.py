@@ -91,8 +91,9 @@ def test_list_show_and_formats(
     assert "web1" in table and "db1" in table
     listed = json.loads(ok(admin_cli, "server", "list", "--format", "json"))
     assert [(x["name"], x["tags"], x["auth"]) for x in listed] == [
-        ("db1", [], "key"), ("web1", ["prod", "web"], "key"),
-    ]  # fmt: skip
+        ("db1", [], "key"),
+        ("web1", ["prod", "web"], "key"),
+    ]
     assert ok(admin_cli, "server", "list", "--tag", "web", "--format", "csv") == (
         "name,host,port,user,auth,tags,enabled,host_key\n"
         f'web1,{sshd.host},{sshd.port},root,key,"prod, web",yes,'
@@ -131,8 +132,9 @@ def test_edit_description_keeps_the_key_and_connecting_still_works(
     after = row(store_engine)
     assert after.description == "front end"
     assert (after.key_ciphertext, after.passphrase_ciphertext) == (
-        before.key_ciphertext, before.passphrase_ciphertext,
-    )  # fmt: skip
+        before.key_ciphertext,
+        before.passphrase_ciphertext,
+    )
     tested = json.loads(ok(admin_cli, "server", "test", "web1", "--format", "json"))
     assert "Linux" in tested["os"]
     assert tested["host_key"] == sshd.host_key.fingerprint
@@ -411,7 +413,7 @@ def test_invalid_input(
                 "--trust-on-first-use",
             ),
             "not both",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_contradictory_options(
@@ -427,8 +429,14 @@ def test_a_viewer_reads_but_cannot_change(
     ok(admin_cli, *add_args(sshd))
     ok(
         admin_cli,
-        "user", "add", "vera", "--role", "viewer", "--password-stdin", input="vera-pw\n",
-    )  # fmt: skip
+        "user",
+        "add",
+        "vera",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input="vera-pw\n",
+    )
     ok(admin_cli, "login", "--username", "vera", "--password-stdin", input="vera-pw\n")
     assert "web1" in ok(admin_cli, "server", "list")
     for args in (

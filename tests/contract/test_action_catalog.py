@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ssop.core.action_catalog import ActionDraft, spec_from_file
+from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
+from ssop.core.actions.catalog import ActionDraft, spec_from_file
 from ssop.core.actions.spec import ActionType, RiskLevel
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from ssop.core.permissions import Principal, Role
 from ssop.core.services import Services
 from tests.support.auth import add_user, admin, login
 from tests.support.servers import add_server

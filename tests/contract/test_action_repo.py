@@ -7,8 +7,8 @@ from sqlmodel import Session
 
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
 from ssop.core.models import Server
+from ssop.core.ops.store_admin import StoreService
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
-from ssop.core.store_admin import StoreService
 
 
 def seed(engine: Engine) -> None:

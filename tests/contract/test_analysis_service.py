@@ -13,14 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.analysis.views import AnalysisOutcome
-from ssop.core.config import LoadedConfig
+from ssop.core.config.loader import LoadedConfig
+from ssop.core.config.schema import RedisSection
 from ssop.core.errors import ConfigError, InvalidInput, NotFound, PermissionDenied
 from ssop.core.models import AnalysisRecord, AuditEvent, RecommendationRecord
-from ssop.core.permissions import Principal, Role
 from ssop.core.queue.base import CrawlNotice
 from ssop.core.services import Services, build_services
-from ssop.core.settings_schema import RedisSection
 from tests.fakes.clock import FakeClock
 from tests.support.analysis import (
     add_server,
@@ -126,8 +126,12 @@ def test_unreachable_host_is_high_risk_with_no_action(
     services: Services, who: Principal, clock: FakeClock
 ) -> None:
     add_server(services, "web1", ["restart_service"])
-    store_readings(services, "web1", [reading(failed=("x.service",))] * 2,
-                   now=clock.now() - timedelta(minutes=5))  # fmt: skip
+    store_readings(
+        services,
+        "web1",
+        [reading(failed=("x.service",))] * 2,
+        now=clock.now() - timedelta(minutes=5),
+    )
     for minutes in (3, 2, 1):
         store_crawl_error(
             services, "web1", clock.now() - timedelta(minutes=minutes), "timeout"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ssop.core.accounts.permissions import Role
 from ssop.core.errors import InvalidInput, PermissionDenied
-from ssop.core.permissions import Role
 from ssop.core.services import Services
 from tests.fakes.clock import FakeClock
 from tests.support.auth import add_user, admin, login

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from ssop.core.accounts.permissions import Capability, Role
 from ssop.core.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from ssop.core.models import AuditEvent, LoginSession
-from ssop.core.permissions import Capability, Role
 from ssop.core.services import Services
 from tests.fakes.clock import FakeClock
 from tests.support.auth import add_user, admin, login

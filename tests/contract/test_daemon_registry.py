@@ -8,8 +8,13 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
-from ssop.core.daemons import DaemonRegistry, DaemonState, new_daemon_id, stale_after_s
-from ssop.core.settings_schema import AppSection
+from ssop.core.config.schema import AppSection
+from ssop.core.ops.daemon_registry import (
+    DaemonRegistry,
+    DaemonState,
+    new_daemon_id,
+    stale_after_s,
+)
 from ssop.core.store import migrate
 from ssop.core.store.db import session_factory
 from tests.fakes.clock import FakeClock

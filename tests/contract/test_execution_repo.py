@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ssop.core.errors import NotFound
-from ssop.core.executions import ExecutionStatus, Trigger
+from ssop.core.execution.executor import ExecutionStatus, Trigger
 from ssop.core.models import Execution
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo, Finish
 
@@ -19,10 +19,16 @@ BIG = "x" * 300_000  # above MySQL TEXT's 64 KiB: the column must be MEDIUMTEXT
 
 def begin(engine: Engine, server: str, action: str, at: datetime) -> int:
     row = Execution(
-        server_name=server, action_name=action, action_type="command_get",
-        actor="alice", trigger=Trigger.MANUAL.value, params={"service": "nginx"},
-        command="systemctl show -- nginx", status="", started_at=at,
-    )  # fmt: skip
+        server_name=server,
+        action_name=action,
+        action_type="command_get",
+        actor="alice",
+        trigger=Trigger.MANUAL.value,
+        params={"service": "nginx"},
+        command="systemctl show -- nginx",
+        status="",
+        started_at=at,
+    )
     with Session(engine) as s, s.begin():
         return ExecutionRepo(s).begin(row).id or 0
 

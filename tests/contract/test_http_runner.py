@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ssop.core.action_catalog import ActionDraft
+from ssop.core.actions.catalog import ActionDraft
 from ssop.core.actions.render import HttpRequest
 from ssop.core.errors import CommandTimeout, TransportError
-from ssop.core.executions import ExecutionStatus
-from ssop.core.http_runner import HttpRunner
+from ssop.core.execution.executor import ExecutionStatus
+from ssop.core.execution.http_runner import HttpRunner
 from ssop.core.services import Services
 from tests.support.auth import admin
 from tests.support.servers import add_server, assign
@@ -84,11 +84,12 @@ def request(
 def test_sends_method_headers_and_body(web: Loopback) -> None:
     result = HttpRunner().run(
         request(
-            web.url + "/restart/nginx?x=1", "POST",
+            web.url + "/restart/nginx?x=1",
+            "POST",
             headers=(("X-Reason", "ssop"), ("Content-Type", "application/json")),
             body=b'{"service":"nginx"}',
         )
-    )  # fmt: skip
+    )
     assert (result.exit_code, result.stdout, result.stderr) == (0, "ok", "HTTP 200 OK")
     (seen,) = web.seen
     assert (seen.method, seen.path, seen.body) == (
@@ -139,11 +140,15 @@ def test_a_closed_port_is_a_transport_error(dead_host: tuple[str, int]) -> None:
 def test_an_http_action_runs_with_its_record(services: Services, web: Loopback) -> None:
     root = admin(services)
     draft = ActionDraft(
-        type="http", risk="medium", method="POST",
-        url=web.url + "/restart/{service}", body='{"service": "{service}", "n": "{n}"}',
+        type="http",
+        risk="medium",
+        method="POST",
+        url=web.url + "/restart/{service}",
+        body='{"service": "{service}", "n": "{n}"}',
         headers=("Authorization: Bearer s3cret", "X-Reason: ssop"),
-        params=("service:unit", "n:positive_int=2"), timeout_s=5,
-    )  # fmt: skip
+        params=("service:unit", "n:positive_int=2"),
+        timeout_s=5,
+    )
     services.actions.create(root, draft.spec("restart_hook"))
     add_server(services, "web1")
     assign(services, "web1", "restart_hook")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import LoadedConfig, load_config
+from ssop.core.accounts.permissions import Role
+from ssop.core.config.loader import LoadedConfig, load_config
 from ssop.core.errors import Conflict, InvalidInput, StoreUnreachable
-from ssop.core.permissions import Role
-from ssop.core.secret_key import load_master_keys
+from ssop.core.secrets.master_key import load_master_keys
 from ssop.core.services import Services, build_services
 from tests.support.auth import login
 

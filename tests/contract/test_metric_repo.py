@@ -20,10 +20,10 @@ from ssop.core.models import (
     MetricSample,
     PolicyDecision,
 )
+from ssop.core.ops.store_admin import StoreService
 from ssop.core.store import metric_repo
 from ssop.core.store.db import session_factory
 from ssop.core.store.metric_repo import MetricRepo
-from ssop.core.store_admin import StoreService
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -95,29 +95,47 @@ def test_prune_deletes_old_history_keeps_newest_sample_and_audit(
     old, new = NOW - timedelta(days=45), NOW - timedelta(days=2)
     with Session(store_engine) as s, s.begin():
         repo = MetricRepo(s)
-        repo.add_outputs([
-            {"server_name": "a", "action_name": "x", "at": t, "stdout": "", "stderr": ""}
-            for t in (old, new)
-        ])  # fmt: skip
-        repo.add_errors([
-            {"server_name": "a", "at": t, "cause": "timeout", "message": "m"}
-            for t in (old, old, new)
-        ])  # fmt: skip
+        repo.add_outputs(
+            [
+                {
+                    "server_name": "a",
+                    "action_name": "x",
+                    "at": t,
+                    "stdout": "",
+                    "stderr": "",
+                }
+                for t in (old, new)
+            ]
+        )
+        repo.add_errors(
+            [
+                {"server_name": "a", "at": t, "cause": "timeout", "message": "m"}
+                for t in (old, old, new)
+            ]
+        )
         s.add(AuditEvent(at=old, actor="t", event="e"))
         for t in (old, new):
             s.add(ErrorEvent(at=t, source="analysis", kind="llm_timeout"))
             s.add(
                 PolicyDecision(
-                    at=t, server_name="a", action_name="x", params={},
-                    params_key="k", outcome="blocked", gate="cooldown",
+                    at=t,
+                    server_name="a",
+                    action_name="x",
+                    params={},
+                    params_key="k",
+                    outcome="blocked",
+                    gate="cooldown",
                 )
-            )  # fmt: skip
+            )
     store = StoreService(store_engine, session_factory(store_engine))
     counts = store.prune_counts(30, now=NOW)
     assert counts == {
-        "metric_samples": 8, "action_outputs": 1, "crawl_errors": 2,
-        "error_events": 1, "policy_decisions": 1,
-    }  # fmt: skip
+        "metric_samples": 8,
+        "action_outputs": 1,
+        "crawl_errors": 2,
+        "error_events": 1,
+        "policy_decisions": 1,
+    }
     assert count(store_engine, ErrorEvent) == count(store_engine, PolicyDecision) == 1
     with Session(store_engine) as s:
         left = sorted((r.server_name, r.at) for r in s.exec(select(MetricSample)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Role
 from ssop.core.errors import Conflict, InvalidInput, PermissionDenied
-from ssop.core.permissions import DEFAULT_MATRIX, Capability, Role
 from ssop.core.services import Services
 from tests.support.auth import add_user, admin, login
 

@@ -15,12 +15,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from ssop.core.action_catalog import ActionDraft
+from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
-from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.catalog import ActionDraft
+from ssop.core.actions.guards.checks import GuardConfig
+from ssop.core.actions.guards.rails import GuardRails
 from ssop.core.actions.render import ValidatedParams, validate_params
 from ssop.core.actions.spec import ActionSpec
-from ssop.core.config import LoadedConfig
+from ssop.core.config.loader import LoadedConfig
 from ssop.core.errors import (
     AuthFailed,
     CommandTimeout,
@@ -32,11 +34,14 @@ from ssop.core.errors import (
     StoreError,
     TransportError,
 )
-from ssop.core.executions import ExecutionStatus, Trigger
-from ssop.core.guard_rails import GuardRails
+from ssop.core.execution.executor import ExecutionStatus, Trigger
+from ssop.core.execution.manual_runs import (
+    FanoutPlan,
+    NotConfirmed,
+    RunPlan,
+    RunService,
+)
 from ssop.core.models import Server
-from ssop.core.permissions import Principal, Role
-from ssop.core.runs import FanoutPlan, NotConfirmed, RunPlan, RunService
 from ssop.core.services import Services, build_services
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo
 from ssop.core.store.server_repo import ServerRepo
@@ -230,10 +235,12 @@ def test_bad_parameters_are_refused_before_anything_runs(
     fleet.services.actions.create(
         root,
         ActionDraft(
-            type="command_get", risk="low", command="ls -la {path}",
+            type="command_get",
+            risk="low",
+            command="ls -la {path}",
             params=("path:path@/tmp",),
         ).spec("list_dir"),
-    )  # fmt: skip
+    )
     web(fleet, "web1", action)
     with pytest.raises(InvalidInput, match=match):
         fleet.services.runs.run(root, "web1", action, {param: value}, confirm=yes)
@@ -296,16 +303,28 @@ def test_runs_need_actions_run(fleet: Fleet, root: Principal) -> None:
     ("outcome", "status", "error"),
     [
         (CommandResult("", "boom\n", 3, 0.1), ExecutionStatus.FAILED, ""),
-        (AuthFailed("server web1: authentication failed"), ExecutionStatus.FAILED,
-         "server web1: authentication failed"),
-        (HostKeyMismatch("server web1: host key changed"), ExecutionStatus.FAILED,
-         "server web1: host key changed"),
-        (TransportError("server web1: connection refused"), ExecutionStatus.FAILED,
-         "server web1: connection refused"),
-        (CommandTimeout("server web1: sh did not finish within 30s"),
-         ExecutionStatus.TIMED_OUT, "server web1: sh did not finish within 30s"),
+        (
+            AuthFailed("server web1: authentication failed"),
+            ExecutionStatus.FAILED,
+            "server web1: authentication failed",
+        ),
+        (
+            HostKeyMismatch("server web1: host key changed"),
+            ExecutionStatus.FAILED,
+            "server web1: host key changed",
+        ),
+        (
+            TransportError("server web1: connection refused"),
+            ExecutionStatus.FAILED,
+            "server web1: connection refused",
+        ),
+        (
+            CommandTimeout("server web1: sh did not finish within 30s"),
+            ExecutionStatus.TIMED_OUT,
+            "server web1: sh did not finish within 30s",
+        ),
     ],
-)  # fmt: skip
+)
 def test_outcomes_complete_the_record(
     fleet: Fleet,
     root: Principal,
@@ -358,9 +377,13 @@ def test_the_runner_records_policy_runs(fleet: Fleet) -> None:
     web(fleet)
     fleet.transport("web1").on(*UPTIME_ARGV, stdout="1 1\n")
     record = fleet.services.runner.execute(
-        _server(fleet, "web1"), *_uptime(), actor="policy", trigger=Trigger.POLICY,
-        reason="load above 8 for 10 min", request_id=42,
-    )  # fmt: skip
+        _server(fleet, "web1"),
+        *_uptime(),
+        actor="policy",
+        trigger=Trigger.POLICY,
+        reason="load above 8 for 10 min",
+        request_id=42,
+    )
     assert (record.actor, record.trigger, record.request_id) == ("policy", "policy", 42)
     assert record.reason == "load above 8 for 10 min"
     assert record.status is ExecutionStatus.SUCCEEDED
@@ -387,10 +410,14 @@ def test_guards_protect_own_addresses_never_block_and_configured_units(
     settings.guards.never_block = ["203.0.113.0/24"]
     settings.guards.protected_units = ["payments.service"]
     runs = RunService(
-        fleet.services.engine, fleet.services.sessions, fleet.services.clock,
-        fleet.services.audit, fleet.services.runner,
-        GuardRails(settings.guards, own_addresses=lambda: ("198.51.100.7",)), 8,
-    )  # fmt: skip
+        fleet.services.engine,
+        fleet.services.sessions,
+        fleet.services.clock,
+        fleet.services.audit,
+        fleet.services.runner,
+        GuardRails(settings.guards, own_addresses=lambda: ("198.51.100.7",)),
+        8,
+    )
     web(fleet, "web1", "block_ip_firewalld", "restart_service")
     cases = [
         ("block_ip_firewalld", {"ip": "198.51.100.7"}, "the ssop host's address"),
@@ -435,9 +462,13 @@ def test_fan_out_by_tag_is_bounded_and_reports_each_server(
         fleet.transport(f"web{n}").script[UPTIME_ARGV] = reply
     seen: list[tuple[str, int, int]] = []
     items = fleet.services.runs.run_tag(
-        root, "web", "get_uptime", {}, parallel=2,
+        root,
+        "web",
+        "get_uptime",
+        {},
+        parallel=2,
         progress=lambda item, done, total: seen.append((item.server, done, total)),
-    )  # fmt: skip
+    )
     assert peak[0] == 2
     assert [i.server for i in items] == ["web1", "web2", "web3", "web4", "web5"]
     assert all(i.record and i.record.ok for i in items[:4])

@@ -10,14 +10,14 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import event, update
 
-from ssop.core import secrets_admin
-from ssop.core.config import LoadedConfig, load_config
+from ssop.core.accounts.permissions import Principal, Role
+from ssop.core.config.loader import LoadedConfig, load_config
 from ssop.core.errors import ConfigError, PermissionDenied, StoreError
+from ssop.core.fleet.server_input import HostKeyDecision, KeySource, ServerCreate
 from ssop.core.models import Server
-from ssop.core.permissions import Principal, Role
-from ssop.core.secret_key import create_master_key, write_master_keys
-from ssop.core.secretbox import SecretBox
-from ssop.core.server_input import HostKeyDecision, KeySource, ServerCreate
+from ssop.core.secrets import rotation
+from ssop.core.secrets.master_key import create_master_key, write_master_keys
+from ssop.core.secrets.secretbox import SecretBox
 from ssop.core.services import Services, build_services
 from ssop.core.store.server_repo import ServerRepo
 from tests.fakes.clock import FakeClock
@@ -104,7 +104,7 @@ def written(monkeypatch: pytest.MonkeyPatch) -> list[list[bytes]]:
         write_master_keys(path, keys)
         versions.append(path.read_bytes().split())
 
-    monkeypatch.setattr(secrets_admin, "write_master_keys", recording)
+    monkeypatch.setattr(rotation, "write_master_keys", recording)
     return versions
 
 

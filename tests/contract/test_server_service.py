@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from ssop.core.config import LoadedConfig, load_config
+from ssop.core.accounts.permissions import Principal, Role
+from ssop.core.config.loader import LoadedConfig, load_config
 from ssop.core.errors import (
     AuthFailed,
     CommandTimeout,
@@ -25,15 +26,14 @@ from ssop.core.errors import (
     PermissionDenied,
     TransportError,
 )
-from ssop.core.models import Server
-from ssop.core.permissions import Principal, Role
-from ssop.core.secret_key import create_master_key
-from ssop.core.server_input import (
+from ssop.core.fleet.server_input import (
     HostKeyDecision,
     KeySource,
     ServerChanges,
     ServerCreate,
 )
+from ssop.core.models import Server
+from ssop.core.secrets.master_key import create_master_key
 from ssop.core.services import Services, build_services
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
@@ -142,8 +142,12 @@ def test_add_stores_the_key_encrypted_and_pins_the_accepted_host_key(rig: Rig) -
     )
 
     assert (view.name, view.host, view.port, view.username, view.auth) == (
-        "web1", "127.0.0.9", 2201, "deploy", "key",
-    )  # fmt: skip
+        "web1",
+        "127.0.0.9",
+        2201,
+        "deploy",
+        "key",
+    )
     assert view.tags == ("a", "b")
     assert view.key_fingerprint == rig.sshd.keys["ed25519"].fingerprint
     assert view.host_key_fingerprint == rig.sshd.host_key.fingerprint
@@ -190,8 +194,10 @@ def test_agent_and_local_servers_store_no_key(rig: Rig) -> None:
     )
 
     assert (here.auth, here.host, here.host_key_fingerprint) == (
-        "local", "localhost", None,
-    )  # fmt: skip
+        "local",
+        "localhost",
+        None,
+    )
     assert rig.row("a1").key_ciphertext is None and rig.row("a1").use_agent
     assert rig.row("me").key_ciphertext is None
     assert len(rig.scanner.calls) == 1  # a local server is never scanned
@@ -411,8 +417,9 @@ def test_list_filters_by_tag_and_a_viewer_may_read(rig: Rig) -> None:
     assert [v.name for v in rig.services.servers.list(vera)] == ["db1", "web1", "web2"]
     assert [v.name for v in rig.services.servers.list(vera, "web")] == ["web1", "web2"]
     assert [v.tags for v in rig.services.servers.list(vera, "prod")] == [
-        ("db", "prod"), ("prod", "web"),
-    ]  # fmt: skip
+        ("db", "prod"),
+        ("prod", "web"),
+    ]
     assert rig.services.servers.list(vera, "none") == []
 
 
@@ -469,8 +476,10 @@ def test_edit_changes_only_what_is_given_and_keeps_the_key(rig: Rig) -> None:
     assert after.key_ciphertext == before.key_ciphertext
     assert after.host_key == before.host_key
     assert (after.host, after.port, after.username) == (
-        before.host, before.port, before.username,
-    )  # fmt: skip
+        before.host,
+        before.port,
+        before.username,
+    )
     assert rig.transports["web1"][-1].closed == 1  # the pool let it go
     assert rig.services.servers.test(rig.root, "web1").os.startswith("Debian")
     audit = rig.services.audit.list(rig.root, event="server.edit")
@@ -654,8 +663,9 @@ def test_test_reports_timing_os_and_host_key(rig: Rig) -> None:
     assert result.os == "Debian GNU/Linux 12 (bookworm) (Linux 6.1.0 x86_64)"
     assert result.host_key_fingerprint == rig.sshd.host_key.fingerprint
     assert rig.transports["web1"][0].argvs == [
-        ("uname", "-srm"), ("cat", "/etc/os-release"),
-    ]  # fmt: skip
+        ("uname", "-srm"),
+        ("cat", "/etc/os-release"),
+    ]
 
 
 def test_test_opens_a_fresh_connection_each_time(rig: Rig) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import LoadedConfig, load_config, read_toml
+from ssop.core.accounts.permissions import Role
+from ssop.core.config.loader import LoadedConfig, load_config, read_toml
 from ssop.core.errors import ConfigError, PermissionDenied
-from ssop.core.permissions import Role
 from ssop.core.services import Services, build_services
 from tests.support.auth import add_user, admin, login
 

@@ -12,13 +12,13 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Role
 from ssop.core.errors import ConfigError, StoreUnreachable
 from ssop.core.models import AuditEvent, RoleCapability
-from ssop.core.permissions import DEFAULT_MATRIX, Capability, Role
+from ssop.core.ops.store_admin import StoreService
 from ssop.core.store import migrate, schema_version
 from ssop.core.store.db import check_reachable, create_engine_for, describe
 from ssop.core.store.role_repo import RoleRepo
-from ssop.core.store_admin import StoreService
 
 
 def test_migrations_reach_head_and_create_tables(store_engine: Engine) -> None:
@@ -57,7 +57,7 @@ def test_checking_the_schema_does_not_load_alembic(store_engine: Engine) -> None
         "import sys\n"
         "from sqlalchemy import create_engine\n"
         "from sqlmodel import Session\n"
-        "from ssop.core.store_admin import StoreService\n"
+        "from ssop.core.ops.store_admin import StoreService\n"
         f"engine = create_engine({store_engine.url.render_as_string(False)!r})\n"
         "StoreService(engine, lambda: Session(engine)).require_current()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"

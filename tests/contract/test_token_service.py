@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from ssop.core.accounts.permissions import Role
+from ssop.core.accounts.tokens import parse_duration
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ssop.core.models import ApiToken
-from ssop.core.permissions import Role
 from ssop.core.services import Services
-from ssop.core.tokens import parse_duration
 from tests.fakes.clock import FakeClock
 from tests.support.auth import add_user, admin, login
 

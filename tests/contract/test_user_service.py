@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from ssop.core.accounts.permissions import Role
 from ssop.core.errors import (
     AuthenticationFailed,
     Conflict,
@@ -13,7 +14,6 @@ from ssop.core.errors import (
     NotFound,
     PermissionDenied,
 )
-from ssop.core.permissions import Role
 from ssop.core.services import Services
 from tests.fakes.clock import FakeClock
 from tests.support.auth import add_user, admin, login

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from ssop.core.clock import SystemClock
-from ssop.core.config import systemd_env
+from ssop.core.config.loader import systemd_env
+from ssop.core.config.schema import AppSection
 from ssop.core.logsetup import configure
-from ssop.core.settings_schema import AppSection
 from ssop.daemon.loop import Daemon, Hooks, Step, StepOutcome
-from ssop.daemon.notify import notifier_for
+from ssop.daemon.systemd_notify import notifier_for
 
 
 def main(folder: Path, step_s: float, interval_s: float) -> int:

@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.errors import ExitCode
 from ssop.core.models import ActionOutput, CrawlError
 from ssop.core.services import Services, build_services
@@ -35,9 +35,13 @@ pytestmark = [
 HOSTS = 50
 CONNECT_TIMEOUT, COMMAND_TIMEOUT = 2.0, 5.0
 FLOOD = ActionSpec(
-    "flood", "prints 10 MiB", ActionType.COMMAND_GET, RiskLevel.LOW, 20.0,
+    "flood",
+    "prints 10 MiB",
+    ActionType.COMMAND_GET,
+    RiskLevel.LOW,
+    20.0,
     command_template=("head", "-c", "10485760", "/dev/zero"),
-)  # fmt: skip
+)
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +128,11 @@ def test_hung_dead_rekeyed_and_flooding_hosts_cost_only_their_own_timeouts(
         errors = {e.server_name: e.cause for e in s.exec(select(CrawlError))}
         (flood,) = s.exec(select(ActionOutput))
     assert errors == {
-        "hung1": "timeout", "hung2": "timeout", "dead": "refused", "rekeyed": "host_key",
-    }  # fmt: skip
+        "hung1": "timeout",
+        "hung2": "timeout",
+        "dead": "refused",
+        "rekeyed": "host_key",
+    }
     assert len(samples(svc)) == HOSTS
     assert flood.server_name == flooder.name and flood.exit_code == 0
     assert flood.truncated and len(flood.stdout) == DEFAULT_OUTPUT_CAP

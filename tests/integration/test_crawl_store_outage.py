@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from ssop.core.config import load_config
-from ssop.core.crawl_host import FIRST_READINGS, READINGS
+from ssop.core.config.loader import load_config
+from ssop.core.crawl.host_visit import FIRST_READINGS, READINGS
 from ssop.core.services import Services, build_services
 from ssop.core.transport.base import Command, CommandResult
 from tests.fakes.clock import FakeClock

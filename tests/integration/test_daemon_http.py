@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ssop.core.config import LoadedConfig, SystemdEnv, load_config
+from ssop.core.config.loader import LoadedConfig, SystemdEnv, load_config
 from ssop.core.errors import ConfigError
 from ssop.daemon.board import RunResult, StatusBoard
 from ssop.daemon.http import HealthServer
@@ -161,9 +161,16 @@ def test_the_runtime_serves_health_from_bootstrap_to_teardown(
         code, data = health(runtime.http_port)
         assert code == 200 and data["daemon_id"] == runtime.daemon_id
         assert set(data["steps"]) == {
-            "crawl", "analyse", "remediate", "execute_approved", "verify",
-            "reconcile", "expire", "prune", "heartbeat",
-        }  # fmt: skip
+            "crawl",
+            "analyse",
+            "remediate",
+            "execute_approved",
+            "verify",
+            "reconcile",
+            "expire",
+            "prune",
+            "heartbeat",
+        }
     finally:
         daemon.teardown()
     with pytest.raises(urllib.error.URLError):

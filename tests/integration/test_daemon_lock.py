@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import load_config
-from ssop.core.daemons import DaemonState
+from ssop.core.config.loader import load_config
 from ssop.core.errors import Conflict, ExitCode
+from ssop.core.ops.daemon_registry import DaemonState
 from ssop.core.services import build_services
 from ssop.daemon.lock import DaemonLock, lock_path
 from ssop.daemon.runtime import DaemonRuntime

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import LoadedConfig, load_config
-from ssop.core.daemons import DaemonState
+from ssop.core.config.loader import LoadedConfig, load_config
 from ssop.core.errors import ConfigError
+from ssop.core.ops.daemon_registry import DaemonState
 from ssop.core.services import Services, build_services
 from ssop.daemon.board import RunResult, StatusBoard
 from ssop.daemon.loop import Step, StepOutcome, StopControl

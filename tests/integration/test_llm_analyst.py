@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from ssop.core.accounts.permissions import Principal
 from ssop.core.analysis.views import AnalysisOutcome
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.models import AnalysisRecord, ErrorEvent, RecommendationRecord
-from ssop.core.permissions import Principal
 from ssop.core.services import Services, build_services
 from tests.fakes.clock import FakeClock
 from tests.fakes.openai_server import FakeOpenAI, Reply, fake_openai
@@ -145,8 +145,11 @@ def test_a_good_answer_is_stored_with_tokens_prompt_and_computed_risk(
     assert (a.risk, a.model_risk, a.risk_disagreement) == ("medium", "low", True)
     (r,) = a.recommendations
     assert (r.source, r.action, r.params, r.status) == (
-        "model", "restart_service", {"service": "nginx"}, "accepted"
-    )  # fmt: skip
+        "model",
+        "restart_service",
+        {"service": "nginx"},
+        "accepted",
+    )
     assert (r.effective_risk, r.model_risk) == ("medium", "low")
     assert errors(svc) == []
     body = api.received[0].json
@@ -322,9 +325,12 @@ def test_an_unreachable_endpoint_falls_back_and_then_is_left_alone(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     services = make_services(
-        isolated_env, store_url, clock, f"http://127.0.0.1:{port}/v1",
+        isolated_env,
+        store_url,
+        clock,
+        f"http://127.0.0.1:{port}/v1",
         SSOP_ANALYSIS__BREAKER_FAILURES="1",
-    )  # fmt: skip
+    )
     services.store.seed()
     add_server(services, "web1", ACTIONS)
     store_readings(services, "web1", [DOWN] * 5)
@@ -410,7 +416,7 @@ def test_the_prompt_holds_no_secret_no_template_and_no_raw_output(
 def test_advice_to_block_our_own_address_is_rejected_by_the_shared_guard_rails(
     svc: Services, who: Principal, api: FakeOpenAI
 ) -> None:
-    from ssop.core.guard_rails import GuardRails
+    from ssop.core.actions.guards.rails import GuardRails
 
     rails = GuardRails(
         svc.config.settings.guards, own_addresses=lambda: ("198.51.100.7",)

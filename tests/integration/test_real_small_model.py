@@ -19,10 +19,10 @@ import pytest
 from sqlmodel import select
 
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
-from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.render import validate_params
 from ssop.core.analysis.views import AnalysisOutcome
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.models import ErrorEvent
 from ssop.core.services import Services, build_services
 from ssop.core.store.server_repo import ServerRepo

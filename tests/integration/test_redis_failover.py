@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.queue.base import CrawlNotice, Event, QueueBackend, WorkQueue
 from ssop.core.queue.factory import build_queue_backend
 from ssop.core.services import build_services

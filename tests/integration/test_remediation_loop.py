@@ -20,7 +20,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.errors import ExitCode
 from ssop.core.models import (
     ApprovalRequest,
@@ -43,8 +43,14 @@ from tests.support.sshd import Sshd
 
 pytestmark = [pytest.mark.sshd]
 
-Row = TypeVar("Row", ApprovalRequest, Execution, PolicyDecision,
-              RecommendationRecord, Verification)  # fmt: skip
+Row = TypeVar(
+    "Row",
+    ApprovalRequest,
+    Execution,
+    PolicyDecision,
+    RecommendationRecord,
+    Verification,
+)
 SERVER = "web1"
 UNIT = "nginx.service"
 RESTART = ["systemctl", "restart", "--", UNIT]

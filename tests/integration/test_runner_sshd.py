@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from ssop.core.actions.builtin import cleanup_temp_action
-from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.render import validate_params
 from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
-from ssop.core.executions import ExecutionStatus, Trigger
-from ssop.core.secret_key import create_master_key
+from ssop.core.execution.executor import ExecutionStatus, Trigger
+from ssop.core.secrets.master_key import create_master_key
 from ssop.core.services import Services
 from tests.support.servers import add_sshd_server
 from tests.support.sshd import Sshd
@@ -22,9 +22,13 @@ from tests.support.sshd import Sshd
 pytestmark = pytest.mark.sshd
 
 TEN_MB_OF_LINES = ActionSpec(
-    "count", "", ActionType.COMMAND_GET, RiskLevel.LOW, 60.0,
+    "count",
+    "",
+    ActionType.COMMAND_GET,
+    RiskLevel.LOW,
+    60.0,
     command_template=("seq", "1", "1500000"),
-)  # fmt: skip
+)
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import LoadedConfig, load_config
-from ssop.core.permissions import Principal
-from ssop.core.secret_key import create_master_key
-from ssop.core.server_input import HostKeyDecision, KeySource, ServerCreate
+from ssop.core.accounts.permissions import Principal
+from ssop.core.config.loader import LoadedConfig, load_config
+from ssop.core.fleet.server_input import HostKeyDecision, KeySource, ServerCreate
+from ssop.core.secrets.master_key import create_master_key
 from ssop.core.services import Services, build_services
 from ssop.core.store.server_repo import ServerRepo
 from tests.support.auth import admin
@@ -66,9 +66,12 @@ def ssop_in_a_terminal(
     master, slave = os.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ssop", *args],
-        stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
         env={**os.environ, **environ},
-    )  # fmt: skip
+    )
     os.close(slave)
     seen, answered = b"", False
     deadline = time.monotonic() + PTY_TIMEOUT_S
@@ -99,9 +102,18 @@ def test_a_person_confirms_the_host_key_at_a_terminal(
 ) -> None:
     token = env.services.tokens.create(env.root, "pty", "admin", "1d").token
     args = [
-        "server", "add", "web1", "--host", sshd.host, "--port", str(sshd.port),
-        "--user", "root", "--key-file", str(sshd.keys["ed25519"].path),
-    ]  # fmt: skip
+        "server",
+        "add",
+        "web1",
+        "--host",
+        sshd.host,
+        "--port",
+        str(sshd.port),
+        "--user",
+        "root",
+        "--key-file",
+        str(sshd.keys["ed25519"].path),
+    ]
 
     code, shown = ssop_in_a_terminal(args, {**env.environ, "SSOP_TOKEN": token}, answer)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import resolve_paths
+from ssop.core.config.loader import resolve_paths
 from tests.support.processes import ROOT
 
 UNIT = ROOT / "systemd" / "ssop-daemon.service"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
+from ssop.core.config.schema import NotifySection
 from ssop.core.notify.events import Event, EventKind
 from ssop.core.notify.webhook import DeliveryFailure, WebhookNotifier
-from ssop.core.settings_schema import NotifySection
 from tests.support.auth import admin
 from tests.support.sshd import dead_host
 from tests.support.webhook_receiver import Receiver

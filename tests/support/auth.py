@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import ssop.core.models  # noqa: F401
-from ssop.core.permissions import Principal, Role
+from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.services import Services
 from ssop.core.store.user_repo import UserRepo
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from ssop.core.actions.scripts import RESAMPLE
 from ssop.core.actions.spec import ActionSpec
-from ssop.core.crawl_host import FIRST_READINGS, READINGS
+from ssop.core.crawl.host_visit import FIRST_READINGS, READINGS
 from ssop.core.models import Action, MetricSample, Server
 from ssop.core.services import Services
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo

@@ -71,9 +71,15 @@ def register(
         key = host.sshd.keys["ed25519"]
         pin = pinned or host.sshd.host_key
         add_server(
-            services, host.name, custom=custom, host=host.address,
-            port=port or host.sshd.port, username=getpass.getuser(),
-            key_ciphertext=box.encrypt(key.pem), key_fingerprint=key.fingerprint,
-            host_key_type=pin.key_type, host_key=pin.base64,
+            services,
+            host.name,
+            custom=custom,
+            host=host.address,
+            port=port or host.sshd.port,
+            username=getpass.getuser(),
+            key_ciphertext=box.encrypt(key.pem),
+            key_fingerprint=key.fingerprint,
+            host_key_type=pin.key_type,
+            host_key=pin.base64,
             host_key_fingerprint=pin.fingerprint,
-        )  # fmt: skip
+        )

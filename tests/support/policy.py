@@ -70,8 +70,16 @@ class SshExecutor:
         with self._lock:
             self.calls += 1
         command = render_command(spec, validated_params, use_sudo=False)
-        execution_id = self._start(server_row, spec, validated_params, command.as_shell(),
-                                   actor, trigger, reason, request_id)  # fmt: skip
+        execution_id = self._start(
+            server_row,
+            spec,
+            validated_params,
+            command.as_shell(),
+            actor,
+            trigger,
+            reason,
+            request_id,
+        )
         try:
             result = self.pool.get(server_row).run(command, timeout=spec.timeout_s)
         except CommandTimeout as e:
@@ -82,16 +90,31 @@ class SshExecutor:
         return self._finish(execution_id, status, result.exit_code, result.stderr)
 
     def _start(
-        self, server: Server, spec: ActionSpec, params: ValidatedParams, command: str,
-        actor: str, trigger: str, reason: str, request_id: int | None,
-    ) -> int:  # fmt: skip
+        self,
+        server: Server,
+        spec: ActionSpec,
+        params: ValidatedParams,
+        command: str,
+        actor: str,
+        trigger: str,
+        reason: str,
+        request_id: int | None,
+    ) -> int:
         with self.sessions() as s, s.begin():
             row = Execution(
-                server_id=server.id, server_name=server.name, action_name=spec.name,
-                action_type=spec.type.value, actor=actor, trigger=trigger, reason=reason,
-                params=params.as_strings(), command=command, status="running",
-                started_at=self.clock.now(), request_id=request_id,
-            )  # fmt: skip
+                server_id=server.id,
+                server_name=server.name,
+                action_name=spec.name,
+                action_type=spec.type.value,
+                actor=actor,
+                trigger=trigger,
+                reason=reason,
+                params=params.as_strings(),
+                command=command,
+                status="running",
+                started_at=self.clock.now(),
+                request_id=request_id,
+            )
             s.add(row)
             s.flush()
             assert row.id is not None
@@ -167,10 +190,16 @@ def proposal(
     reason: str = "nginx.service is failed",
 ) -> Proposal:
     return Proposal(
-        analysis_id, recommendation_id, server, action,
+        analysis_id,
+        recommendation_id,
+        server,
+        action,
         dict(params if params is not None else {"service": "nginx"}),
-        risk, confidence, reason, {"failed_units": ["nginx.service"]},
-    )  # fmt: skip
+        risk,
+        confidence,
+        reason,
+        {"failed_units": ["nginx.service"]},
+    )
 
 
 def add_server(s: Session, name: str, sshd: Sshd | None = None) -> Server:

@@ -43,25 +43,36 @@ class PrivateMariaDB:
     def _install(self) -> None:
         subprocess.run(
             [
-                "mariadb-install-db", "--no-defaults", f"--datadir={self.data}",
-                "--auth-root-authentication-method=normal", "--skip-test-db",
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={self.data}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
                 "--user=root",
             ],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> None:
         log = (self.dir / "mariadbd.log").open("ab")
         self.process = subprocess.Popen(
             [
-                str(MARIADBD), "--no-defaults", f"--datadir={self.data}",
-                f"--port={self.port}", "--bind-address=127.0.0.1",
+                str(MARIADBD),
+                "--no-defaults",
+                f"--datadir={self.data}",
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
                 f"--socket={self.dir / 'mariadbd.sock'}",
-                f"--pid-file={self.dir / 'mariadbd.pid'}", "--user=root",
-                "--skip-log-bin", "--innodb-buffer-pool-size=16M",
+                f"--pid-file={self.dir / 'mariadbd.pid'}",
+                "--user=root",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=16M",
             ],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-        )  # fmt: skip
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._answers():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -70,10 +81,16 @@ class PrivateMariaDB:
 
     def _answers(self) -> bool:
         ping = subprocess.run(
-            ["mariadb-admin", "--protocol=tcp", "-h127.0.0.1", f"-P{self.port}",
-             "-uroot", "ping"],
+            [
+                "mariadb-admin",
+                "--protocol=tcp",
+                "-h127.0.0.1",
+                f"-P{self.port}",
+                "-uroot",
+                "ping",
+            ],
             capture_output=True,
-        )  # fmt: skip
+        )
         return ping.returncode == 0
 
     def stop(self) -> None:

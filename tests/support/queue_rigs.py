@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import redis
 
+from ssop.core.config.schema import Settings
 from ssop.core.queue.base import QueueBackend
 from ssop.core.queue.factory import build_queue_backend
 from ssop.core.queue.memory import memory_backend
 from ssop.core.queue.redis_backend import redis_backend
-from ssop.core.settings_schema import Settings
 from tests.fakes.clock import FakeClock
 
 MIN_IDLE_S = 60.0

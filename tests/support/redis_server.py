@@ -38,14 +38,21 @@ class PrivateRedis:
     def start(self) -> None:
         argv = [
             self._binary,
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--daemonize", "no",
-            "--dir", str(self._folder),
-            "--logfile", str(self._folder / "redis.log"),
-        ]  # fmt: skip
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            str(self._folder),
+            "--logfile",
+            str(self._folder / "redis.log"),
+        ]
         self._proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         self._wait_ready()
 

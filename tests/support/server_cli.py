@@ -21,10 +21,21 @@ def add_args(
     sshd: Sshd, name: str = "web1", key: str = "ed25519", *extra: str
 ) -> list[str]:
     return [
-        "server", "add", name, "--host", sshd.host, "--port", str(sshd.port),
-        "--user", "root", "--key-file", str(sshd.keys[key].path),
-        "--accept-host-key", sshd.host_key.fingerprint, *extra,
-    ]  # fmt: skip
+        "server",
+        "add",
+        name,
+        "--host",
+        sshd.host,
+        "--port",
+        str(sshd.port),
+        "--user",
+        "root",
+        "--key-file",
+        str(sshd.keys[key].path),
+        "--accept-host-key",
+        sshd.host_key.fingerprint,
+        *extra,
+    ]
 
 
 def ok(cli: Cli, *args: str, input: str | None = None, **env: str) -> str:

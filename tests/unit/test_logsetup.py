@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from ssop.core.config.schema import AppSection
 from ssop.core.logsetup import configure, redact
-from ssop.core.settings_schema import AppSection
 
 
 def test_cli_hides_library_errors_unless_verbose(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ssop.core.actions.guards import GUARDS, IPAddress, IPNetwork
+from ssop.core.actions.guards.checks import GUARDS, IPAddress, IPNetwork
 from ssop.core.errors import InvalidInput
 
 ParamValue = str | int | IPAddress | IPNetwork

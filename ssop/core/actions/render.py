@@ -16,7 +16,7 @@ from types import MappingProxyType
 from urllib.parse import quote
 
 from ssop.core.actions import template
-from ssop.core.actions.guards import GUARDS, GuardConfig
+from ssop.core.actions.guards.checks import GUARDS, GuardConfig
 from ssop.core.actions.params import ParamSpec, ParamValue
 from ssop.core.actions.spec import ActionSpec
 from ssop.core.errors import InvalidInput

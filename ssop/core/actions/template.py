@@ -37,9 +37,25 @@ SHELLS = frozenset(
     }
 )
 WRAPPERS = frozenset(
-    {"env", "eval", "exec", "sudo", "su", "doas", "xargs", "nohup", "setsid",
-     "timeout", "nice", "ionice", "stdbuf", "chroot", "runuser", "ssh"}
-)  # fmt: skip
+    {
+        "env",
+        "eval",
+        "exec",
+        "sudo",
+        "su",
+        "doas",
+        "xargs",
+        "nohup",
+        "setsid",
+        "timeout",
+        "nice",
+        "ionice",
+        "stdbuf",
+        "chroot",
+        "runuser",
+        "ssh",
+    }
+)
 _SHELL_ONLY = ("$", "`")
 _OPERATOR_CHARS = frozenset("();<>|&")
 

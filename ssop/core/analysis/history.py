@@ -23,6 +23,7 @@ from ssop.core.analysis.base import (
     Proc,
     Sample,
 )
+from ssop.core.config.schema import AnalysisSection
 from ssop.core.errors import InvalidInput
 from ssop.core.models import (
     AnalysisRecord,
@@ -32,7 +33,6 @@ from ssop.core.models import (
     RecommendationRecord,
     Server,
 )
-from ssop.core.settings_schema import AnalysisSection
 from ssop.core.store.action_repo import AssignmentRepo, spec_of
 from ssop.core.store.analysis_repo import AnalysisRepo
 from ssop.core.store.history_repo import HistoryRepo

@@ -22,6 +22,7 @@ from ssop.core.analysis.advice import parse_advice, response_format
 from ssop.core.analysis.base import AnalysisContext, AnalysisResult, Usage
 from ssop.core.analysis.prompt import Prompt, build_prompt
 from ssop.core.clock import Clock
+from ssop.core.config.schema import AnalysisSection, OpenaiSection
 from ssop.core.errors import (
     AnalysisError,
     ModelInvalidAnswer,
@@ -31,7 +32,6 @@ from ssop.core.errors import (
     ModelUnavailable,
 )
 from ssop.core.logsetup import redact
-from ssop.core.settings_schema import AnalysisSection, OpenaiSection
 
 if TYPE_CHECKING:
     import openai

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.guards.checks import GuardConfig
+from ssop.core.actions.guards.rails import GuardRails, GuardsFor
 from ssop.core.analysis.base import (
     Analyser,
     AnalysisContext,
@@ -22,9 +23,9 @@ from ssop.core.analysis.base import (
     Recommendation,
 )
 from ssop.core.analysis.breaker import CircuitBreaker
-from ssop.core.analysis.guard import Reviewer
 from ssop.core.analysis.history import load_context
 from ssop.core.analysis.prompt import readings_digest
+from ssop.core.analysis.review import Reviewer
 from ssop.core.analysis.rules import RuleEngine
 from ssop.core.analysis.views import (
     AnalysisOutcome,
@@ -34,11 +35,10 @@ from ssop.core.analysis.views import (
     records_of,
 )
 from ssop.core.clock import Clock
+from ssop.core.config.schema import Settings
 from ssop.core.errors import AnalysisError, ConfigError
-from ssop.core.guard_rails import GuardRails, GuardsFor
 from ssop.core.logsetup import redact
 from ssop.core.models import ErrorEvent
-from ssop.core.settings_schema import Settings
 from ssop.core.store.analysis_repo import AnalysisRepo, ErrorEventRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.server_repo import ServerRepo

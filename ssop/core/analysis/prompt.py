@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from ssop.core.actions.readings import clean
 from ssop.core.analysis.base import AllowedAction, AnalysisContext, Finding, Sample
+from ssop.core.config.schema import AnalysisSection
 from ssop.core.logsetup import redact
-from ssop.core.settings_schema import AnalysisSection
 
 ITEM_CAP = 200
 LANGUAGE_CAP = 40

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ssop.core.actions.guards import unit_stem
+from ssop.core.actions.guards.checks import unit_stem
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.analysis.base import (
     AnalysisContext,
@@ -26,8 +26,8 @@ from ssop.core.analysis.base import (
     Proposal,
     Sample,
 )
+from ssop.core.config.schema import AnalysisSection
 from ssop.core.models.execution import ExecutionStatus
-from ssop.core.settings_schema import AnalysisSection
 
 LOW, MEDIUM, HIGH = RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH
 ANALYZER = "rules"

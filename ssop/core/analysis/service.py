@@ -18,6 +18,9 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ssop.core.accounts.auth import AuthService
+from ssop.core.accounts.permissions import Capability, Principal
+from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.analysis.base import Analyser
 from ssop.core.analysis.pipeline import SOURCE, Pipeline
@@ -28,8 +31,8 @@ from ssop.core.analysis.views import (
     analysis_view,
 )
 from ssop.core.audit import AuditService
-from ssop.core.auth import AuthService
 from ssop.core.clock import Clock
+from ssop.core.config.schema import Settings
 from ssop.core.errors import (
     AnalysisError,
     InvalidInput,
@@ -38,11 +41,8 @@ from ssop.core.errors import (
     SsopError,
     StoreError,
 )
-from ssop.core.guard_rails import GuardsFor
 from ssop.core.models import ErrorEvent, RecommendationRecord
-from ssop.core.permissions import Capability, Principal
 from ssop.core.queue.base import Delivery, QueueBackend
-from ssop.core.settings_schema import Settings
 from ssop.core.store.analysis_repo import AnalysisRepo, ErrorEventRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.server_repo import ServerRepo

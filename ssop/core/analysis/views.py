@@ -80,11 +80,21 @@ class ErrorView:
 
 def rec_view(row: RecommendationRecord) -> RecommendationView:
     return RecommendationView(
-        row.id, row.source, row.action_name, dict(row.params), row.reason,
-        row.priority, row.status, row.reject_reason, row.effective_risk,
-        row.intrinsic_risk, row.rule_risk, row.model_risk, row.confidence,
+        row.id,
+        row.source,
+        row.action_name,
+        dict(row.params),
+        row.reason,
+        row.priority,
+        row.status,
+        row.reject_reason,
+        row.effective_risk,
+        row.intrinsic_risk,
+        row.rule_risk,
+        row.model_risk,
+        row.confidence,
         dict(row.evidence),
-    )  # fmt: skip
+    )
 
 
 def analysis_view(
@@ -93,12 +103,26 @@ def analysis_view(
     with_prompt: bool = False,
 ) -> AnalysisView:
     return AnalysisView(
-        row.id, row.server_name, row.at, row.analyzer, row.model, row.actor,
-        row.summary, row.reasoning, row.risk, row.confidence, row.model_risk,
-        row.risk_disagreement, row.llm_error, row.prompt_hash, row.tokens_prompt,
-        row.tokens_completion, row.digest, tuple(rec_view(r) for r in recs),
+        row.id,
+        row.server_name,
+        row.at,
+        row.analyzer,
+        row.model,
+        row.actor,
+        row.summary,
+        row.reasoning,
+        row.risk,
+        row.confidence,
+        row.model_risk,
+        row.risk_disagreement,
+        row.llm_error,
+        row.prompt_hash,
+        row.tokens_prompt,
+        row.tokens_completion,
+        row.digest,
+        tuple(rec_view(r) for r in recs),
         row.prompt if with_prompt else None,
-    )  # fmt: skip
+    )
 
 
 def records_of(

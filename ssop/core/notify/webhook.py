@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 import httpx2
 
+from ssop.core.config.schema import NotifySection, WebhookConfig
 from ssop.core.notify.events import Event
 from ssop.core.notify.payloads import BUILDERS
-from ssop.core.settings_schema import NotifySection, WebhookConfig
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +158,11 @@ class WebhookNotifier:
         self.failures.append(failure)
         log.warning(
             "webhook %s: %s not delivered after %d attempt(s): %s",
-            failure.target, failure.event, failure.attempts, failure.error,
-        )  # fmt: skip
+            failure.target,
+            failure.event,
+            failure.attempts,
+            failure.error,
+        )
         if self.on_failure is not None:
             try:
                 self.on_failure(failure)

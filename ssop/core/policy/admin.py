@@ -12,16 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ssop.core.access import require_in
+from ssop.core.accounts.access import require_in
+from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
+from ssop.core.config.schema import PolicySection
 from ssop.core.durations import YEAR, parse_duration
 from ssop.core.errors import InvalidInput, NotFound
 from ssop.core.models import MaintenanceWindow, PolicyDecision
-from ssop.core.permissions import Capability, Principal
 from ssop.core.policy.facts import ALL_SERVERS, is_shadow
 from ssop.core.policy.states import Outcome
-from ssop.core.settings_schema import PolicySection
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
@@ -100,10 +100,15 @@ class PolicyAdminService:
             )
         shadow = tuple(n for n in servers if is_shadow(n, self.policy, state))
         return AutomationStatus(
-            state.paused, state.paused_by, state.paused_at, state.reason,
-            state.mode or self.policy.mode, "override" if state.mode else "settings",
-            shadow, demoted,
-        )  # fmt: skip
+            state.paused,
+            state.paused_by,
+            state.paused_at,
+            state.reason,
+            state.mode or self.policy.mode,
+            "override" if state.mode else "settings",
+            shadow,
+            demoted,
+        )
 
     def pause(self, who: Principal, reason: str = "") -> AutomationStatus:
         """The kill switch: no automatic execution until ``resume``."""
@@ -155,9 +160,13 @@ class PolicyAdminService:
         return self.status(who)
 
     def add_window(
-        self, who: Principal, server: str, duration: str, reason: str = "",
+        self,
+        who: Principal,
+        server: str,
+        duration: str,
+        reason: str = "",
         starts_at: datetime | None = None,
-    ) -> WindowView:  # fmt: skip
+    ) -> WindowView:
         """A maintenance window (or silence) on ``server`` or '*' for the fleet.
 
         Raises:
@@ -173,10 +182,14 @@ class PolicyAdminService:
                 ServerRepo(s).get(server)
             row = PolicyRepo(s).add_window(
                 MaintenanceWindow(
-                    server_name=server, starts_at=start, ends_at=start + span,
-                    reason=reason[:255], created_by=current.actor, created_at=now,
+                    server_name=server,
+                    starts_at=start,
+                    ends_at=start + span,
+                    reason=reason[:255],
+                    created_by=current.actor,
+                    created_at=now,
                 )
-            )  # fmt: skip
+            )
             record_in(s, now, current.actor, "maintenance.add", server, reason)
             return _window_view(row)
 
@@ -245,10 +258,19 @@ def _request_status(repo: ApprovalRepo, request_id: int | None) -> str | None:
 
 def _line(row: PolicyDecision, request_status: str | None) -> ExplainLine:
     return ExplainLine(
-        row.id or 0, row.at, row.recommendation_id, row.server_name, row.action_name,
-        dict(row.params), row.outcome, row.gate, row.detail, row.request_id,
-        request_status, row.execution_id,
-    )  # fmt: skip
+        row.id or 0,
+        row.at,
+        row.recommendation_id,
+        row.server_name,
+        row.action_name,
+        dict(row.params),
+        row.outcome,
+        row.gate,
+        row.detail,
+        row.request_id,
+        request_status,
+        row.execution_id,
+    )
 
 
 def _window_view(row: MaintenanceWindow) -> WindowView:

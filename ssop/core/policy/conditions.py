@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ssop.core.actions.guards import unit_stem
+from ssop.core.actions.guards.checks import unit_stem
 
 Readings = Mapping[str, Any]
 UNIT_ACTIONS = frozenset({"restart_service", "start_service"})

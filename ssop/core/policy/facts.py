@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from ssop.core.actions.spec import RiskLevel
+from ssop.core.config.schema import PolicySection
 from ssop.core.models import AutomationState
 from ssop.core.policy.gates import Facts, OpenRequest
 from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import Proposal
 from ssop.core.policy.prepare import Prepared
 from ssop.core.policy.states import IN_FLIGHT
-from ssop.core.settings_schema import PolicySection
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.policy_repo import PolicyRepo
 from ssop.core.store.verify_repo import VerifyRepo

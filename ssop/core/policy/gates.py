@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ssop.core.actions.spec import RiskLevel
+from ssop.core.config.schema import PolicySection
 from ssop.core.policy.ports import Proposal
 from ssop.core.policy.states import Gate, Outcome, RequestStatus
-from ssop.core.settings_schema import PolicySection
 
 
 @dataclass(frozen=True)

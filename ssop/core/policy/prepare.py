@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.actions.render import (
     ValidatedParams,
     render_command,
@@ -21,7 +22,6 @@ from ssop.core.actions.render import (
 )
 from ssop.core.actions.spec import ActionSpec, ActionType
 from ssop.core.errors import InvalidInput
-from ssop.core.guard_rails import GuardsFor
 from ssop.core.models import Action, Server, ServerAction
 from ssop.core.policy.keys import params_key, spec_hash
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
@@ -74,9 +74,16 @@ def prepare(
         )
     strings = params.as_strings()
     return Prepared(
-        server, action, spec, link, params, strings, params_key(strings),
-        command, spec_hash(spec.to_dict()),
-    )  # fmt: skip
+        server,
+        action,
+        spec,
+        link,
+        params,
+        strings,
+        params_key(strings),
+        command,
+        spec_hash(spec.to_dict()),
+    )
 
 
 def command_text(

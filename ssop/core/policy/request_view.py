@@ -45,12 +45,29 @@ class RequestView:
 def view_of(row: ApprovalRequest) -> RequestView:
     assert row.id is not None
     return RequestView(
-        row.id, row.status, row.trigger, row.server_name, row.action_name,
-        dict(row.params), row.command, row.effective_risk, row.confidence, row.gate,
-        row.reasoning, dict(row.evidence), row.analysis_id, row.recommendation_id,
-        row.requested_by, row.created_at, row.expires_at, row.decided_by,
-        row.decided_at, row.comment, row.closed_reason, row.execution_id,
-    )  # fmt: skip
+        row.id,
+        row.status,
+        row.trigger,
+        row.server_name,
+        row.action_name,
+        dict(row.params),
+        row.command,
+        row.effective_risk,
+        row.confidence,
+        row.gate,
+        row.reasoning,
+        dict(row.evidence),
+        row.analysis_id,
+        row.recommendation_id,
+        row.requested_by,
+        row.created_at,
+        row.expires_at,
+        row.decided_by,
+        row.decided_at,
+        row.comment,
+        row.closed_reason,
+        row.execution_id,
+    )
 
 
 def parse_status(value: str) -> RequestStatus:

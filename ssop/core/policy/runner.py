@@ -21,9 +21,10 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.clock import Clock
+from ssop.core.config.schema import Settings
 from ssop.core.errors import SsopError
-from ssop.core.guard_rails import GuardsFor
 from ssop.core.models import ApprovalRequest, Verification
 from ssop.core.models.execution import Trigger as ExecTrigger
 from ssop.core.notify.events import Event, EventKind, Notifier
@@ -31,7 +32,6 @@ from ssop.core.policy import conditions
 from ssop.core.policy.ports import Executor, ReadingsSource
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.states import FINISHED, RequestStatus, Trigger
-from ssop.core.settings_schema import Settings
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
@@ -77,9 +77,13 @@ class RequestRunner:
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             return ApprovalRepo(s).move(
-                request_id, [RequestStatus.APPROVED], CLAIMED,
-                not_expired_at=now, claimed_by=self.runner_id, claimed_at=now,
-            )  # fmt: skip
+                request_id,
+                [RequestStatus.APPROVED],
+                CLAIMED,
+                not_expired_at=now,
+                claimed_by=self.runner_id,
+                claimed_at=now,
+            )
 
     def claim_and_run(self, request_id: int) -> RunResult | None:
         """Claim and run; None when the request was not there to claim."""
@@ -162,10 +166,14 @@ class RequestRunner:
         )
         try:
             record = executor.execute(
-                prep.server, prep.spec, prep.params,
-                actor=row.decided_by or "policy", trigger=trigger,
-                reason=row.reasoning, request_id=row.id,
-            )  # fmt: skip
+                prep.server,
+                prep.spec,
+                prep.params,
+                actor=row.decided_by or "policy",
+                trigger=trigger,
+                reason=row.reasoning,
+                request_id=row.id,
+            )
         except SsopError as e:
             log.error("request %s: execution outcome unknown: %s", row.id, e.message)
             return None, RequestStatus.UNKNOWN, e.message
@@ -196,9 +204,15 @@ class RequestRunner:
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             moved = ApprovalRepo(s).move(
-                request_id, [old], status, holder=self.runner_id, close=True,
-                closed_at=now, closed_reason=reason, execution_id=execution_id,
-            )  # fmt: skip
+                request_id,
+                [old],
+                status,
+                holder=self.runner_id,
+                close=True,
+                closed_at=now,
+                closed_reason=reason,
+                execution_id=execution_id,
+            )
             if moved and row is not None and execution_id is not None:
                 self._schedule_verification(s, row, status, execution_id)
         if not moved:
@@ -216,12 +230,16 @@ class RequestRunner:
         due = now + timedelta(seconds=self.settings.policy.verify_delay_s)
         VerifyRepo(s).add(
             Verification(
-                execution_id=execution_id, request_id=row.id,
-                server_name=row.server_name, action_name=row.action_name,
-                params=row.params, baseline=row.evidence.get(BASELINE_KEY) or {},
-                created_at=now, due_at=due,
+                execution_id=execution_id,
+                request_id=row.id,
+                server_name=row.server_name,
+                action_name=row.action_name,
+                params=row.params,
+                baseline=row.evidence.get(BASELINE_KEY) or {},
+                created_at=now,
+                due_at=due,
             )
-        )  # fmt: skip
+        )
 
     def _announce(self, row: ApprovalRequest, result: RunResult) -> None:
         ok = result.status == RequestStatus.SUCCEEDED
@@ -229,14 +247,20 @@ class RequestRunner:
         verb = "ran" if ok else f"ended {result.status}"
         self.notifier.notify(
             Event(
-                kind, self.clock.now(),
+                kind,
+                self.clock.now(),
                 f"{row.action_name} {verb} on {row.server_name} ({row.trigger})",
-                server=row.server_name, action=row.action_name, params=row.params,
-                request_id=row.id, execution_id=result.execution_id,
-                status=result.status.value, risk=row.effective_risk,
-                actor=row.decided_by or "policy", detail=result.detail,
+                server=row.server_name,
+                action=row.action_name,
+                params=row.params,
+                request_id=row.id,
+                execution_id=result.execution_id,
+                status=result.status.value,
+                risk=row.effective_risk,
+                actor=row.decided_by or "policy",
+                detail=result.detail,
             )
-        )  # fmt: skip
+        )
 
 
 def _status_of(value: str) -> RequestStatus:

@@ -18,9 +18,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.clock import Clock
+from ssop.core.config.schema import Settings
 from ssop.core.errors import SsopError
-from ssop.core.guard_rails import GuardsFor
 from ssop.core.models import ApprovalRequest, PolicyDecision
 from ssop.core.notify.events import Event, EventKind, Notifier
 from ssop.core.policy import conditions
@@ -31,7 +32,6 @@ from ssop.core.policy.ports import Proposal, ReadingsSource, RecommendationSourc
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RunResult
 from ssop.core.policy.states import Gate, Outcome, RequestStatus, Trigger
-from ssop.core.settings_schema import Settings
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
@@ -211,15 +211,22 @@ class RemediationService:
             expires_at=now + timedelta(hours=self.policy.approval_ttl_hours),
             status=RequestStatus.CLAIMED if auto else RequestStatus.PENDING_APPROVAL,
             trigger=Trigger.AUTO if auto else Trigger.POLICY,
-            server_name=p.server, action_name=p.action,
-            params=dict(prep.strings), params_key=prep.key, command=prep.command,
-            spec_hash=prep.spec_hash, analysis_id=p.analysis_id,
-            recommendation_id=p.recommendation_id, reasoning=p.reason,
+            server_name=p.server,
+            action_name=p.action,
+            params=dict(prep.strings),
+            params_key=prep.key,
+            command=prep.command,
+            spec_hash=prep.spec_hash,
+            analysis_id=p.analysis_id,
+            recommendation_id=p.recommendation_id,
+            reasoning=p.reason,
             evidence=pinned_evidence(p.evidence, before),
-            effective_risk=effective_risk(p, facts).value, confidence=p.confidence,
-            gate=decision.gate.value, requested_by="policy",
+            effective_risk=effective_risk(p, facts).value,
+            confidence=p.confidence,
+            gate=decision.gate.value,
+            requested_by="policy",
             open_key=open_key(p.server, p.action, prep.key),
-        )  # fmt: skip
+        )
         if auto:
             _auto_claim(row, now, self.runner.runner_id)
         return row
@@ -235,14 +242,21 @@ class RemediationService:
     ) -> Decided:
         row = PolicyRepo(s).add_decision(
             PolicyDecision(
-                at=facts.now, analysis_id=p.analysis_id,
-                recommendation_id=p.recommendation_id, server_name=p.server[:64],
-                action_name=p.action[:64], params=dict(prep.strings), params_key=prep.key,
-                effective_risk=effective_risk(p, facts).value, confidence=p.confidence,
-                outcome=decision.outcome.value, gate=decision.gate.value,
-                detail=decision.detail, request_id=request_id,
+                at=facts.now,
+                analysis_id=p.analysis_id,
+                recommendation_id=p.recommendation_id,
+                server_name=p.server[:64],
+                action_name=p.action[:64],
+                params=dict(prep.strings),
+                params_key=prep.key,
+                effective_risk=effective_risk(p, facts).value,
+                confidence=p.confidence,
+                outcome=decision.outcome.value,
+                gate=decision.gate.value,
+                detail=decision.detail,
+                request_id=request_id,
             )
-        )  # fmt: skip
+        )
         assert row.id is not None
         return Decided(
             row.id, p, decision.outcome, decision.gate, decision.detail, request_id
@@ -257,13 +271,18 @@ class RemediationService:
     def _announce(self, p: Proposal, prep: Prepared, decided: Decided) -> None:
         self.notifier.notify(
             Event(
-                EventKind.APPROVAL_REQUESTED, self.clock.now(),
+                EventKind.APPROVAL_REQUESTED,
+                self.clock.now(),
                 f"approval requested: {p.action} on {p.server} (request #{decided.request_id})",
-                server=p.server, action=p.action, params=prep.strings,
-                request_id=decided.request_id, risk=p.effective_risk.value,
-                actor="policy", detail=f"{decided.gate.value}: {decided.detail}",
+                server=p.server,
+                action=p.action,
+                params=prep.strings,
+                request_id=decided.request_id,
+                risk=p.effective_risk.value,
+                actor="policy",
+                detail=f"{decided.gate.value}: {decided.detail}",
             )
-        )  # fmt: skip
+        )
 
 
 def _auto_claim(row: ApprovalRequest, now: datetime, runner_id: str) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ssop.core.clock import Clock
+from ssop.core.config.schema import Settings
 from ssop.core.queue.base import QueueBackend
 from ssop.core.queue.memory import memory_backend
 from ssop.core.queue.resilient import resilient_backend
-from ssop.core.settings_schema import Settings
 
 # How long a claimed notice may stay unacknowledged before another consumer
 # takes it over: longer than one analysis with its LLM retries.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Role
 from ssop.core.models import RoleCapability
-from ssop.core.permissions import DEFAULT_MATRIX, Capability, Role
 
 
 class RoleRepo:

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from ssop.core.accounts.permissions import Role
 from ssop.core.models import ApiToken
-from ssop.core.permissions import Role
 
 
 class TokenRepo:

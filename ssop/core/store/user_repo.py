@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ssop.core.accounts.permissions import Role
 from ssop.core.models import User
-from ssop.core.permissions import Role
 
 
 class UserRepo:

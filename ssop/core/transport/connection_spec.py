@@ -30,13 +30,18 @@ class ConnectionSpec:
     @classmethod
     def of(cls, server: Server) -> ConnectionSpec:
         return cls(
-            name=server.name, local=server.local, host=server.host, port=server.port,
-            username=server.username, use_agent=server.use_agent,
+            name=server.name,
+            local=server.local,
+            host=server.host,
+            port=server.port,
+            username=server.username,
+            use_agent=server.use_agent,
             key_ciphertext=server.key_ciphertext,
             passphrase_ciphertext=server.passphrase_ciphertext,
-            host_key_type=server.host_key_type, host_key=server.host_key,
+            host_key_type=server.host_key_type,
+            host_key=server.host_key,
             host_key_fingerprint=server.host_key_fingerprint,
-        )  # fmt: skip
+        )
 
     def identity(self) -> bytes:
         """Equal exactly when everything a connection is made with is equal

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ssop.core.secretbox import SecretBox
-from ssop.core.settings_schema import SshSection
+from ssop.core.config.schema import SshSection
+from ssop.core.secrets.secretbox import SecretBox
 from ssop.core.transport.base import Endpoint, HostKey, Transport
 from ssop.core.transport.connection_spec import ConnectionSpec
 
@@ -25,10 +25,16 @@ def endpoint_of(
             server.host_key_type, server.host_key, server.host_key_fingerprint
         )
     return Endpoint(
-        name=server.name, host=server.host, port=server.port, username=server.username,
-        private_key=key, passphrase=passphrase, use_agent=server.use_agent,
-        pinned_host_key=pinned, connect_timeout=ssh.connect_timeout,
-    )  # fmt: skip
+        name=server.name,
+        host=server.host,
+        port=server.port,
+        username=server.username,
+        private_key=key,
+        passphrase=passphrase,
+        use_agent=server.use_agent,
+        pinned_host_key=pinned,
+        connect_timeout=ssh.connect_timeout,
+    )
 
 
 def transport_builder(

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ssop.core.clock import SystemClock
-from ssop.core.config import load_config
+from ssop.core.config.loader import load_config
 from ssop.core.services import build_services
 from ssop.core.transport.base import Endpoint, HostKey
 from ssop.core.transport.ssh import FabricTransport

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from ssop.core.config import load_config
-from ssop.core.permissions import Principal, Role
+from ssop.core.accounts.permissions import Principal, Role
+from ssop.core.config.loader import load_config
 from ssop.core.policy.ports import Proposal
 from ssop.core.policy.service import ProcessReport
 from ssop.core.services import Services, build_services

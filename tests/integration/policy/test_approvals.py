@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from ssop.core.accounts.permissions import Role
 from ssop.core.errors import (
     Conflict,
     InvalidInput,
@@ -13,7 +14,6 @@ from ssop.core.errors import (
     PolicyRefused,
 )
 from ssop.core.models import ApprovalRequest
-from ssop.core.permissions import Role
 from ssop.core.policy.states import RequestStatus
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ssop.core.guard_rails import GuardRails
+from ssop.core.actions.guards.rails import GuardRails
 from ssop.core.models import Server
 from ssop.core.services import Services
 

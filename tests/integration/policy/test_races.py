@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from ssop.core.approvals import ApprovalService
+from ssop.core.accounts.permissions import Principal
 from ssop.core.errors import Conflict
-from ssop.core.permissions import Principal
+from ssop.core.policy.approvals import ApprovalService
 from ssop.core.services import Services, build_services
 from tests.integration.policy.conftest import Rig, RigFactory
 from tests.support.policy import (

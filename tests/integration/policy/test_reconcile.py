@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.permissions import Role
+from ssop.core.accounts.permissions import Role
 from ssop.core.policy.states import Gate, RequestStatus
 from ssop.core.services import build_services
 from tests.fakes.clock import FakeClock
@@ -102,23 +102,34 @@ def hanging_systemctl(shims: ShimDir) -> None:
 
 
 def test_a_runner_killed_mid_execution_leaves_it_unknown(
-    rig: Rig, sshd: Sshd, tmp_path: Path, store_url: str, isolated_env: dict[str, str],
+    rig: Rig,
+    sshd: Sshd,
+    tmp_path: Path,
+    store_url: str,
+    isolated_env: dict[str, str],
     processes: list[Process],
-) -> None:  # fmt: skip
+) -> None:
     request_id = approved(rig, sshd)
     hanging_systemctl(rig.shims)
     endpoint = sshd.endpoint()
     assert endpoint.pinned_host_key is not None
     spec = tmp_path / "endpoint.json"
-    spec.write_text(json.dumps({
-        "name": "web1", "host": endpoint.host, "port": endpoint.port,
-        "username": endpoint.username, "private_key": endpoint.private_key,
-        "host_key": {
-            "type": endpoint.pinned_host_key.key_type,
-            "base64": endpoint.pinned_host_key.base64,
-            "fingerprint": endpoint.pinned_host_key.fingerprint,
-        },
-    }))  # fmt: skip
+    spec.write_text(
+        json.dumps(
+            {
+                "name": "web1",
+                "host": endpoint.host,
+                "port": endpoint.port,
+                "username": endpoint.username,
+                "private_key": endpoint.private_key,
+                "host_key": {
+                    "type": endpoint.pinned_host_key.key_type,
+                    "base64": endpoint.pinned_host_key.base64,
+                    "fingerprint": endpoint.pinned_host_key.fingerprint,
+                },
+            }
+        )
+    )
     child = Process(
         ["-m", "tests.integration.policy.claim_entry", str(spec), str(request_id)],
         {**isolated_env, "SSOP_DATABASE_URL": store_url},

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from ssop.core.accounts.permissions import Role
 from ssop.core.notify.events import EventKind
-from ssop.core.permissions import Role
 from ssop.core.policy.states import Gate, Outcome, RequestStatus
 from tests.integration.policy.conftest import Rig, RigFactory
 from tests.support.policy import executions, fleet, proposal

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ssop.core.accounts.permissions import Role
 from ssop.core.errors import NotFound, PermissionDenied
 from ssop.core.notify.events import EventKind
-from ssop.core.permissions import Role
 from ssop.core.policy.states import Gate, Outcome
 from tests.integration.policy.conftest import Rig
 from tests.support.policy import fleet, proposal

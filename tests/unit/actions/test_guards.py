@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from ssop.core.actions.guards import (
+from ssop.core.actions.guards.checks import (
     DEFAULT_PROTECTED_UNITS,
     GuardConfig,
     check_blockable,

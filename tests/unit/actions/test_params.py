@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ssop.core.actions.guards import GuardConfig, check_blockable
+from ssop.core.actions.guards.checks import GuardConfig, check_blockable
 from ssop.core.actions.params import PARAM_TYPES, ParamSpec
 from ssop.core.errors import InvalidInput
 from ssop.core.transport.base import Command

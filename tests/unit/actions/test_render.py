@@ -17,7 +17,7 @@ from ssop.core.actions.builtin import (
     SERVICE_PROPERTIES,
     combined_readings_command,
 )
-from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.render import (
     SUDO_PREFIX,
     ValidatedParams,
@@ -53,11 +53,18 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "get_disk_usage": _sections("df"),
     "get_system_load": _sections("loadavg", "stat"),
     "get_top_processes": (
-        "sh", "-c", scripts.two_sample_script("stat", "pagesize", "procs"), "sh"
+        "sh",
+        "-c",
+        scripts.two_sample_script("stat", "pagesize", "procs"),
+        "sh",
     ),
     "get_service_status": (
-        "systemctl", "show", "--no-pager", f"--property={SERVICE_PROPERTIES}",
-        "--", "nginx",
+        "systemctl",
+        "show",
+        "--no-pager",
+        f"--property={SERVICE_PROPERTIES}",
+        "--",
+        "nginx",
     ),
     "get_failed_services": _sections("failed"),
     "get_uptime": _sections("uptime"),
@@ -67,19 +74,41 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "reboot_system": (*SUDO_PREFIX, "sh", "-c", scripts.REBOOT_SCRIPT, "sh"),
     "kill_process": (*SUDO_PREFIX, "sh", "-c", scripts.KILL_SCRIPT, "sh", "php-fpm"),
     "cleanup_temp_files": (
-        *SUDO_PREFIX, "sh", "-c", scripts.CLEANUP_TEMP_SCRIPT, "sh", "7",
-        "/tmp", "/var/tmp",
+        *SUDO_PREFIX,
+        "sh",
+        "-c",
+        scripts.CLEANUP_TEMP_SCRIPT,
+        "sh",
+        "7",
+        "/tmp",
+        "/var/tmp",
     ),
     "cleanup_log_files": (
-        *SUDO_PREFIX, "sh", "-c", scripts.CLEANUP_LOGS_SCRIPT, "sh", "30", "/var/log"
+        *SUDO_PREFIX,
+        "sh",
+        "-c",
+        scripts.CLEANUP_LOGS_SCRIPT,
+        "sh",
+        "30",
+        "/var/log",
     ),
     "block_ip_firewalld": (
-        *SUDO_PREFIX, "sh", "-c", scripts.BLOCK_SCRIPT, "sh", "2001:db8::7"
+        *SUDO_PREFIX,
+        "sh",
+        "-c",
+        scripts.BLOCK_SCRIPT,
+        "sh",
+        "2001:db8::7",
     ),
     "unblock_ip_firewalld": (
-        *SUDO_PREFIX, "sh", "-c", scripts.UNBLOCK_SCRIPT, "sh", "192.0.2.7"
+        *SUDO_PREFIX,
+        "sh",
+        "-c",
+        scripts.UNBLOCK_SCRIPT,
+        "sh",
+        "192.0.2.7",
     ),
-}  # fmt: skip
+}
 
 
 def test_the_catalogue_is_the_issue_list() -> None:

@@ -26,7 +26,7 @@ from ssop.core.actions.builtin import (
     cleanup_temp_action,
     combined_readings_command,
 )
-from ssop.core.actions.guards import GuardConfig
+from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.readings import clean, parse_combined, parse_two_samples
 from ssop.core.actions.render import render_command, validate_params
 from ssop.core.actions.spec import ActionSpec
@@ -109,8 +109,10 @@ def test_kill_process_spares_its_own_ancestors(
     # stays alive as an ancestor instead of exec'ing into the command.
     result = subprocess.run(
         [str(tmp_path / name), "-c", cmd.as_shell() + "\n:"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout) == (
         0,
         f"killed 1 process(es) named {name}\n",
@@ -157,8 +159,10 @@ def test_kill_process_never_signals_pid_1(tmp_path: Path) -> None:
         # (named like the target) is spared only by the explicit rule.
         result = subprocess.run(
             ["nsenter", "-t", str(ns_pid1), "-p", "-m", "sh", "-c", cmd.as_shell()],
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert (result.returncode, result.stdout) == (
             1,
             f"killed 0 process(es) named {name}\n",
@@ -190,8 +194,15 @@ def test_cleanup_temp_deletes_old_files_only_and_never_follows_symlinks(
 ) -> None:
     root, outside = tmp_path / "root", tmp_path / "outside"
     now = time.time()
-    _tree(root, {"old.txt": OLD, "new.txt": now, "sub/old2.txt": OLD,
-                 "systemd-private-abc/tmp/old3.txt": OLD})  # fmt: skip
+    _tree(
+        root,
+        {
+            "old.txt": OLD,
+            "new.txt": now,
+            "sub/old2.txt": OLD,
+            "systemd-private-abc/tmp/old3.txt": OLD,
+        },
+    )
     _tree(outside, {"victim.txt": OLD, "deep/victim2.txt": OLD})
     (root / "to-dir").symlink_to(outside)
     (root / "to-file").symlink_to(outside / "victim.txt")
@@ -232,21 +243,36 @@ def test_cleanup_never_crosses_into_another_file_system(tmp_path: Path) -> None:
 def test_cleanup_logs_deletes_only_old_rotated_logs(tmp_path: Path) -> None:
     root = tmp_path / "log"
     now = time.time()
-    _tree(root, {
-        "syslog": OLD, "syslog.1": OLD, "syslog.2.gz": OLD, "auth.log": OLD,
-        "nginx/access.log": OLD, "nginx/access.log.14.gz": OLD,
-        "nginx/error.log.1": now,
-        "messages-20240101": OLD, "dpkg.log.old": OLD, "Xorg.0.log": OLD,
-        "journal/abc/system@x.journal~": OLD, "journal/abc/system.journal": OLD,
-        "app.log.3.xz": OLD,
-    })  # fmt: skip
+    _tree(
+        root,
+        {
+            "syslog": OLD,
+            "syslog.1": OLD,
+            "syslog.2.gz": OLD,
+            "auth.log": OLD,
+            "nginx/access.log": OLD,
+            "nginx/access.log.14.gz": OLD,
+            "nginx/error.log.1": now,
+            "messages-20240101": OLD,
+            "dpkg.log.old": OLD,
+            "Xorg.0.log": OLD,
+            "journal/abc/system@x.journal~": OLD,
+            "journal/abc/system.journal": OLD,
+            "app.log.3.xz": OLD,
+        },
+    )
     result = _run(_render(cleanup_logs_action(roots=(str(root),)), days="2"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("deleted 6 file(s)")
     assert _remaining(root) == {
-        "syslog", "auth.log", "nginx/access.log", "nginx/error.log.1", "Xorg.0.log",
-        "journal/abc/system@x.journal~", "journal/abc/system.journal",
-    }  # fmt: skip
+        "syslog",
+        "auth.log",
+        "nginx/access.log",
+        "nginx/error.log.1",
+        "Xorg.0.log",
+        "journal/abc/system@x.journal~",
+        "journal/abc/system.journal",
+    }
 
 
 def test_the_combined_script_parses_on_this_machine() -> None:

@@ -162,8 +162,14 @@ def test_quoted_operators_are_plain_argv_text() -> None:
         _command("journalctl -u {service} --grep 'a;b|c' -n 20")
     )
     assert spec.command_template == (
-        "journalctl", "-u", "{service}", "--grep", "a;b|c", "-n", "20"
-    )  # fmt: skip
+        "journalctl",
+        "-u",
+        "{service}",
+        "--grep",
+        "a;b|c",
+        "-n",
+        "20",
+    )
 
 
 def test_an_operator_as_an_argv_element_is_refused() -> None:

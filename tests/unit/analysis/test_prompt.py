@@ -8,7 +8,7 @@ from dataclasses import replace
 from ssop.core.analysis.base import AnalysisContext, ExecutionBrief
 from ssop.core.analysis.prompt import build_prompt, fence, readings_digest, sanitize
 from ssop.core.analysis.rules import RuleEngine
-from ssop.core.settings_schema import AnalysisSection
+from ssop.core.config.schema import AnalysisSection
 from tests.support.analysis import NOW, context, reading
 
 CFG = AnalysisSection()

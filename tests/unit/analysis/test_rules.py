@@ -7,7 +7,7 @@ from datetime import timedelta
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.analysis.base import AnalysisResult, CrawlFailure, ExecutionBrief
 from ssop.core.analysis.rules import RuleEngine, dominant, refailures, rule_risk
-from ssop.core.settings_schema import AnalysisSection
+from ssop.core.config.schema import AnalysisSection
 from tests.support.analysis import NOW, context, reading, times
 
 CFG = AnalysisSection()  # need 3 of the last 5
@@ -78,10 +78,15 @@ def test_unit_failing_again_after_restarts_is_flapping_and_not_restarted() -> No
     at = times(len(history))
     # a restart after each failure: the unit came back, then failed again
     restarts = [
-        ExecutionBrief(at[i] + timedelta(seconds=5), "restart_service",
-                       {"service": "app"}, "succeeded", 0)
+        ExecutionBrief(
+            at[i] + timedelta(seconds=5),
+            "restart_service",
+            {"service": "app"},
+            "succeeded",
+            0,
+        )
         for i in (0, 2, 4)
-    ]  # fmt: skip
+    ]
     ctx = context(history, executions=restarts)
     assert refailures("app.service", ctx, CFG) == 3
     result = ENGINE.analyse(ctx)

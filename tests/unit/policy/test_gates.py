@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from ssop.core.actions.spec import RiskLevel
+from ssop.core.config.schema import PolicySection
 from ssop.core.policy.gates import Facts, OpenRequest, blast_limit, decide
 from ssop.core.policy.states import Gate, Outcome
-from ssop.core.settings_schema import PolicySection
 from tests.support.policy import proposal
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

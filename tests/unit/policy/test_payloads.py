@@ -20,8 +20,10 @@ def test_a_daemon_error_in_each_format() -> None:
     discord = payloads.discord(event)
 
     assert (generic["event"], generic["title"], generic["actor"]) == (
-        "daemon_error", "daemon step crawl failed", "host:1:ab",
-    )  # fmt: skip
+        "daemon_error",
+        "daemon step crawl failed",
+        "host:1:ab",
+    )
     assert generic["detail"] == "mysql://ssop:***@db/ssop unreachable"
     assert slack["text"] == "[ssop] daemon step crawl failed"
     assert discord["embeds"][0]["title"] == "daemon_error"

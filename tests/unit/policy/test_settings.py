@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config import effective_items, load_config
+from ssop.core.config.loader import effective_items, load_config
 from ssop.core.errors import ConfigError
 
 

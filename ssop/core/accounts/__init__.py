@@ -1,0 +1,1 @@
+"""Accounts: users, roles and capabilities, passwords, sessions, tokens, and the checks on every call."""

@@ -1,0 +1,1 @@
+"""Configuration: the settings schema, loading it from flags, env and TOML, and changing it."""

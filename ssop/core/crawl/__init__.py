@@ -1,0 +1,1 @@
+"""Crawling: visit servers, parse what they print, store it, and tell the rest of ssop."""

@@ -1,0 +1,207 @@
+"""Crawl one server: one readings round trip, then each custom get action.
+
+All built-in readings come from one remote invocation, split apart here. A
+first visit (no earlier counters for CPU %) takes two /proc/stat samples
+0.2 s apart in that same invocation, so even a one-off ``ssop crawl`` shows
+CPU %; later visits take one sample and compare with the previous visit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ssop.core.actions.builtin import COMBINED_SECTIONS, combined_readings_command
+from ssop.core.actions.guards.checks import GuardConfig
+from ssop.core.actions.readings import (
+    Baseline,
+    Readings,
+    parse_combined,
+    parse_two_samples,
+)
+from ssop.core.actions.render import render_command, validate_params
+from ssop.core.actions.scripts import two_sample_script
+from ssop.core.actions.spec import ActionSpec
+from ssop.core.clock import Clock
+from ssop.core.crawl.buffer import HostRecord
+from ssop.core.crawl.parse import (
+    CommandFailed,
+    classify,
+    failure_digest,
+    readings_digest,
+    sample_values,
+)
+from ssop.core.errors import AnalysisError, CommandTimeout, SsopError, TransportError
+from ssop.core.transport.base import Command, CommandResult, Transport
+from ssop.core.transport.connection_spec import ConnectionSpec
+
+log = logging.getLogger(__name__)
+
+READINGS = combined_readings_command()
+FIRST_READINGS = Command(("sh", "-c", two_sample_script(*COMBINED_SECTIONS), "sh"))
+MAX_MESSAGE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlTarget:
+    """One server and what a crawl runs there.
+
+    ``readings``: a built-in get action is assigned, so the combined command
+    runs; ``custom``: assigned custom get actions whose parameters all have
+    defaults, each run on its own.
+    """
+
+    server: ConnectionSpec
+    readings: bool
+    custom: tuple[ActionSpec, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.server.name
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """What every host crawl needs from the settings."""
+
+    command_timeout: float
+    use_sudo: bool
+    guards: GuardConfig
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    record: HostRecord
+    readings: Readings | None
+
+
+class HostCrawl:
+    """One visit of one server. Never raises an ``SsopError``: it is recorded."""
+
+    def __init__(
+        self,
+        target: CrawlTarget,
+        transport: Transport,
+        previous: Baseline | None,
+        clock: Clock,
+        settings: HostSettings,
+    ) -> None:
+        self.target = target
+        self.transport = transport
+        self.previous = previous
+        self.clock = clock
+        self.settings = settings
+
+    def run(self) -> HostOutcome:
+        at, started = self.clock.now(), self.clock.monotonic()
+        readings: Readings | None = None
+        outputs: list[dict[str, Any]] = []
+        error: SsopError | None = None
+        try:
+            if self.target.readings:
+                readings = self._readings()
+            self._custom(outputs)
+        except SsopError as e:
+            error = e
+        duration = max(0.0, self.clock.monotonic() - started)
+        return HostOutcome(
+            self._record(at, duration, readings, outputs, error), readings
+        )
+
+    def _record(
+        self,
+        at: datetime,
+        duration: float,
+        readings: Readings | None,
+        outputs: list[dict[str, Any]],
+        error: SsopError | None,
+    ) -> HostRecord:
+        values = sample_values(readings) if readings is not None else None
+        cause = classify(error) if error is not None else None
+        message = error.message[:MAX_MESSAGE] if error is not None else ""
+        if cause is not None:
+            digest = failure_digest(cause, message)
+        else:
+            digest = readings_digest(values or {"outputs": outputs})
+        return HostRecord(
+            self.target.name,
+            at,
+            duration,
+            digest,
+            values,
+            cause,
+            message,
+            tuple(outputs),
+        )
+
+    def _readings(self) -> Readings:
+        first = self.previous is None
+        command = FIRST_READINGS if first else READINGS
+        result = self.transport.run(command, timeout=self.settings.command_timeout)
+        if not result.ok:
+            raise CommandFailed(_failure_text(self.target.name, result))
+        try:
+            if first:
+                return parse_two_samples(result.stdout)
+            return parse_combined(result.stdout, self.previous)
+        except AnalysisError as e:
+            raise CommandFailed(
+                f"server {self.target.name}: the readings command printed no readings"
+            ) from e
+
+    def _custom(self, outputs: list[dict[str, Any]]) -> None:
+        for spec in self.target.custom:
+            try:
+                outputs.append(self._run_custom(spec))
+            except CommandTimeout as e:
+                outputs.append(_output_row(spec.name, None, "", e.message, False))
+            except TransportError as e:
+                outputs.append(_output_row(spec.name, None, "", e.message, False))
+                raise  # the connection is gone: the rest would fail the same way
+
+    def _run_custom(self, spec: ActionSpec) -> dict[str, Any]:
+        params = validate_params(spec, {}, self.settings.guards)
+        command = render_command(spec, params, use_sudo=self._sudo())
+        result = self.transport.run(command, timeout=spec.timeout_s)
+        truncated = result.stdout_truncated or result.stderr_truncated
+        return _output_row(
+            spec.name, result.exit_code, result.stdout, result.stderr, truncated
+        )
+
+    def _sudo(self) -> bool:
+        return self.settings.use_sudo and self.target.server.username != "root"
+
+
+def _output_row(
+    action: str, code: int | None, stdout: str, stderr: str, truncated: bool
+) -> dict[str, Any]:
+    return {
+        "action_name": action,
+        "exit_code": code,
+        "stdout": stdout,
+        "stderr": stderr,
+        "truncated": truncated,
+    }
+
+
+def _failure_text(name: str, result: CommandResult) -> str:
+    detail = result.stderr.strip().splitlines()[-1:] or ["no message"]
+    return (
+        f"server {name}: the readings command exited {result.exit_code}: "
+        f"{detail[0][:300]}"
+    )
+
+
+def failed_outcome(
+    target: CrawlTarget, at: datetime, error: BaseException
+) -> HostOutcome:
+    """The outcome for an error the crawl did not expect (a bug): cause other."""
+    cause = classify(error)
+    message = f"server {target.name}: internal error ({type(error).__name__})"
+    if isinstance(error, SsopError):
+        message = error.message
+    digest = failure_digest(cause, message)
+    record = HostRecord(target.name, at, 0.0, digest, cause=cause, message=message)
+    return HostOutcome(record, None)

@@ -1,0 +1,333 @@
+"""Crawl the fleet: visit servers in parallel, store what they said, tell others.
+
+``CrawlService.crawl`` serves a person (``ssop crawl``, needs servers.read);
+``crawl_fleet`` serves the daemon. Both visit each server over its kept-open
+transport with at most ``daemon.concurrency`` visits at once, so a hung or
+dead server costs its own timeouts and nobody else's. Results are stored in
+bulk through a bounded in-memory buffer that rides out a database outage;
+the service keeps each server's last readings for the next CPU % delta.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from ssop.core.accounts.auth import AuthService
+from ssop.core.accounts.permissions import Capability, Principal
+from ssop.core.actions.guards.checks import DEFAULT_PROTECTED_UNITS, GuardConfig
+from ssop.core.actions.readings import Baseline
+from ssop.core.clock import Clock
+from ssop.core.config.schema import Settings
+from ssop.core.crawl.buffer import (
+    FLUSH_CHUNK,
+    CrawlBuffer,
+    HostRecord,
+    Stored,
+    Writer,
+)
+from ssop.core.crawl.host_visit import (
+    CrawlTarget,
+    HostCrawl,
+    HostOutcome,
+    HostSettings,
+    failed_outcome,
+)
+from ssop.core.crawl.publish import CrawlPublisher
+from ssop.core.crawl.report import CrawlReport, HostReport
+from ssop.core.crawl.targets import load_targets
+from ssop.core.errors import SsopError, StoreError
+from ssop.core.queue.base import QueueBackend
+from ssop.core.store.db import SessionFactory, translate_errors
+from ssop.core.store.fleet_repo import FleetRepo
+from ssop.core.store.metric_repo import MetricRepo
+from ssop.core.transport.pool import TransportPool
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+ShouldStop = Callable[[], bool]
+# Results are written at least this often while a crawl still waits on slow hosts.
+FLUSH_EVERY_S = 2.0
+
+
+def _never() -> bool:
+    return False
+
+
+class CrawlService:
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: SessionFactory,
+        clock: Clock,
+        auth: AuthService,
+        pool: TransportPool,
+        queue: QueueBackend,
+        settings: Settings,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.clock = clock
+        self.auth = auth
+        self.pool = pool
+        self.publisher = CrawlPublisher(queue)
+        self.concurrency = settings.daemon.concurrency
+        self.buffer = CrawlBuffer(settings.daemon.memory_buffer)
+        # Where results go; tests put a store that fails on demand in front.
+        self.writer: Writer = self.write
+        self.host_settings = HostSettings(
+            command_timeout=settings.ssh.command_timeout,
+            use_sudo=settings.ssh.use_sudo,
+            guards=GuardConfig.from_strings(
+                never_block=settings.guards.never_block,
+                # as GuardRails does: configured units add to the defaults
+                protected_units=(
+                    *DEFAULT_PROTECTED_UNITS,
+                    *settings.guards.protected_units,
+                ),
+            ),
+        )
+        self._previous: dict[str, Baseline] = {}
+        self._fleet: list[CrawlTarget] | None = None
+        self._lock = threading.Lock()  # guards _previous across visit threads
+        self._crawling = threading.Lock()  # one crawl at a time: one buffer
+
+    def crawl(
+        self,
+        who: Principal,
+        names: Sequence[str] = (),
+        tag: str | None = None,
+        progress: ProgressFn | None = None,
+    ) -> CrawlReport:
+        """Crawl the named servers (all enabled ones when none are named) now.
+
+        Crawling runs only read-only get actions, so servers.read suffices.
+
+        Raises:
+            PermissionDenied: the caller lacks servers.read.
+            NotFound: a named server does not exist.
+            StoreUnreachable, StoreError: the servers could not be read.
+        """
+        self.auth.require(who, Capability.SERVERS_READ)
+        with translate_errors(self.engine), self.sessions() as s:
+            targets, skipped = load_targets(s, names, tag)
+        return self._run(targets, skipped, progress, _never)
+
+    def crawl_fleet(self, should_stop: ShouldStop = _never) -> CrawlReport:
+        """One crawl of every enabled server, for the daemon (no caller to check).
+
+        When the store cannot be read, the last fleet it gave is crawled and
+        results wait in memory (up to daemon.memory_buffer) until it is back.
+        ``should_stop`` is polled: once true, no further server is started.
+
+        Raises:
+            StoreUnreachable, StoreError: the store is down and no fleet is
+                known yet (the first crawl of this process).
+        """
+        targets, skipped = self._fleet_targets()
+        report = self._run(targets, skipped, None, should_stop)
+        log.info("crawl: %s", report.summary())
+        return report
+
+    def _fleet_targets(self) -> tuple[list[CrawlTarget], tuple[str, ...]]:
+        try:
+            with translate_errors(self.engine), self.sessions() as s:
+                targets, skipped = load_targets(s)
+                known = FleetRepo(s).names()
+        except StoreError as e:
+            if self._fleet is None:
+                raise
+            log.warning(
+                "crawl: store unavailable, crawling the last known fleet: %s", e.message
+            )
+            return self._fleet, ()
+        self._forget_others(known)
+        self._fleet = targets
+        return targets, skipped
+
+    def _forget_others(self, names: set[str]) -> None:
+        """Drop the counters and connections of servers no longer in the store.
+
+        Disabled servers keep theirs: an action may still run there.
+        """
+        with self._lock:
+            for gone in set(self._previous) - names:
+                del self._previous[gone]
+        self.pool.retain(names)
+
+    def _run(
+        self,
+        targets: list[CrawlTarget],
+        skipped: tuple[str, ...],
+        progress: ProgressFn | None,
+        should_stop: ShouldStop,
+    ) -> CrawlReport:
+        with self._crawling:
+            run = _CrawlRun(self, len(targets), progress)
+            started_at, started = self.clock.now(), self.clock.monotonic()
+            if targets:
+                workers = min(self.concurrency, len(targets))
+                with ThreadPoolExecutor(workers, thread_name_prefix="crawl") as pool:
+                    run.collect(
+                        {pool.submit(self._visit, t) for t in targets}, should_stop
+                    )
+            run.flush(final=True)
+            duration = max(0.0, self.clock.monotonic() - started)
+            return run.report(started_at, duration, skipped)
+
+    def _visit(self, target: CrawlTarget) -> HostOutcome:
+        try:
+            transport = self.pool.get(target.server)
+            crawl = HostCrawl(
+                target,
+                transport,
+                self._previous_of(target.name),
+                self.clock,
+                self.host_settings,
+            )
+            outcome = crawl.run()
+        except SsopError as e:
+            return failed_outcome(target, self.clock.now(), e)
+        except Exception as e:
+            # A bug met on one server must not end the crawl of the others.
+            log.exception("server %s: crawl failed unexpectedly", target.name)
+            return failed_outcome(target, self.clock.now(), e)
+        if outcome.readings is not None:
+            baseline = outcome.readings.baseline()
+            with self._lock:
+                self._previous[target.name] = baseline
+        return outcome
+
+    def _previous_of(self, name: str) -> Baseline | None:
+        with self._lock:
+            return self._previous.get(name)
+
+    def write(self, records: Sequence[HostRecord]) -> list[int | None]:
+        """Store ``records`` in one transaction; each one's sample id or None.
+
+        Raises:
+            StoreUnreachable, StoreError: nothing was stored.
+        """
+        with_sample = [r for r in records if r.values is not None]
+        with translate_errors(self.engine), self.sessions() as s, s.begin():
+            repo = MetricRepo(s)
+            ids = repo.add_samples([_sample_row(r) for r in with_sample])
+            repo.add_outputs([_output_row(r, o) for r in records for o in r.outputs])
+            repo.add_errors([_error_row(r) for r in records if r.cause is not None])
+        by_record = {id(r): i for r, i in zip(with_sample, ids, strict=True)}
+        return [by_record.get(id(r)) for r in records]
+
+
+class _CrawlRun:
+    """The bookkeeping of one crawl: results as they come, flushes, the report."""
+
+    def __init__(
+        self, service: CrawlService, total: int, progress: ProgressFn | None
+    ) -> None:
+        self.service = service
+        self.total = total
+        self.progress = progress
+        self.hosts: list[HostReport] = []
+        self.stored = 0
+        self.store_error: StoreError | None = None
+        self.stopped = False
+        self.last_flush = service.clock.monotonic()
+        if progress is not None:
+            progress(0, total)
+
+    def collect(
+        self, pending: set[Future[HostOutcome]], should_stop: ShouldStop
+    ) -> None:
+        """Take outcomes as visits finish; a finished future is let go at
+        once, so a crawl holds only the visits still running."""
+        while pending:
+            done, pending = wait(
+                pending, timeout=FLUSH_EVERY_S, return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                if not future.cancelled():
+                    self.take(future.result())
+            if not self.stopped and should_stop():
+                self.stopped = True
+                for future in pending:
+                    future.cancel()
+            if self._flush_due():
+                self.flush()
+
+    def take(self, outcome: HostOutcome) -> None:
+        self.service.buffer.add([outcome.record])
+        self.hosts.append(HostReport.of(outcome.record))
+        if self.progress is not None:
+            self.progress(len(self.hosts), self.total)
+
+    def _flush_due(self) -> bool:
+        if self.store_error is not None:
+            return False  # tried once this crawl; the final flush tries again
+        waited = self.service.clock.monotonic() - self.last_flush
+        return len(self.service.buffer) >= FLUSH_CHUNK or waited >= FLUSH_EVERY_S
+
+    def flush(self, *, final: bool = False) -> None:
+        if self.store_error is not None and not final:
+            return
+        self.last_flush = self.service.clock.monotonic()
+        result = self.service.buffer.flush(self.service.writer)
+        self.stored += len(result.stored)
+        self._published(result.stored)
+        if result.error is not None:
+            self.store_error = result.error
+            log.warning(
+                "crawl: store unavailable, %d result(s) held in memory: %s",
+                result.pending,
+                result.error.message,
+            )
+
+    def _published(self, stored: tuple[Stored, ...]) -> None:
+        if stored:
+            self.service.publisher.publish(stored)
+
+    def report(
+        self, started_at: Any, duration: float, skipped: tuple[str, ...]
+    ) -> CrawlReport:
+        buffer = self.service.buffer
+        error = self.store_error.message if self.store_error and len(buffer) else None
+        return CrawlReport(
+            started_at=started_at,
+            duration_s=duration,
+            hosts=tuple(sorted(self.hosts, key=lambda h: h.server)),
+            stored=self.stored,
+            pending=len(buffer),
+            dropped=buffer.dropped,
+            store_error=error,
+            skipped=skipped,
+            stopped=self.stopped,
+        )
+
+
+def _sample_row(record: HostRecord) -> dict[str, Any]:
+    return {
+        "server_name": record.server,
+        "at": record.at,
+        "crawl_duration_s": record.duration_s,
+        **(record.values or {}),
+    }
+
+
+def _output_row(record: HostRecord, output: Any) -> dict[str, Any]:
+    return {"server_name": record.server, "at": record.at, **output}
+
+
+def _error_row(record: HostRecord) -> dict[str, Any]:
+    assert record.cause is not None
+    return {
+        "server_name": record.server,
+        "at": record.at,
+        "cause": record.cause.value,
+        "message": record.message,
+        "duration_s": record.duration_s,
+    }

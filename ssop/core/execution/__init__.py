@@ -1,0 +1,1 @@
+"""Executing actions: one recorded run, manual runs over a server or a tag, HTTP actions."""

@@ -1,0 +1,1 @@
+"""Operating ssop itself: first run, quickstart, health, store housekeeping, the daemon registry."""

@@ -1,0 +1,149 @@
+"""First run: config file, master key, database and the first admin.
+
+Everything that can be refused (an unreachable database, a bad password, a
+key file others can read) is checked before anything is written, so a
+failed ``ssop init`` changes nothing. A second run finds nothing to do and
+says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ssop.core.accounts.passwords import PasswordHasher
+from ssop.core.accounts.permissions import Role
+from ssop.core.audit import record_in
+from ssop.core.clock import Clock
+from ssop.core.config.loader import LoadedConfig, write_toml
+from ssop.core.errors import Conflict
+from ssop.core.ops.store_admin import StoreService
+from ssop.core.secrets.master_key import create_master_key, load_master_keys
+from ssop.core.store.db import SessionFactory, describe
+from ssop.core.store.user_repo import UserRepo
+
+log = logging.getLogger(__name__)
+
+FIRST_ADMIN = "sysadmin"
+ACTOR = "system:init"
+
+
+@dataclass(frozen=True)
+class InitPlan:
+    write_config: bool
+    create_key: bool
+    upgrade_store: bool
+    create_admin: bool
+
+    @property
+    def anything(self) -> bool:
+        return any(
+            (self.write_config, self.create_key, self.upgrade_store, self.create_admin)
+        )
+
+
+@dataclass(frozen=True)
+class InitReport:
+    done: tuple[str, ...]
+    admin: str | None
+    password_from: str | None
+
+
+class InitService:
+    def __init__(
+        self,
+        config: LoadedConfig,
+        store: StoreService,
+        sessions: SessionFactory,
+        clock: Clock,
+        hasher: PasswordHasher,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sessions = sessions
+        self.clock = clock
+        self.hasher = hasher
+
+    def run(self, ask_password: Callable[[], str]) -> InitReport:
+        """Create whatever is missing; ``ask_password`` is called only if needed.
+
+        Raises:
+            Conflict: everything exists already; nothing was changed.
+            StoreUnreachable, StoreError: the database failed.
+            ConfigError: an existing key is exposed or invalid.
+            InvalidInput: the admin password is empty or over 72 bytes.
+        """
+        plan = self.plan()
+        if not plan.anything:
+            raise Conflict(
+                "ssop is already initialised; nothing changed", hint="run: ssop login"
+            )
+        password_hash, source = None, None
+        if plan.create_admin:
+            password, source = self._admin_password(ask_password)
+            password_hash = self.hasher.hash(password)
+        done = self._apply(plan)
+        admin = self._create_admin(password_hash) if password_hash else None
+        if admin:
+            done.append(f"created admin {admin}")
+        self._audit(done)
+        return InitReport(tuple(done), admin, source if admin else None)
+
+    def plan(self) -> InitPlan:
+        """What ``run`` would do; checks the store is reachable and keys are sane."""
+        paths = self.config.paths
+        has_override = self.config.settings.app.secret_key is not None
+        create_key = not has_override and not paths.secret_key_file.exists()
+        if not create_key:
+            load_master_keys(self.config)
+        status = self.store.status()
+        return InitPlan(
+            write_config=not paths.config_file.exists(),
+            create_key=create_key,
+            upgrade_store=not status.up_to_date,
+            create_admin=status.current is None or self._user_count() == 0,
+        )
+
+    def _admin_password(self, ask: Callable[[], str]) -> tuple[str, str]:
+        secret = self.config.settings.app.init_secret
+        if secret is not None and secret.get_secret_value():
+            return secret.get_secret_value(), "APP_INIT_SECRET"
+        return ask(), "input"
+
+    def _apply(self, plan: InitPlan) -> list[str]:
+        paths = self.config.paths
+        done: list[str] = []
+        if plan.write_config:
+            write_toml(
+                paths.config_file, {"app": {"name": self.config.settings.app.name}}
+            )
+            done.append(f"wrote config file {paths.config_file}")
+        if plan.create_key:
+            create_master_key(paths.secret_key_file)
+            done.append(f"created master key {paths.secret_key_file}")
+        if plan.upgrade_store:
+            status = self.store.upgrade()
+            url = describe(self.config.database_url())
+            done.append(f"migrated database {url} to schema {status.current}")
+        else:
+            self.store.seed()  # a store migrated by hand may lack the role matrix
+        return done
+
+    def _user_count(self) -> int:
+        with self.sessions() as s, s.begin():
+            return UserRepo(s).count()
+
+    def _create_admin(self, password_hash: str) -> str | None:
+        now = self.clock.now()
+        with self.sessions() as s, s.begin():
+            repo = UserRepo(s)
+            if repo.count():  # another init got there first
+                return None
+            repo.add(FIRST_ADMIN, password_hash, Role.ADMIN, now)
+        log.info("init: created admin %s", FIRST_ADMIN)
+        return FIRST_ADMIN
+
+    def _audit(self, done: list[str]) -> None:
+        with self.sessions() as s, s.begin():
+            record_in(s, self.clock.now(), ACTOR, "init", "", "; ".join(done))
