@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -63,7 +64,8 @@ def test_a_fresh_daemon_is_ok_and_a_stale_one_fails(cli: Cli, store_url: str) ->
     assert result.exit_code == ExitCode.ERROR
     state, detail = checks(result.stdout)["daemon web2:20:bb"]
     assert state == "failed"
-    assert detail.startswith("stale: last seen 3600s ago (limit 180s)")
+    # the age grows while the command runs: a loaded machine adds seconds
+    assert re.match(r"stale: last seen 36\d\ds ago \(limit 180s\)", detail), detail
 
 
 def test_unreachable_redis_is_a_connection_failure_naming_it(cli: Cli) -> None:
