@@ -35,10 +35,9 @@ from ssop.core.policy.states import Gate, Outcome, RequestStatus, Trigger
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
-
-ShouldStop = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class Decided:
 
 
 @dataclass
-class ProcessReport:
+class ProcessReport(StepReport):
     """What one pass over proposals did; the daemon step reads ``summary``."""
 
     decided: list[Decided] = field(default_factory=list)
@@ -99,7 +98,7 @@ class RemediationService:
         self.guards = guards
         self.source = source
 
-    def remediate_new(self, should_stop: ShouldStop = lambda: False) -> ProcessReport:
+    def remediate_new(self, should_stop: ShouldStop = never_stop) -> ProcessReport:
         """The daemon step: decide the recommendations not decided yet.
 
         The newest analysis already seen is asked for again, in case a pass
@@ -113,7 +112,7 @@ class RemediationService:
         return self.process(source.new_proposals(since), should_stop)
 
     def process(
-        self, proposals: Sequence[Proposal], should_stop: ShouldStop = lambda: False
+        self, proposals: Sequence[Proposal], should_stop: ShouldStop = never_stop
     ) -> ProcessReport:
         """Decide each proposal, record it, and run what policy allows.
 
