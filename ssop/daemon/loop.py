@@ -20,7 +20,7 @@ from typing import Any
 from ssop.core.clock import Clock
 from ssop.core.errors import ExitCode, SsopError
 from ssop.core.logsetup import redact
-from ssop.daemon.board import RunResult, StatusBoard
+from ssop.daemon.board import StatusBoard, StepRun
 from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.schedule import Slots
@@ -41,8 +41,6 @@ class StepOutcome:
     """Items (servers, readings) that failed inside an otherwise finished step."""
     degraded: bool = False
     """The step ran but could not do its job fully (e.g. the LLM is down)."""
-    available: bool = True
-    """False when the step has nothing behind it yet; it then never counts as done."""
 
 
 StepFn = Callable[[], StepOutcome | None]
@@ -195,14 +193,13 @@ class Daemon:
         finished = self.clock.monotonic()
         duration = finished - started
         skipped = self._slots[step.name].complete(started, finished)
-        result = RunResult(
+        result = StepRun(
             started_at=started_at,
             finished_at=self.clock.now(),
             duration_s=duration,
             error=error,
             summary=outcome.summary,
             degraded=outcome.degraded,
-            available=outcome.available,
         )
         self.board.record(step.name, result)
         self.board.set_next_due(step.name, self._slots[step.name].next_due)
