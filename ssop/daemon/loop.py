@@ -24,7 +24,7 @@ from ssop.daemon.board import StatusBoard, StepRun
 from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.schedule import Slots
-from ssop.daemon.systemd_notify import Notifier
+from ssop.daemon.systemd_notify import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class Daemon:
         self,
         steps: Sequence[Step],
         clock: Clock,
-        notifier: Notifier,
+        notifier: SystemdNotifier,
         *,
         board: StatusBoard | None = None,
         metrics: MetricsRegistry | None = None,
