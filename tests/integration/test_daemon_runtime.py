@@ -218,13 +218,13 @@ def test_bootstrap_registers_and_teardown_marks_stopped(harness: Harness) -> Non
 
 
 def test_a_failed_step_sends_a_daemon_error_event(services: Services) -> None:
-    from ssop.core.notify.events import Event, EventKind
+    from ssop.core.notify.events import EventKind, Notification
     from ssop.daemon.runtime import DaemonRuntime
 
-    sent: list[Event] = []
+    sent: list[Notification] = []
 
     class Recorder:
-        def notify(self, event: Event) -> None:
+        def notify(self, event: Notification) -> None:
             sent.append(event)
 
     runtime = DaemonRuntime(services.config, lambda: services.config)

@@ -26,8 +26,9 @@ from ssop.core.audit import record_in
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PolicyRefused
+from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest
-from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import ReadingsSource
@@ -38,9 +39,9 @@ from ssop.core.policy.request_view import (
     view_of,
     why_not_pending,
 )
-from ssop.core.policy.runner import RequestRunner, RunResult
+from ssop.core.policy.runner import RequestRunner, RequestRunResult
 from ssop.core.policy.service import pinned_evidence
-from ssop.core.policy.states import RequestStatus, Trigger
+from ssop.core.policy.states import RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
@@ -57,7 +58,7 @@ class RequestBatchReport(StepReport):
 
     label: str
     ids: list[int] = field(default_factory=list)
-    runs: list[RunResult] = field(default_factory=list)
+    runs: list[RequestRunResult] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -336,7 +337,7 @@ class ApprovalService:
             )
         return won
 
-    def claim_and_run(self, request_id: int) -> RunResult | None:
+    def claim_and_run(self, request_id: int) -> RequestRunResult | None:
         """Claim one approved request and run it; None when another caller won."""
         return self.runner.claim_and_run(request_id)
 
@@ -358,7 +359,7 @@ class ApprovalService:
 
     def _notify(self, kind: EventKind, row: ApprovalRequest, title: str) -> None:
         self.notifier.notify(
-            Event(
+            Notification(
                 kind,
                 self.clock.now(),
                 title,

@@ -22,16 +22,17 @@ from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import SsopError
+from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest, PolicyDecision
-from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.facts import gather
 from ssop.core.policy.gates import Decision, Facts, decide, effective_risk
 from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import Proposal, ReadingsSource, RecommendationSource
 from ssop.core.policy.prepare import Prepared, prepare
-from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RunResult
-from ssop.core.policy.states import Gate, Outcome, RequestStatus, Trigger
+from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RequestRunResult
+from ssop.core.policy.states import Gate, Outcome, RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
@@ -57,7 +58,7 @@ class ProcessReport(StepReport):
     """What one pass over proposals did; the daemon step reads ``summary``."""
 
     decided: list[Decided] = field(default_factory=list)
-    runs: list[RunResult] = field(default_factory=list)
+    runs: list[RequestRunResult] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -261,7 +262,7 @@ class RemediationService:
             row.id, p, decision.outcome, decision.gate, decision.detail, request_id
         )
 
-    def _link_execution(self, decision_id: int, result: RunResult) -> None:
+    def _link_execution(self, decision_id: int, result: RequestRunResult) -> None:
         with self.sessions() as s, s.begin():
             PolicyRepo(s).set_decision_links(
                 decision_id, result.execution_id, result.request_id
@@ -269,7 +270,7 @@ class RemediationService:
 
     def _announce(self, p: Proposal, prep: Prepared, decided: Decided) -> None:
         self.notifier.notify(
-            Event(
+            Notification(
                 EventKind.APPROVAL_REQUESTED,
                 self.clock.now(),
                 f"approval requested: {p.action} on {p.server} (request #{decided.request_id})",

@@ -18,7 +18,7 @@ from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.clock import Clock
 from ssop.core.config.schema import PolicySection
 from ssop.core.models import Verification
-from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.ports import ReadingsSource
 from ssop.core.store.db import SessionFactory
@@ -139,7 +139,7 @@ class VerificationService:
     def _announce(self, row: Verification, detail: str, demoted: bool) -> None:
         suffix = "; it now needs approval there" if demoted else ""
         self.notifier.notify(
-            Event(
+            Notification(
                 EventKind.VERIFICATION_FAILED,
                 self.clock.now(),
                 f"{row.action_name} on {row.server_name} did not clear the condition{suffix}",
