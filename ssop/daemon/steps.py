@@ -55,6 +55,7 @@ def build_steps(
             "prune",
             PRUNE_INTERVAL_S,
             prune(services.store, services.daemons, settings.retention.days),
+            at=settings.retention.prune_at,
         ),
         Step(
             "heartbeat",

@@ -100,6 +100,8 @@ def test_steps_follow_the_settings_and_end_with_the_heartbeat(
     assert steps[1].fn() == StepOutcome(
         summary="0 analysed, 0 reused, 0 failed (0 notices)"
     )
+    assert [s.name for s in steps if s.at] == ["prune"]
+    assert steps[-2].at == services.config.settings.retention.prune_at == "03:30"
 
 
 def test_the_crawl_hook_calls_the_service_with_the_stop_flag(
