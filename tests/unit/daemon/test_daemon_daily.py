@@ -10,7 +10,7 @@ import schedule
 
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.daily import DAY_S, DailyAt
-from ssop.daemon.loop import Daemon, Step, StepOutcome
+from ssop.daemon.loop import Daemon, Hooks, Step, StepOutcome
 from ssop.daemon.systemd_notify import NoSystemd
 from tests.fakes.clock import FakeClock
 
@@ -109,3 +109,25 @@ def test_once_runs_the_daily_step_too() -> None:
     steps = [Step("prune", DAY_S, recorder(clock, pruned), at="03:30")]
     Daemon(steps, clock, NoSystemd()).run(once=True)
     assert pruned == [0.0]
+
+
+def test_a_reload_with_another_time_moves_the_daily_step() -> None:
+    clock = StoppingClock(local(2, 0), after=DAY_S)
+    pruned: list[float] = []
+    reloads: list[str] = []
+
+    def tick() -> StepOutcome:
+        if not reloads:
+            reloads.append("04:00")
+            daemon.request_reload()
+        return StepOutcome()
+
+    def steps(at: str) -> list[Step]:
+        prune = Step("prune", DAY_S, recorder(clock, pruned), at=at)
+        return [Step("tick", HOUR, tick), prune]
+
+    hooks = Hooks(reload=lambda: steps(reloads[-1]))
+    daemon = Daemon(steps("03:30"), clock, NoSystemd(), hooks=hooks, idle_slice_s=60)
+    clock.stop = daemon.request_stop
+    daemon.run()
+    assert pruned == [2 * HOUR]
