@@ -24,7 +24,6 @@ approvals = typer.Typer(help="List and show approval requests.", no_args_is_help
 app.add_typer(approvals, name="approvals")
 
 OPEN = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)
-Fmt = Annotated[render.Format, typer.Option("--format")]
 
 
 @approvals.command("list")
@@ -40,7 +39,7 @@ def list_requests(
         bool, typer.Option("--auto", help="Include automatic runs.")
     ] = False,
     limit: Annotated[int, typer.Option("--limit")] = 100,
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Requests, newest first: pending and approved ones unless --status says."""
     st = state(ctx)
@@ -75,7 +74,9 @@ def list_requests(
 
 
 @approvals.command("show")
-def show(ctx: typer.Context, request_id: int, fmt: Fmt = render.Format.TABLE) -> None:
+def show(
+    ctx: typer.Context, request_id: int, fmt: render.FormatOption = render.Format.TABLE
+) -> None:
     """Everything pinned on a request: the exact command, the evidence, its fate."""
     st = state(ctx)
     view = st.store().approvals.show(st.principal(), request_id)

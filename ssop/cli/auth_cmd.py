@@ -11,16 +11,14 @@ from ssop.cli.state import state
 
 app = typer.Typer()
 
-PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the password from stdin.")
-]
-
 
 @app.command("login")
 def login(
     ctx: typer.Context,
     username: Annotated[str | None, typer.Option("--username", "-u")] = None,
-    password_stdin: PasswordStdin = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
 ) -> None:
     """Log in and keep a session token in a file only you can read."""
     st = state(ctx)

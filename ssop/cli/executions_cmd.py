@@ -14,8 +14,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Read execution records.", no_args_is_help=True)
 
-FormatOpt = Annotated[render.Format, typer.Option("--format")]
-
 
 @app.command("list")
 def list_executions(
@@ -28,7 +26,7 @@ def list_executions(
         str | None, typer.Option("--since", help="An age (30m, 24h, 7d) or ISO time.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Newest N.")] = 50,
-    fmt: FormatOpt = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """List executions, newest first (needs actions.read)."""
     st = state(ctx)
@@ -56,7 +54,9 @@ def list_executions(
 
 @app.command("show")
 def show(
-    ctx: typer.Context, execution_id: int, fmt: FormatOpt = render.Format.TABLE
+    ctx: typer.Context,
+    execution_id: int,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show one execution: who, why, the exact command, its output."""
     from ssop.core.execution.executor import display_text

@@ -21,7 +21,6 @@ maintenance = typer.Typer(
 )
 app.add_typer(policy, name="policy")
 app.add_typer(maintenance, name="maintenance")
-Fmt = Annotated[render.Format, typer.Option("--format")]
 
 
 @app.command("pause")
@@ -42,7 +41,7 @@ def resume(ctx: typer.Context) -> None:
 
 @app.command("explain")
 def explain(
-    ctx: typer.Context, analysis_id: int, fmt: Fmt = render.Format.TABLE
+    ctx: typer.Context, analysis_id: int, fmt: render.FormatOption = render.Format.TABLE
 ) -> None:
     """Per recommendation of an analysis: executed, queued or blocked, and the gate."""
     st = state(ctx)
@@ -80,7 +79,7 @@ def shadow(ctx: typer.Context) -> None:
 def shadow_report(
     ctx: typer.Context,
     since: Annotated[str, typer.Option("--since", help="e.g. 24h, 7d.")] = "24h",
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """What shadow mode would have executed."""
     from ssop.core.durations import YEAR, parse_duration
@@ -114,7 +113,9 @@ def add_window(
 
 
 @maintenance.command("list")
-def list_windows(ctx: typer.Context, fmt: Fmt = render.Format.TABLE) -> None:
+def list_windows(
+    ctx: typer.Context, fmt: render.FormatOption = render.Format.TABLE
+) -> None:
     """Current and coming maintenance windows."""
     st = state(ctx)
     windows = st.store().policy_admin.windows(st.principal())

@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Manage the servers ssop watches.", no_args_is_help=True)
 
-Fmt = Annotated[render.Format, typer.Option("--format")]
 Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
 Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]
-User = Annotated[str | None, typer.Option("--user", help="Login user (default root).")]
+LoginUser = Annotated[
+    str | None, typer.Option("--user", help="Login user (default root).")
+]
 KeyFile = Annotated[
     Path | None,
     typer.Option("--key-file", help="Private key to log in with; stored encrypted."),
@@ -61,7 +62,7 @@ def add(
     name: str,
     host: Host = None,
     port: Port = None,
-    user: User = None,
+    user: LoginUser = None,
     key_file: KeyFile = None,
     agent: Annotated[
         bool, typer.Option("--agent", help="Log in via ssh-agent.")
@@ -111,7 +112,7 @@ def add(
 def list_servers(
     ctx: typer.Context,
     tag: Annotated[str | None, typer.Option("--tag", help="Only this tag.")] = None,
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """List servers (never any key material)."""
     st = state(ctx)
@@ -125,7 +126,9 @@ def list_servers(
 
 
 @app.command("show")
-def show(ctx: typer.Context, name: str, fmt: Fmt = render.Format.TABLE) -> None:
+def show(
+    ctx: typer.Context, name: str, fmt: render.FormatOption = render.Format.TABLE
+) -> None:
     """Show one server, its key fingerprints and its assigned actions."""
     st = state(ctx)
     detail = st.store().servers.show(st.principal(), name)
@@ -146,7 +149,7 @@ def edit(
     name: str,
     host: Host = None,
     port: Port = None,
-    user: User = None,
+    user: LoginUser = None,
     key_file: KeyFile = None,
     agent: Annotated[bool | None, typer.Option("--agent/--no-agent")] = None,
     passphrase_stdin: PassphraseStdin = False,
@@ -193,7 +196,7 @@ def test(
     name: str,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Connect, run a trivial command; show latency, OS and the host key."""
     st = state(ctx)

@@ -49,13 +49,13 @@ if TYPE_CHECKING:
     from ssop.core.queue.base import QueueBackend
     from ssop.core.secrets.rotation import SecretsService
     from ssop.core.secrets.secretbox import SecretBox
+    from ssop.core.secrets.server_keys import HostKeyScanner
     from ssop.core.transport.base import HostKey, Transport
     from ssop.core.transport.connection_spec import ConnectionSpec
     from ssop.core.transport.pool import TransportPool
 
 # Builds the transport for a stored server; tests inject fakes here.
 TransportFactory = Callable[["ConnectionSpec"], "Transport"]
-HostKeyScanner = Callable[[str, int, float], "HostKey"]
 
 
 @dataclass

@@ -18,7 +18,9 @@ OVERDUE_MIN_S = 60.0
 
 
 @dataclass(frozen=True)
-class StepReport:
+class StepState:
+    """What one step has done so far: its runs, failures and last result."""
+
     name: str
     interval_s: float
     runs: int = 0
@@ -59,7 +61,7 @@ class DaemonSnapshot:
     daemon_id: str
     started_at: datetime
     stopping: bool
-    steps: tuple[StepReport, ...]
+    steps: tuple[StepState, ...]
 
     @property
     def errors(self) -> int:
@@ -74,7 +76,7 @@ class DaemonSnapshot:
     def healthy(self) -> bool:
         return not self.degraded
 
-    def step(self, name: str) -> StepReport | None:
+    def step(self, name: str) -> StepState | None:
         return next((s for s in self.steps if s.name == name), None)
 
     def status_line(self) -> str:
@@ -97,7 +99,7 @@ class DaemonSnapshot:
 
 
 @dataclass(frozen=True)
-class RunResult:
+class StepRun:
     """One finished run of a step, as the loop hands it to the board."""
 
     started_at: datetime
@@ -106,7 +108,6 @@ class RunResult:
     error: str | None = None
     summary: str = ""
     degraded: bool = False
-    available: bool = True
 
 
 class StatusBoard:
@@ -115,7 +116,7 @@ class StatusBoard:
         self.started_at = started_at
         self._clock = clock
         self._lock = threading.Lock()
-        self._steps: dict[str, StepReport] = {}
+        self._steps: dict[str, StepState] = {}
         self._stopping = False
 
     def add_step(self, name: str, interval_s: float) -> None:
@@ -124,14 +125,14 @@ class StatusBoard:
             self._steps[name] = (
                 replace(old, interval_s=interval_s)
                 if old
-                else StepReport(name, interval_s)
+                else StepState(name, interval_s)
             )
 
     def keep_only(self, names: set[str]) -> None:
         with self._lock:
             self._steps = {k: v for k, v in self._steps.items() if k in names}
 
-    def record(self, name: str, result: RunResult) -> None:
+    def record(self, name: str, result: StepRun) -> None:
         ok = result.error is None
         with self._lock:
             old = self._steps[name]
@@ -141,11 +142,7 @@ class StatusBoard:
                 failures=old.failures + (0 if ok else 1),
                 last_started_at=result.started_at,
                 last_finished_at=result.finished_at,
-                last_success_at=(
-                    result.finished_at
-                    if ok and result.available
-                    else old.last_success_at
-                ),
+                last_success_at=result.finished_at if ok else old.last_success_at,
                 last_duration_s=result.duration_s,
                 last_ok=ok,
                 last_error=result.error,
@@ -172,7 +169,7 @@ class StatusBoard:
         return DaemonSnapshot(self.daemon_id, self.started_at, self._stopping, steps)
 
 
-def _with_overdue(step: StepReport, now: float) -> StepReport:
+def _with_overdue(step: StepState, now: float) -> StepState:
     if step.next_due is None:
         return step
     late = now - step.next_due

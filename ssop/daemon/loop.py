@@ -20,11 +20,12 @@ from typing import Any
 from ssop.core.clock import Clock
 from ssop.core.errors import ExitCode, SsopError
 from ssop.core.logsetup import redact
-from ssop.daemon.board import RunResult, StatusBoard
+from ssop.daemon.board import StatusBoard, StepRun
+from ssop.daemon.daily import DailyAt
 from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
-from ssop.daemon.schedule import Slots
-from ssop.daemon.systemd_notify import Notifier
+from ssop.daemon.schedule import Slots, Timer
+from ssop.daemon.systemd_notify import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ class StepOutcome:
     """Items (servers, readings) that failed inside an otherwise finished step."""
     degraded: bool = False
     """The step ran but could not do its job fully (e.g. the LLM is down)."""
-    available: bool = True
-    """False when the step has nothing behind it yet; it then never counts as done."""
 
 
 StepFn = Callable[[], StepOutcome | None]
@@ -52,7 +51,10 @@ StepFn = Callable[[], StepOutcome | None]
 class Step:
     name: str
     interval_s: float
+    """Seconds between runs on the monotonic clock (with ``at``: shown only)."""
     fn: StepFn
+    at: str | None = None
+    """Local time of day (HH:MM) to run at once a day, by the wall clock."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class Daemon:
         self,
         steps: Sequence[Step],
         clock: Clock,
-        notifier: Notifier,
+        notifier: SystemdNotifier,
         *,
         board: StatusBoard | None = None,
         metrics: MetricsRegistry | None = None,
@@ -125,7 +127,7 @@ class Daemon:
         self._slice_s = min(idle_slice_s, notifier.ping_every_s or idle_slice_s)
         self.control.on_poll(notifier.keepalive)
         self._steps: list[Step] = []
-        self._slots: dict[str, Slots] = {}
+        self._timers: dict[str, Timer] = {}
         self._reload_requested = False
         self._previous_handlers: dict[int, Any] = {}
         self._set_steps(steps)
@@ -178,7 +180,7 @@ class Daemon:
         while not self.control.requested:
             self._reload_if_requested()
             now = self.clock.monotonic()
-            self._cycle([s for s in self._steps if self._slots[s.name].is_due(now)])
+            self._cycle([s for s in self._steps if self._timers[s.name].is_due(now)])
             self._idle()
 
     def _cycle(self, steps: Sequence[Step]) -> None:
@@ -194,18 +196,18 @@ class Daemon:
         outcome, error = self._call(step)
         finished = self.clock.monotonic()
         duration = finished - started
-        skipped = self._slots[step.name].complete(started, finished)
-        result = RunResult(
+        timer = self._timers[step.name]
+        skipped = timer.complete(started, finished)
+        result = StepRun(
             started_at=started_at,
             finished_at=self.clock.now(),
             duration_s=duration,
             error=error,
             summary=outcome.summary,
             degraded=outcome.degraded,
-            available=outcome.available,
         )
         self.board.record(step.name, result)
-        self.board.set_next_due(step.name, self._slots[step.name].next_due)
+        self.board.set_next_due(step.name, timer.next_due)
         self.metrics.step_finished(step.name, duration, ok=error is None)
         self.metrics.items_failed(step.name, outcome.failed)
         if error is not None:
@@ -232,7 +234,8 @@ class Daemon:
             return StepOutcome(), redact(f"internal error: {type(e).__name__}: {e}")
 
     def _idle(self) -> None:
-        deadline = min(s.next_due for s in self._slots.values())
+        now = self.clock.monotonic()
+        deadline = now + min(t.wait_s(now) for t in self._timers.values())
         while not (self.control.requested or self._reload_requested):
             left = deadline - self.clock.monotonic()
             if left <= 0:
@@ -260,17 +263,26 @@ class Daemon:
     def _set_steps(self, steps: Sequence[Step]) -> None:
         now = self.clock.monotonic()
         for step in steps:
-            slots = self._slots.get(step.name)
-            if slots is None:
-                self._slots[step.name] = Slots(step.interval_s, now)
-            elif slots.interval_s != step.interval_s:
-                slots.retime(step.interval_s, now)
+            self._timers[step.name] = self._timer_for(step, now)
             self.board.add_step(step.name, step.interval_s)
             self.metrics.add_step(step.name)
         names = {s.name for s in steps}
-        self._slots = {k: v for k, v in self._slots.items() if k in names}
+        self._timers = {k: v for k, v in self._timers.items() if k in names}
         self.board.keep_only(names)
         self._steps = list(steps)
+
+    def _timer_for(self, step: Step, now: float) -> Timer:
+        """The step's timer, kept across a reload unless its timing changed."""
+        old = self._timers.get(step.name)
+        if step.at is not None:
+            if isinstance(old, DailyAt) and old.at == step.at:
+                return old
+            return DailyAt(step.at, self.clock)
+        if not isinstance(old, Slots):
+            return Slots(step.interval_s, now)
+        if old.interval_s != step.interval_s:
+            old.retime(step.interval_s, now)
+        return old
 
     def _install_signal_handlers(self) -> None:
         if threading.current_thread() is not threading.main_thread():

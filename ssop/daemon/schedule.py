@@ -1,15 +1,38 @@
-"""Fixed-interval slots on the monotonic clock, with missed slots skipped.
+"""When steps are due: the loop's ``Timer`` port, and fixed-interval slots.
 
 A step with interval I started at t0 owns the slots t0, t0+I, t0+2I, ...
-Each run serves the latest slot that has come; slots that passed while the
-loop was busy are counted as skipped, never run late in a burst, so a slow
-crawl cannot pile up a backlog of crawls behind it.
+on the monotonic clock. Each run serves the latest slot that has come; slots
+that passed while the loop was busy are counted as skipped, never run late
+in a burst, so a slow crawl cannot pile up a backlog of crawls behind it.
+Daily steps at a time of day use ``daily.DailyAt`` instead.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class Timer(Protocol):
+    """When one step is due; ``now`` is always the loop's monotonic time."""
+
+    interval_s: float
+
+    def is_due(self, now: float) -> bool: ...
+
+    def wait_s(self, now: float) -> float:
+        """Seconds until due, 0 when due already."""
+        ...
+
+    def complete(self, started: float, finished: float) -> int:
+        """Book a run from ``started`` to ``finished``; return the runs skipped."""
+        ...
+
+    @property
+    def next_due(self) -> float:
+        """When the next run is due, on the monotonic clock."""
+        ...
 
 
 @dataclass

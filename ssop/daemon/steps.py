@@ -1,35 +1,33 @@
 """The daemon's steps, built from the services: the one place to wire new work.
 
-Each step is a thin adapter: call one service method, turn its result into a
-``StepOutcome``. Crawl and analysis are hooks on ``Services.crawler`` and
-``Services.analysis``; until those services exist the steps say so once and
-report themselves unavailable. A crawl report's ``readings`` (per server, per
-reading name) become the /metrics host gauges.
+Each step is a thin adapter: call one service method with the stop flag and
+turn the ``StepReport`` it returns into a ``StepOutcome``. A crawl report's
+``readings`` (per server, per reading name) become the /metrics host gauges.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ssop.core.ops.daemon_registry import HEARTBEAT_INTERVAL_S
+from ssop.core.work import ShouldStop, StepReport
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.loop import Step, StepFn, StepOutcome
 from ssop.daemon.metrics import MetricsRegistry
 
 if TYPE_CHECKING:
+    from ssop.core.crawl.service import CrawlService
     from ssop.core.ops.daemon_registry import DaemonRegistry
     from ssop.core.ops.store_admin import StoreService
     from ssop.core.queue.base import Heartbeats
     from ssop.core.services import Services
 
-log = logging.getLogger(__name__)
-
 PRUNE_INTERVAL_S = 24 * 3600.0
 EXECUTE_APPROVED_INTERVAL_S = 10.0
 HOUSEKEEPING_INTERVAL_S = 60.0
-ShouldStop = Callable[[], bool]
+
+Work = Callable[[ShouldStop], StepReport]
 
 
 def build_steps(
@@ -45,24 +43,19 @@ def build_steps(
         Step(
             "crawl",
             settings.app.crawler_delay,
-            service_hook(
-                "crawl",
-                services,
-                "crawler.crawl_fleet",
-                should_stop,
-                after=lambda report: publish_readings(metrics, report),
-            ),
+            crawl(services.crawler, metrics, should_stop),
         ),
         Step(
             "analyse",
             settings.app.model_delay,
-            service_hook("analyse", services, "analysis.analyse_pending", should_stop),
+            reporting(services.analysis.analyse_pending, should_stop),
         ),
         *policy_steps(services, should_stop),
         Step(
             "prune",
             PRUNE_INTERVAL_S,
             prune(services.store, services.daemons, settings.retention.days),
+            at=settings.retention.prune_at,
         ),
         Step(
             "heartbeat",
@@ -75,71 +68,47 @@ def build_steps(
 def policy_steps(services: Services, should_stop: ShouldStop) -> list[Step]:
     """Decide new advice, run what was approved, then check on what ran."""
     crawl_every = services.config.settings.app.crawler_delay
-    hooks = [
-        ("remediate", crawl_every, "remediation.remediate_new"),
-        ("execute_approved", EXECUTE_APPROVED_INTERVAL_S, "approvals.execute_approved"),
-        ("verify", crawl_every, "verifier.verify_due"),
-        ("reconcile", HOUSEKEEPING_INTERVAL_S, "reconciler.reconcile"),
-        ("expire", HOUSEKEEPING_INTERVAL_S, "approvals.expire_due"),
+    approvals = services.approvals
+    work: list[tuple[str, float, Work]] = [
+        ("remediate", crawl_every, services.remediation.remediate_new),
+        ("execute_approved", EXECUTE_APPROVED_INTERVAL_S, approvals.execute_approved),
+        ("verify", crawl_every, services.verifier.verify_due),
+        ("reconcile", HOUSEKEEPING_INTERVAL_S, services.reconciler.reconcile),
+        ("expire", HOUSEKEEPING_INTERVAL_S, approvals.expire_due),
     ]
     return [
-        Step(name, interval, service_hook(name, services, path, should_stop))
-        for name, interval, path in hooks
+        Step(name, every, reporting(method, should_stop))
+        for name, every, method in work
     ]
 
 
-def service_hook(
-    name: str,
-    services: Services,
-    path: str,
-    should_stop: ShouldStop,
-    after: Callable[[object], None] = lambda report: None,
+def reporting(work: Work, should_stop: ShouldStop) -> StepFn:
+    """A step that runs ``work`` until done or told to stop, and reports it."""
+    return lambda: outcome_of(work(should_stop))
+
+
+def crawl(
+    crawler: CrawlService, metrics: MetricsRegistry, should_stop: ShouldStop
 ) -> StepFn:
-    """Call ``services.<path>(should_stop)`` (path: ``attribute.method``) if it exists.
-
-    ``after`` sees the service's report before it becomes the step's outcome.
-    """
-    attribute, method = path.split(".")
-    target = getattr(services, attribute, None)
-    if target is None:
-        log.info("step %s: not available yet (no Services.%s)", name, attribute)
-        return lambda: StepOutcome(summary="not available yet", available=False)
-    call: Callable[[ShouldStop], object] = getattr(target, method)
-
     def run() -> StepOutcome:
-        report = call(should_stop)
-        after(report)
-        return as_outcome(report)
+        report = crawler.crawl_fleet(should_stop)
+        publish_readings(metrics, report.readings)
+        return outcome_of(report)
 
     return run
 
 
-def publish_readings(metrics: MetricsRegistry, report: object) -> None:
-    """Copy a crawl report's ``readings`` ({server: {name: value}}) to /metrics."""
-    readings: Mapping[str, Mapping[str, float]] = (
-        getattr(report, "readings", None) or {}
-    )
+def publish_readings(
+    metrics: MetricsRegistry, readings: Mapping[str, Mapping[str, float]]
+) -> None:
+    """Copy a crawl's readings ({server: {name: value}}) to /metrics."""
     for server, values in readings.items():
         metrics.set_host_readings(server, values)
 
 
-def as_outcome(result: object) -> StepOutcome:
-    """Read a service's report: ``summary`` (str or method), ``failed``, ``degraded``.
-
-    Core cannot return a ``StepOutcome`` (it must not import the daemon), so
-    any report with those attributes works; anything else becomes its str().
-    """
-    if result is None or isinstance(result, StepOutcome):
-        return result or StepOutcome()
-    summary: Any = getattr(result, "summary", None)
-    if callable(summary):
-        summary = summary()
-    if summary is None:
-        return StepOutcome(summary=str(result))
+def outcome_of(report: StepReport) -> StepOutcome:
     return StepOutcome(
-        summary=str(summary),
-        failed=int(getattr(result, "failed", 0) or 0),
-        degraded=bool(getattr(result, "degraded", False)),
+        summary=report.summary(), failed=report.failed, degraded=report.degraded
     )
 
 

@@ -16,7 +16,9 @@ from ssop.core.config.loader import SystemdEnv
 log = logging.getLogger(__name__)
 
 
-class Notifier(Protocol):
+class SystemdNotifier(Protocol):
+    """What the daemon tells systemd: ready, status, watchdog pings, stopping."""
+
     ping_every_s: float | None
     """How often ``keepalive`` wants to be called (None: no watchdog)."""
 
@@ -35,7 +37,9 @@ class Sender(Protocol):
     def notify(self, state: str) -> None: ...
 
 
-class NullNotifier:
+class NoSystemd:
+    """Not started by systemd (no NOTIFY_SOCKET): nothing to tell."""
+
     ping_every_s: float | None = None
 
     def ready(self) -> None:
@@ -51,8 +55,8 @@ class NullNotifier:
         pass
 
 
-class SystemdNotifier:
-    """sd_notify through ``sender``, with the watchdog pings rate-limited."""
+class SdNotify:
+    """systemd's sd_notify through ``sender``, with the watchdog pings rate-limited."""
 
     def __init__(self, clock: Clock, watchdog_usec: int | None, sender: Sender) -> None:
         self.clock = clock
@@ -84,14 +88,14 @@ class SystemdNotifier:
         self.sender.notify("STOPPING=1")
 
 
-def notifier_for(env: SystemdEnv, clock: Clock) -> Notifier:
+def notifier_for(env: SystemdEnv, clock: Clock) -> SystemdNotifier:
     """A systemd notifier when NOTIFY_SOCKET is set, else one that does nothing."""
     if env.notify_socket is None:
-        return NullNotifier()
+        return NoSystemd()
     import sdnotify
 
     log.info(
         "daemon: systemd notify socket set, watchdog %s",
         f"every {env.watchdog_usec / 2e6:.1f}s" if env.watchdog_usec else "off",
     )
-    return SystemdNotifier(clock, env.watchdog_usec, sdnotify.SystemdNotifier())
+    return SdNotify(clock, env.watchdog_usec, sdnotify.SystemdNotifier())

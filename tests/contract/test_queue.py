@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from ssop.core.errors import ConfigError, InvalidInput, QueueUnavailable
-from ssop.core.queue.base import CrawlNotice, Event
+from ssop.core.queue.base import CrawlNotice, LiveEvent
 from ssop.core.queue.redis_backend import redis_backend
 from ssop.core.queue.redis_stream import RedisWorkQueue
 from tests.fakes.clock import FakeClock
@@ -214,12 +214,12 @@ def test_cache_holds_a_copy_and_refuses_non_json(rig: Rig) -> None:
 
 def test_every_subscriber_receives_a_published_event(rig: Rig) -> None:
     first, second = rig.backend.events.subscribe(), rig.backend.events.subscribe()
-    sent = Event("crawl.done", "web1", AT, {"ok": True, "ms": 12})
+    sent = LiveEvent("crawl.done", "web1", AT, {"ok": True, "ms": 12})
     rig.backend.events.publish(sent)
-    rig.backend.events.publish(Event("state.changed", None, AT, {}))
+    rig.backend.events.publish(LiveEvent("state.changed", None, AT, {}))
     assert first.get(2.0) == sent
     assert second.get(2.0) == sent
-    assert first.get(2.0) == Event("state.changed", None, AT, {})
+    assert first.get(2.0) == LiveEvent("state.changed", None, AT, {})
     assert first.get(0.05) is None
     first.close()
     second.close()
@@ -227,7 +227,7 @@ def test_every_subscriber_receives_a_published_event(rig: Rig) -> None:
 
 def test_event_data_must_be_json(rig: Rig) -> None:
     with pytest.raises(InvalidInput, match="crawl.done"):
-        rig.backend.events.publish(Event("crawl.done", "web1", AT, {"x": object()}))
+        rig.backend.events.publish(LiveEvent("crawl.done", "web1", AT, {"x": object()}))
 
 
 # --- heartbeats -------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from ssop.core.config.loader import LoadedConfig, SystemdEnv, load_config
 from ssop.core.errors import ConfigError
-from ssop.daemon.board import RunResult, StatusBoard
+from ssop.daemon.board import StatusBoard, StepRun
 from ssop.daemon.http import HealthServer
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.runtime import DaemonRuntime
@@ -61,7 +61,7 @@ def server(board: StatusBoard, metrics: MetricsRegistry) -> Iterator[int]:
 
 def ran(board: StatusBoard, clock: FakeClock, step: str, **kw: Any) -> None:
     at = clock.now()
-    board.record(step, RunResult(at, at + timedelta(seconds=2), 2.0, **kw))
+    board.record(step, StepRun(at, at + timedelta(seconds=2), 2.0, **kw))
 
 
 def test_health_is_200_with_each_step_while_all_is_well(

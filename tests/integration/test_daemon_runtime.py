@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +13,7 @@ from ssop.core.config.loader import LoadedConfig, load_config
 from ssop.core.errors import ConfigError
 from ssop.core.ops.daemon_registry import DaemonState
 from ssop.core.services import Services, build_services
-from ssop.daemon.board import RunResult, StatusBoard
+from ssop.daemon.board import StatusBoard, StepRun
 from ssop.daemon.loop import Step, StepOutcome, StopControl
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.runtime import DaemonRuntime
@@ -24,7 +23,7 @@ from tests.fakes.clock import FakeClock
 
 @dataclass
 class FakeCrawler:
-    """Stands in for the crawl service the crawl work will add to Services."""
+    """Stands in for the crawl service: reads the stop flag between servers."""
 
     calls: int = 0
 
@@ -33,6 +32,7 @@ class FakeCrawler:
         crawled: int
         failed: int
         readings: dict[str, dict[str, float]]
+        degraded: bool = False
 
         def summary(self) -> str:
             return f"crawled {self.crawled} servers, {self.failed} failed"
@@ -76,17 +76,15 @@ def run(
     board.add_step(name, step.interval_s)
     board.record(
         name,
-        RunResult(at, at, 0.0, summary=outcome.summary, available=outcome.available),
+        StepRun(at, at, 0.0, summary=outcome.summary, degraded=outcome.degraded),
     )
     return outcome
 
 
 def test_steps_follow_the_settings_and_end_with_the_heartbeat(
-    services: Services, board: StatusBoard, caplog: pytest.LogCaptureFixture
+    services: Services, board: StatusBoard
 ) -> None:
-    services.crawler = None  # type: ignore[assignment]  # as before a crawler existed
-    with caplog.at_level(logging.INFO, logger="ssop"):
-        steps = list(steps_of(services, board).values())
+    steps = list(steps_of(services, board).values())
     app = services.config.settings.app
     assert [(s.name, s.interval_s) for s in steps] == [
         ("crawl", app.crawler_delay),
@@ -99,14 +97,11 @@ def test_steps_follow_the_settings_and_end_with_the_heartbeat(
         ("prune", PRUNE_INTERVAL_S),
         ("heartbeat", 15.0),
     ]
-    assert caplog.messages == [
-        "step crawl: not available yet (no Services.crawler)",
-    ]
-    assert steps[0].fn() == StepOutcome(summary="not available yet", available=False)
     assert steps[1].fn() == StepOutcome(
         summary="0 analysed, 0 reused, 0 failed (0 notices)"
     )
-    assert caplog.messages[1:] == []
+    assert [s.name for s in steps if s.at] == ["prune"]
+    assert steps[-2].at == services.config.settings.retention.prune_at == "03:30"
 
 
 def test_the_crawl_hook_calls_the_service_with_the_stop_flag(
@@ -129,8 +124,7 @@ def test_the_heartbeat_writes_errors_and_the_last_real_crawl(
     services: Services, board: StatusBoard, clock: FakeClock
 ) -> None:
     services.daemons.register("web1:42:aa")
-    services.crawler = None  # type: ignore[assignment]
-    run(services, board, clock, "crawl")  # not available: no crawl happened
+    board.add_step("crawl", 60)  # no crawl has run yet
     clock.advance(15)
     run(services, board, clock, "heartbeat")
     (row,) = services.daemons.list()
@@ -138,7 +132,7 @@ def test_the_heartbeat_writes_errors_and_the_last_real_crawl(
 
     services.crawler = FakeCrawler()  # type: ignore[assignment]
     board.add_step("analyse", 300)
-    board.record("analyse", RunResult(clock.now(), clock.now(), 0.0, error="llm down"))
+    board.record("analyse", StepRun(clock.now(), clock.now(), 0.0, error="llm down"))
     clock.advance(15)
     crawled_at = clock.now()
     run(services, board, clock, "crawl")
@@ -226,13 +220,13 @@ def test_bootstrap_registers_and_teardown_marks_stopped(harness: Harness) -> Non
 
 
 def test_a_failed_step_sends_a_daemon_error_event(services: Services) -> None:
-    from ssop.core.notify.events import Event, EventKind
+    from ssop.core.notify.events import EventKind, Notification
     from ssop.daemon.runtime import DaemonRuntime
 
-    sent: list[Event] = []
+    sent: list[Notification] = []
 
     class Recorder:
-        def notify(self, event: Event) -> None:
+        def notify(self, event: Notification) -> None:
             sent.append(event)
 
     runtime = DaemonRuntime(services.config, lambda: services.config)

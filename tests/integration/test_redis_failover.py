@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ssop.core.config.loader import load_config
-from ssop.core.queue.base import CrawlNotice, Event, QueueBackend, WorkQueue
+from ssop.core.queue.base import CrawlNotice, LiveEvent, QueueBackend, WorkQueue
 from ssop.core.queue.factory import build_queue_backend
 from ssop.core.services import build_services
 from tests.fakes.clock import FakeClock
@@ -140,18 +140,18 @@ def test_events_reach_a_subscriber_through_an_outage(
     private_redis: PrivateRedis, backend: QueueBackend, clock: FakeClock
 ) -> None:
     sub = backend.events.subscribe()
-    backend.events.publish(Event("crawl.done", "web1", AT, {"n": 1}))
-    assert sub.get(2.0) == Event("crawl.done", "web1", AT, {"n": 1})
+    backend.events.publish(LiveEvent("crawl.done", "web1", AT, {"n": 1}))
+    assert sub.get(2.0) == LiveEvent("crawl.done", "web1", AT, {"n": 1})
     private_redis.stop()
-    backend.events.publish(Event("crawl.done", "web1", AT, {"n": 2}))
+    backend.events.publish(LiveEvent("crawl.done", "web1", AT, {"n": 2}))
     assert backend.degraded
-    assert sub.get(2.0) == Event("crawl.done", "web1", AT, {"n": 2})
+    assert sub.get(2.0) == LiveEvent("crawl.done", "web1", AT, {"n": 2})
     private_redis.start()
     clock.advance(1.0)
     assert sub.get(0.2) is None  # re-subscribes to the new server
     assert not backend.degraded
-    backend.events.publish(Event("state.changed", "web1", AT, {"n": 3}))
-    assert sub.get(2.0) == Event("state.changed", "web1", AT, {"n": 3})
+    backend.events.publish(LiveEvent("state.changed", "web1", AT, {"n": 3}))
+    assert sub.get(2.0) == LiveEvent("state.changed", "web1", AT, {"n": 3})
     sub.close()
 
 

@@ -11,13 +11,13 @@ import pytest
 
 from ssop.core.config.loader import load_config
 from ssop.core.config.schema import NotifySection
-from ssop.core.notify.events import Event, EventKind
+from ssop.core.notify.events import EventKind, Notification
 from ssop.core.notify.webhook import DeliveryFailure, WebhookNotifier
 from tests.support.auth import admin
 from tests.support.sshd import dead_host
 from tests.support.webhook_receiver import Receiver
 
-EVENT = Event(
+EVENT = Notification(
     EventKind.EXECUTION_FAILED,
     datetime(2026, 1, 15, 12, 0, tzinfo=UTC),
     "restart_service ended failed on web1 <!channel> @everyone",

@@ -22,7 +22,7 @@ from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.clock import Clock
 from ssop.core.errors import CommandTimeout, TransportError
 from ssop.core.models import Execution, Server
-from ssop.core.notify.events import Event, EventKind
+from ssop.core.notify.events import EventKind, Notification
 from ssop.core.policy.ports import Proposal
 from ssop.core.services import Services
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
@@ -154,10 +154,10 @@ class FakeReadings:
 
 class RecordingNotifier:
     def __init__(self) -> None:
-        self.events: list[Event] = []
+        self.events: list[Notification] = []
         self._lock = threading.Lock()
 
-    def notify(self, event: Event) -> None:
+    def notify(self, event: Notification) -> None:
         with self._lock:
             self.events.append(event)
 

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -14,35 +15,46 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class NotifySocket:
-    """An AF_UNIX datagram socket bound where a daemon's NOTIFY_SOCKET points."""
+    """An AF_UNIX datagram socket bound where a daemon's NOTIFY_SOCKET points.
+
+    A thread reads it all along, as systemd does: the kernel queues only a
+    few unread datagrams (net.unix.max_dgram_qlen, 10 by default), and a
+    daemon pinging its watchdog into a full queue blocks in send().
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(path))
+        self.sock.settimeout(0.05)
         self.messages: list[str] = []
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
-    def wait_for(self, prefix: str, timeout: float = 20.0) -> str:
-        """The first datagram (seen before or arriving now) starting with ``prefix``."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for message in self.messages[seen:]:
-                if message.startswith(prefix):
-                    return message
-            seen = len(self.messages)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(
-                    f"no {prefix!r} within {timeout}s; got {self.messages}"
-                )
-            self.sock.settimeout(left)
+    def _read(self) -> None:
+        while not self._closing.is_set():
             try:
                 self.messages.append(self.sock.recv(4096).decode())
             except TimeoutError:
                 continue
 
+    def wait_for(self, prefix: str, timeout: float = 20.0) -> str:
+        """The first datagram (seen before or arriving now) starting with ``prefix``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in list(self.messages):
+                if message.startswith(prefix):
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no {prefix!r} within {timeout}s; got {self.messages}"
+                )
+            time.sleep(0.01)
+
     def close(self) -> None:
+        self._closing.set()
+        self._reader.join()
         self.sock.close()
 
 

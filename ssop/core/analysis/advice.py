@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ssop.core.actions.spec import RiskLevel
-from ssop.core.analysis.base import Proposal
+from ssop.core.analysis.base import AnalyserProposal
 from ssop.core.errors import ModelInvalidAnswer
 
 SCHEMA_NAME = "ssop_analysis"
@@ -60,9 +60,9 @@ class ModelAdvice(_Strict):
     confidence: float = Field(ge=0.0, le=1.0)
     recommendations: list[AdviceItem] = Field(max_length=MAX_RECOMMENDATIONS)
 
-    def proposals(self) -> tuple[Proposal, ...]:
+    def proposals(self) -> tuple[AnalyserProposal, ...]:
         return tuple(
-            Proposal(
+            AnalyserProposal(
                 action=item.action,
                 params={p.name: p.value for p in item.params},
                 reason=item.reason,

@@ -100,7 +100,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Proposal:
+class AnalyserProposal:
     """One recommendation as an analyser made it: not yet validated."""
 
     action: str
@@ -145,7 +145,7 @@ class AnalysisResult:
     reasoning: str
     risk: RiskLevel
     confidence: float
-    proposals: tuple[Proposal, ...] = ()
+    proposals: tuple[AnalyserProposal, ...] = ()
     findings: tuple[Finding, ...] = ()
     model: str | None = None
     prompt: str | None = None  # as sent, redacted

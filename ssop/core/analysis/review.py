@@ -21,9 +21,9 @@ from ssop.core.actions.render import validate_params
 from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.analysis.base import (
     AllowedAction,
+    AnalyserProposal,
     AnalysisContext,
     Finding,
-    Proposal,
     Recommendation,
     Sample,
 )
@@ -75,7 +75,7 @@ class Reviewer:
         return cls(ctx.server, ctx.allowed, guards, Observed.of(ctx), tuple(findings))
 
     def review(
-        self, proposals: Sequence[Proposal], source: str
+        self, proposals: Sequence[AnalyserProposal], source: str
     ) -> list[Recommendation]:
         """Each proposal accepted or rejected; a repeat of an accepted one is rejected."""
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
@@ -109,7 +109,7 @@ class Reviewer:
             )
         )
 
-    def review_one(self, proposal: Proposal, source: str) -> Recommendation:
+    def review_one(self, proposal: AnalyserProposal, source: str) -> Recommendation:
         try:
             spec, values, seen = self._check(proposal)
         except InvalidInput as e:
@@ -129,7 +129,7 @@ class Reviewer:
         )
 
     def _check(
-        self, proposal: Proposal
+        self, proposal: AnalyserProposal
     ) -> tuple[ActionSpec, dict[str, str], dict[str, Any]]:
         if proposal.server is not None and proposal.server != self.server:
             raise InvalidInput(
@@ -179,7 +179,9 @@ class Reviewer:
             return {"address_seen": value}
         return None
 
-    def _rejected(self, proposal: Proposal, source: str, why: str) -> Recommendation:
+    def _rejected(
+        self, proposal: AnalyserProposal, source: str, why: str
+    ) -> Recommendation:
         allowed = self.allowed.get(proposal.action)
         intrinsic = allowed.spec.risk if allowed else None
         return Recommendation(

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from ssop.core.actions.guards.checks import unit_stem
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.analysis.base import (
+    AnalyserProposal,
     AnalysisContext,
     AnalysisResult,
     CrawlFailure,
     ExecutionBrief,
     Finding,
     Proc,
-    Proposal,
     Sample,
 )
 from ssop.core.config.schema import AnalysisSection
@@ -53,7 +53,7 @@ NOT_RUN = frozenset(
 )
 
 Rule = Callable[
-    [AnalysisContext, AnalysisSection], Iterator[tuple[Finding, list[Proposal]]]
+    [AnalysisContext, AnalysisSection], Iterator[tuple[Finding, list[AnalyserProposal]]]
 ]
 
 
@@ -96,7 +96,7 @@ def _unit_failed(unit: str) -> Callable[[Sample], bool]:
 
 def disk_rule(
     ctx: AnalysisContext, cfg: AnalysisSection
-) -> Iterator[tuple[Finding, list[Proposal]]]:
+) -> Iterator[tuple[Finding, list[AnalyserProposal]]]:
     latest = ctx.latest
     assert latest is not None
     for disk in latest.disks:
@@ -122,7 +122,7 @@ def disk_rule(
             "disk_full", disk.mount, risk, message, held.held, held.of, evidence
         )
         proposals = [
-            Proposal(
+            AnalyserProposal(
                 name,
                 {"days": str(cfg.cleanup_days)},
                 f"{message}: delete files older than {cfg.cleanup_days} days",
@@ -168,7 +168,7 @@ def refailures(unit: str, ctx: AnalysisContext, cfg: AnalysisSection) -> int:
 
 def unit_rule(
     ctx: AnalysisContext, cfg: AnalysisSection
-) -> Iterator[tuple[Finding, list[Proposal]]]:
+) -> Iterator[tuple[Finding, list[AnalyserProposal]]]:
     latest = ctx.latest
     assert latest is not None
     for unit in latest.failed_units:
@@ -197,7 +197,7 @@ def unit_rule(
         )
         proposals = (
             [
-                Proposal(
+                AnalyserProposal(
                     "restart_service",
                     {"service": unit},
                     message,
@@ -221,7 +221,7 @@ def _load_high(sample: Sample, cfg: AnalysisSection) -> bool:
 
 def load_rule(
     ctx: AnalysisContext, cfg: AnalysisSection
-) -> Iterator[tuple[Finding, list[Proposal]]]:
+) -> Iterator[tuple[Finding, list[AnalyserProposal]]]:
     latest = ctx.latest
     assert latest is not None
     held = n_of_m(ctx.samples, lambda s: _load_high(s, cfg), cfg)
@@ -260,7 +260,7 @@ def dominant(processes: Sequence[Proc], share: float) -> Proc | None:
 
 def memory_rule(
     ctx: AnalysisContext, cfg: AnalysisSection
-) -> Iterator[tuple[Finding, list[Proposal]]]:
+) -> Iterator[tuple[Finding, list[AnalyserProposal]]]:
     latest = ctx.latest
     assert latest is not None
     held = n_of_m(
@@ -273,13 +273,13 @@ def memory_rule(
     hog = dominant(latest.processes, cfg.dominant_process_share)
     message = f"memory at {latest.memory_percent:.0f}% (>= {cfg.memory_percent:g}% in {held.text()})"
     evidence: dict[str, object] = {"kind": "memory_pressure", **_where(latest)}
-    proposals: list[Proposal] = []
+    proposals: list[AnalyserProposal] = []
     if hog is not None:
         message += f"; {hog.name} (pid {hog.pid}) holds {hog.rss_kb // 1024} MiB"
         evidence.update(process=hog.name, pid=hog.pid, rss_kb=hog.rss_kb)
         if "kill_process" in ctx.allowed:
             proposals.append(
-                Proposal(
+                AnalyserProposal(
                     "kill_process",
                     {"process": hog.name},
                     message,
@@ -340,7 +340,7 @@ READING_RULES: tuple[Rule, ...] = (disk_rule, unit_rule, load_rule, memory_rule)
 
 def evaluate(
     ctx: AnalysisContext, cfg: AnalysisSection
-) -> tuple[list[Finding], list[Proposal]]:
+) -> tuple[list[Finding], list[AnalyserProposal]]:
     """Findings and proposals for ``ctx``; stale readings yield no proposal."""
     unreachable, stale = unreachable_rule(ctx, cfg)
     if unreachable is not None:
@@ -348,7 +348,7 @@ def evaluate(
     if stale or ctx.latest is None:
         return [], []
     findings: list[Finding] = []
-    proposals: dict[tuple[str, tuple[tuple[str, str], ...]], Proposal] = {}
+    proposals: dict[tuple[str, tuple[tuple[str, str], ...]], AnalyserProposal] = {}
     for rule in READING_RULES:
         for finding, made in rule(ctx, cfg):
             findings.append(finding)

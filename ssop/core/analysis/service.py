@@ -46,6 +46,7 @@ from ssop.core.queue.base import Delivery, QueueBackend
 from ssop.core.store.analysis_repo import AnalysisRepo, ErrorEventRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.server_repo import ServerRepo
+from ssop.core.work import ShouldStop, StepReport
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ MAX_BATCHES = 20  # per daemon step, so one step cannot run forever
 
 
 @dataclass
-class PendingReport:
+class PendingReport(StepReport):
     """What one analysis step of the daemon did (read by the daemon's steps)."""
 
     analysed: int = 0
@@ -154,7 +155,7 @@ class AnalysisService:
 
     def analyse_pending(
         self,
-        should_stop: Callable[[], bool],
+        should_stop: ShouldStop,
         *,
         consumer: str | None = None,
         batch: int = CLAIM_BATCH,
@@ -188,7 +189,7 @@ class AnalysisService:
         self,
         deliveries: list[Delivery],
         actor: str,
-        should_stop: Callable[[], bool],
+        should_stop: ShouldStop,
         report: PendingReport,
     ) -> bool:
         """Analyse each server of the batch once; False when the step should end."""

@@ -5,13 +5,22 @@ The docstrings become the help text of ``ssop config show``.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 # Sections whose keys also answer to the seed tool's variable names (MYSQL_HOST ...).
 LEGACY_SECTIONS = frozenset({"app", "mysql", "redis", "openai"})
+TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class Section(BaseModel):
@@ -189,7 +198,16 @@ class DaemonSection(Section):
 class RetentionSection(Section):
     days: int = Field(default=30, ge=1)
     """Days of history kept: metric samples, action outputs, crawl errors, error
-    events and policy decisions (`ssop db prune`; the daemon prunes daily)."""
+    events and policy decisions (`ssop db prune`; the daemon prunes daily at prune_at)."""
+    prune_at: str = "03:30"
+    """Time of day (HH:MM, the daemon host's local time) the daemon prunes at."""
+
+    @field_validator("prune_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if not TIME_OF_DAY.fullmatch(value):
+            raise ValueError(f"{value!r} is not a time of day as HH:MM (00:00-23:59)")
+        return value
 
 
 class PolicySection(Section):

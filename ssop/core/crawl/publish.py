@@ -12,7 +12,7 @@ from typing import Any
 
 from ssop.core.crawl.buffer import Stored
 from ssop.core.errors import SsopError
-from ssop.core.queue.base import LATEST_TTL_S, CrawlNotice, Event, QueueBackend
+from ssop.core.queue.base import LATEST_TTL_S, CrawlNotice, LiveEvent, QueueBackend
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,9 @@ class CrawlPublisher:
 
     def _event(self, stored: Stored) -> None:
         r = stored.record
-        self.queue.events.publish(Event(CRAWL_DONE, r.server, r.at, event_data(stored)))
+        self.queue.events.publish(
+            LiveEvent(CRAWL_DONE, r.server, r.at, event_data(stored))
+        )
 
 
 def _attempt(call: Callable[[Stored], None], stored: Stored) -> SsopError | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ssop.core.crawl.buffer import HostRecord
 from ssop.core.crawl.parse import gauges
+from ssop.core.work import StepReport
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class HostReport:
 
 
 @dataclass(frozen=True)
-class CrawlReport:
+class CrawlReport(StepReport):
     """A crawl's outcome.
 
     ``pending``: results still held in memory because the store refused

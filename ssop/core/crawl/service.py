@@ -47,17 +47,13 @@ from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.metric_repo import MetricRepo
 from ssop.core.transport.pool import TransportPool
+from ssop.core.work import ShouldStop, never_stop
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
-ShouldStop = Callable[[], bool]
 # Results are written at least this often while a crawl still waits on slow hosts.
 FLUSH_EVERY_S = 2.0
-
-
-def _never() -> bool:
-    return False
 
 
 class CrawlService:
@@ -117,9 +113,9 @@ class CrawlService:
         self.auth.require(who, Capability.SERVERS_READ)
         with translate_errors(self.engine), self.sessions() as s:
             targets, skipped = load_targets(s, names, tag)
-        return self._run(targets, skipped, progress, _never)
+        return self._run(targets, skipped, progress, never_stop)
 
-    def crawl_fleet(self, should_stop: ShouldStop = _never) -> CrawlReport:
+    def crawl_fleet(self, should_stop: ShouldStop = never_stop) -> CrawlReport:
         """One crawl of every enabled server, for the daemon (no caller to check).
 
         When the store cannot be read, the last fleet it gave is crawled and

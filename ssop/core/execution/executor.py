@@ -33,9 +33,10 @@ from ssop.core.config.schema import SshSection
 from ssop.core.durations import YEAR, is_duration, parse_duration
 from ssop.core.errors import CommandTimeout, InvalidInput, StoreError, TransportError
 from ssop.core.execution.http_runner import HttpRunner
+from ssop.core.lifecycle import Trigger
 from ssop.core.logsetup import redact
 from ssop.core.models import Execution, Server
-from ssop.core.models.execution import ExecutionStatus, Trigger
+from ssop.core.models.execution import ExecutionStatus
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo, Finish
 from ssop.core.transport.base import Command, CommandResult, Transport

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Double, Index
 from sqlmodel import Field, SQLModel
 
+from ssop.core import lifecycle
 from ssop.core.models.types import BigId, JsonColumn, LongText, UtcDateTime, utcnow
 
 
@@ -16,18 +17,17 @@ class ExecutionStatus(StrEnum):
     """Where an execution stands. Only ``running`` is written before a
     command starts; the approval states come first, the outcomes after."""
 
-    PROPOSED = "proposed"
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    CLAIMED = "claimed"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    TIMED_OUT = "timed_out"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-    # ssop lost track mid-run (crash, lost row update): it may or may not have run.
-    UNKNOWN = "unknown"
+    PROPOSED = "proposed"  # executions only
+    PENDING_APPROVAL = lifecycle.PENDING_APPROVAL
+    APPROVED = lifecycle.APPROVED
+    CLAIMED = lifecycle.CLAIMED
+    RUNNING = lifecycle.RUNNING
+    SUCCEEDED = lifecycle.SUCCEEDED
+    FAILED = lifecycle.FAILED
+    TIMED_OUT = lifecycle.TIMED_OUT
+    REJECTED = lifecycle.REJECTED
+    EXPIRED = lifecycle.EXPIRED
+    UNKNOWN = lifecycle.UNKNOWN
 
     @property
     def finished(self) -> bool:
@@ -46,14 +46,6 @@ _FINISHED = frozenset(
 )
 
 
-class Trigger(StrEnum):
-    """Why an execution happened: a person, the policy engine, an approval."""
-
-    MANUAL = "manual"
-    POLICY = "policy"
-    APPROVAL = "approval"
-
-
 class Execution(SQLModel, table=True):
     __tablename__ = "executions"
     __table_args__ = (
@@ -70,7 +62,7 @@ class Execution(SQLModel, table=True):
     action_name: str = Field(max_length=64)
     action_type: str = Field(max_length=20)
     actor: str = Field(max_length=80)
-    trigger: str = Field(max_length=20)
+    trigger: str = Field(max_length=20)  # a Trigger: manual | policy | approval
     reason: str = Field(default="", sa_type=LongText)
     params: dict[str, Any] = Field(default_factory=dict, sa_type=JsonColumn)
     command: str = Field(default="", sa_type=LongText)

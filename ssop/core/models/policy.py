@@ -58,7 +58,7 @@ class ApprovalRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     expires_at: datetime = Field(sa_type=UtcDateTime)
     status: str = Field(max_length=20)
-    # auto (policy ran it) | policy (policy asked a human) | manual (a user asked)
+    # a Trigger (core/lifecycle.py): auto | policy | manual
     trigger: str = Field(max_length=10)
     server_name: str = Field(max_length=64)
     action_name: str = Field(max_length=64)

@@ -20,7 +20,7 @@ class EventKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Event:
+class Notification:
     """One notification. Fields are plain text; builders redact them again."""
 
     kind: EventKind
@@ -37,9 +37,11 @@ class Event:
     detail: str = ""
 
 
-def daemon_error(at: datetime, step: str, message: str, daemon_id: str = "") -> Event:
+def daemon_error(
+    at: datetime, step: str, message: str, daemon_id: str = ""
+) -> Notification:
     """The event a daemon sends when one of its steps fails."""
-    return Event(
+    return Notification(
         EventKind.DAEMON_ERROR,
         at,
         f"daemon step {step} failed",
@@ -50,7 +52,7 @@ def daemon_error(at: datetime, step: str, message: str, daemon_id: str = "") -> 
 
 
 class Notifier(Protocol):
-    def notify(self, event: Event) -> None:
+    def notify(self, event: Notification) -> None:
         """Hand ``event`` over for delivery; never blocks and never raises."""
         ...
 
@@ -58,5 +60,5 @@ class Notifier(Protocol):
 class NullNotifier:
     """Used when no webhook is configured."""
 
-    def notify(self, event: Event) -> None:
+    def notify(self, event: Notification) -> None:
         return None

@@ -11,14 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ssop.core.logsetup import redact
-from ssop.core.notify.events import Event
+from ssop.core.notify.events import Notification
 
 DISCORD_CONTENT_MAX = 2000
 DISCORD_DESCRIPTION_MAX = 4096
 SLACK_TEXT_MAX = 3000
 
 
-def _fields(event: Event) -> list[tuple[str, str]]:
+def _fields(event: Notification) -> list[tuple[str, str]]:
     params = ", ".join(f"{k}={v}" for k, v in sorted(event.params.items()))
     pairs = [
         ("server", event.server),
@@ -33,7 +33,7 @@ def _fields(event: Event) -> list[tuple[str, str]]:
     return [(name, redact(value)) for name, value in pairs if value]
 
 
-def generic(event: Event) -> dict[str, Any]:
+def generic(event: Notification) -> dict[str, Any]:
     return {
         "source": "ssop",
         "event": event.kind.value,
@@ -55,7 +55,7 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack(event: Event) -> dict[str, Any]:
+def slack(event: Notification) -> dict[str, Any]:
     title = _slack_escape(f"[ssop] {redact(event.title)}")[:SLACK_TEXT_MAX]
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": title}}
@@ -78,7 +78,7 @@ def _discord_escape(text: str) -> str:
     return text.replace("@", "@\u200b")
 
 
-def discord(event: Event) -> dict[str, Any]:
+def discord(event: Notification) -> dict[str, Any]:
     embed: dict[str, Any] = {
         "title": event.kind.value,
         "timestamp": event.at.isoformat(),
@@ -96,7 +96,7 @@ def discord(event: Event) -> dict[str, Any]:
     return {"content": content, "embeds": [embed], "allowed_mentions": {"parse": []}}
 
 
-BUILDERS: dict[str, Callable[[Event], dict[str, Any]]] = {
+BUILDERS: dict[str, Callable[[Notification], dict[str, Any]]] = {
     "generic": generic,
     "slack": slack,
     "discord": discord,

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from ssop.core.config.schema import NotifySection, WebhookConfig
-from ssop.core.notify.events import Event
+from ssop.core.notify.events import Notification
 from ssop.core.notify.payloads import BUILDERS
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class WebhookNotifier:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def notify(self, event: Event) -> None:
+    def notify(self, event: Notification) -> None:
         if not any(_wants(h, event) for h in self.hooks) or self._stop.is_set():
             return
         self._start()
@@ -116,14 +116,14 @@ class WebhookNotifier:
             try:
                 if item is _STOP or self._stop.is_set():
                     return
-                assert isinstance(item, Event)
+                assert isinstance(item, Notification)
                 for hook in self.hooks:
                     if _wants(hook, item):
                         self._deliver(hook, item)
             finally:
                 self._queue.task_done()
 
-    def _deliver(self, hook: WebhookConfig, event: Event) -> None:
+    def _deliver(self, hook: WebhookConfig, event: Notification) -> None:
         url = hook.url.get_secret_value()
         body = BUILDERS[hook.format](event)
         error, attempts = "", 0
@@ -170,5 +170,5 @@ class WebhookNotifier:
                 log.exception("webhook: recording a failed delivery failed")
 
 
-def _wants(hook: WebhookConfig, event: Event) -> bool:
+def _wants(hook: WebhookConfig, event: Notification) -> bool:
     return not hook.events or event.kind.value in hook.events

@@ -11,7 +11,7 @@ end in one decision and one execution.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,8 +26,9 @@ from ssop.core.audit import record_in
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PolicyRefused
+from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest
-from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import ReadingsSource
@@ -38,26 +39,26 @@ from ssop.core.policy.request_view import (
     view_of,
     why_not_pending,
 )
-from ssop.core.policy.runner import RequestRunner, RunResult
+from ssop.core.policy.runner import RequestRunner, RequestRunResult
 from ssop.core.policy.service import pinned_evidence
-from ssop.core.policy.states import RequestStatus, Trigger
+from ssop.core.policy.states import RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
 
 PENDING, APPROVED = RequestStatus.PENDING_APPROVAL, RequestStatus.APPROVED
-ShouldStop = Callable[[], bool]
 
 
 @dataclass
-class StepReport:
-    """What a daemon step did with requests (``summary`` feeds the status board)."""
+class RequestBatchReport(StepReport):
+    """What a daemon step did with a batch of requests (expired them, ran them)."""
 
     label: str
     ids: list[int] = field(default_factory=list)
-    runs: list[RunResult] = field(default_factory=list)
+    runs: list[RequestRunResult] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -303,11 +304,11 @@ class ApprovalService:
             return f"{row.action_name} is no longer assigned to {row.server_name}"
         return None
 
-    def expire_due(self, should_stop: ShouldStop = lambda: False) -> StepReport:
+    def expire_due(self, should_stop: ShouldStop = never_stop) -> RequestBatchReport:
         """The daemon step: undecided (or approved, unrun) requests past their
         expiry become ``expired``, which counts as rejected."""
         now = self.clock.now()
-        report = StepReport("expired")
+        report = RequestBatchReport("expired")
         with self.sessions() as s:
             ids = ApprovalRepo(s).ids_where([PENDING, APPROVED], expires_before=now)
         for request_id in ids:
@@ -336,13 +337,15 @@ class ApprovalService:
             )
         return won
 
-    def claim_and_run(self, request_id: int) -> RunResult | None:
+    def claim_and_run(self, request_id: int) -> RequestRunResult | None:
         """Claim one approved request and run it; None when another caller won."""
         return self.runner.claim_and_run(request_id)
 
-    def execute_approved(self, should_stop: ShouldStop = lambda: False) -> StepReport:
+    def execute_approved(
+        self, should_stop: ShouldStop = never_stop
+    ) -> RequestBatchReport:
         """The daemon step: claim and run every approved, unexpired request."""
-        report = StepReport("executed")
+        report = RequestBatchReport("executed")
         with self.sessions() as s:
             ids = ApprovalRepo(s).ids_where([APPROVED])
         for request_id in ids:
@@ -356,7 +359,7 @@ class ApprovalService:
 
     def _notify(self, kind: EventKind, row: ApprovalRequest, title: str) -> None:
         self.notifier.notify(
-            Event(
+            Notification(
                 kind,
                 self.clock.now(),
                 title,

@@ -16,7 +16,8 @@ from typing import Any
 
 from ssop.core.actions.guards.checks import unit_stem
 
-Readings = Mapping[str, Any]
+# A server's latest readings as ReadingsSource.latest gives them (a sample as a dict).
+ReadingsMap = Mapping[str, Any]
 UNIT_ACTIONS = frozenset({"restart_service", "start_service"})
 PROCESS_ACTIONS = frozenset({"kill_process"})
 DISK_ACTIONS = frozenset({"cleanup_temp_files", "cleanup_log_files"})
@@ -35,7 +36,7 @@ def has_verification(action: str) -> bool:
 
 
 def baseline(
-    action: str, params: Mapping[str, str], readings: Readings | None
+    action: str, params: Mapping[str, str], readings: ReadingsMap | None
 ) -> dict[str, Any]:
     """What the readings say now about the thing ``action`` would change."""
     if readings is None:
@@ -53,7 +54,7 @@ def precondition(
     action: str,
     params: Mapping[str, str],
     before: Mapping[str, Any],
-    readings: Readings | None,
+    readings: ReadingsMap | None,
 ) -> Verdict:
     """Does the reason for the change still hold?"""
     if readings is None:
@@ -75,7 +76,7 @@ def verify(
     action: str,
     params: Mapping[str, str],
     before: Mapping[str, Any],
-    readings: Readings,
+    readings: ReadingsMap,
 ) -> Verdict:
     """Did the condition clear? ``readings`` were taken after the change."""
     if action in UNIT_ACTIONS:
@@ -105,12 +106,12 @@ def _disk_fell(before: object, after: object) -> Verdict:
     return Verdict(False, f"disk use did not fall ({before:.1f} % -> {after:.1f} %)")
 
 
-def _unit_failed(readings: Readings, unit: str) -> bool:
+def _unit_failed(readings: ReadingsMap, unit: str) -> bool:
     failed = readings.get("failed_units") or []
     stem = unit_stem(unit)
     return any(unit_stem(str(u)) == stem for u in failed)
 
 
-def _process_seen(readings: Readings, name: str) -> bool:
+def _process_seen(readings: ReadingsMap, name: str) -> bool:
     procs = readings.get("top_processes") or []
     return any(isinstance(p, Mapping) and p.get("name") == name for p in procs)

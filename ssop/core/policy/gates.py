@@ -74,7 +74,8 @@ class Decision:
     detail: str = ""
 
 
-Check = Callable[[Proposal, Facts, PolicySection], Decision | None]
+# One gate: a decision stops the proposal there; None lets it through.
+GateCheck = Callable[[Proposal, Facts, PolicySection], Decision | None]
 
 
 def decide(proposal: Proposal, facts: Facts, policy: PolicySection) -> Decision:
@@ -239,4 +240,4 @@ def _shadow(p: Proposal, f: Facts, _: PolicySection) -> Decision | None:
     return None
 
 
-CHECKS: tuple[Check, ...] = (_dropped, _not_now, _needs_human, _limits, _shadow)
+CHECKS: tuple[GateCheck, ...] = (_dropped, _not_now, _needs_human, _limits, _shadow)

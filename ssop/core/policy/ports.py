@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from ssop.core.actions.render import ValidatedParams
 from ssop.core.actions.spec import ActionSpec, RiskLevel
+from ssop.core.lifecycle import Trigger
 from ssop.core.models import Server
-from ssop.core.models.execution import Trigger as ExecTrigger
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class RecommendationSource(Protocol):
         ...
 
 
-class ExecutionRecord(Protocol):
+class ExecutionReceipt(Protocol):
     """What an executor reports about the execution row it wrote."""
 
     @property
@@ -77,10 +77,10 @@ class Executor(Protocol):
         validated_params: ValidatedParams,
         *,
         actor: str,
-        trigger: ExecTrigger,
+        trigger: Trigger,
         reason: str,
         request_id: int | None = None,
-    ) -> ExecutionRecord:
+    ) -> ExecutionReceipt:
         """Run it and return the completed record.
 
         Raises:

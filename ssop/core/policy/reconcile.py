@@ -12,7 +12,6 @@ re-enables it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,16 +27,16 @@ from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
 from ssop.core.store.verify_repo import VerifyRepo
+from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
 
 NEVER_RETRY = frozenset({"reboot_system", "kill_process", "block_ip_firewalld"})
 EXECUTION_IN_FLIGHT = ("claimed", "running")
-ShouldStop = Callable[[], bool]
 
 
 @dataclass
-class ReconcileReport:
+class ReconcileReport(StepReport):
     requests: list[int] = field(default_factory=list)
     executions: list[int] = field(default_factory=list)
 
@@ -56,7 +55,7 @@ class ReconcileService:
         self.clock = clock
         self.lease = timedelta(seconds=policy.claim_lease_s)
 
-    def reconcile(self, should_stop: ShouldStop = lambda: False) -> ReconcileReport:
+    def reconcile(self, should_stop: ShouldStop = never_stop) -> ReconcileReport:
         """The daemon step: mark abandoned requests and executions ``unknown``."""
         now = self.clock.now()
         report = ReconcileReport()

@@ -25,13 +25,13 @@ from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import SsopError
+from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest, Verification
-from ssop.core.models.execution import Trigger as ExecTrigger
-from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.ports import Executor, ReadingsSource
 from ssop.core.policy.prepare import Prepared, prepare
-from ssop.core.policy.states import FINISHED, RequestStatus, Trigger
+from ssop.core.policy.states import FINISHED, RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
@@ -44,7 +44,9 @@ CLAIMED, RUNNING = RequestStatus.CLAIMED, RequestStatus.RUNNING
 
 
 @dataclass(frozen=True)
-class RunResult:
+class RequestRunResult:
+    """How one run of a remediation request ended, and the execution it made."""
+
     request_id: int
     status: RequestStatus
     execution_id: int | None = None
@@ -85,13 +87,13 @@ class RequestRunner:
                 claimed_at=now,
             )
 
-    def claim_and_run(self, request_id: int) -> RunResult | None:
+    def claim_and_run(self, request_id: int) -> RequestRunResult | None:
         """Claim and run; None when the request was not there to claim."""
         if not self.claim(request_id):
             return None
         return self.run_claimed(request_id)
 
-    def run_claimed(self, request_id: int) -> RunResult:
+    def run_claimed(self, request_id: int) -> RequestRunResult:
         """Run a request this runner holds in ``claimed``."""
         with self.sessions() as s, s.begin():
             row = ApprovalRepo(s).get(request_id)
@@ -107,7 +109,9 @@ class RequestRunner:
                 request_id, CLAIMED, RequestStatus.CANCELLED, reason or ""
             )
         if not self._move(request_id, CLAIMED, RUNNING):
-            return RunResult(request_id, RequestStatus.UNKNOWN, None, "claim was lost")
+            return RequestRunResult(
+                request_id, RequestStatus.UNKNOWN, None, "claim was lost"
+            )
         return self._execute(row, prep, executor)
 
     def _executor(self) -> tuple[Executor | None, str]:
@@ -148,7 +152,7 @@ class RequestRunner:
 
     def _execute(
         self, row: ApprovalRequest, prep: Prepared, executor: Executor
-    ) -> RunResult:
+    ) -> RequestRunResult:
         assert row.id is not None
         execution_id, status, detail = self._call_executor(row, prep, executor)
         if execution_id is None:
@@ -161,9 +165,7 @@ class RequestRunner:
         self, row: ApprovalRequest, prep: Prepared, executor: Executor
     ) -> tuple[int | None, RequestStatus, str]:
         assert prep.server and prep.spec and prep.params
-        trigger = (
-            ExecTrigger.POLICY if row.trigger == Trigger.AUTO else ExecTrigger.APPROVAL
-        )
+        trigger = Trigger.POLICY if row.trigger == Trigger.AUTO else Trigger.APPROVAL
         try:
             record = executor.execute(
                 prep.server,
@@ -200,7 +202,7 @@ class RequestRunner:
         reason: str,
         execution_id: int | None = None,
         row: ApprovalRequest | None = None,
-    ) -> RunResult:
+    ) -> RequestRunResult:
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             moved = ApprovalRepo(s).move(
@@ -217,7 +219,7 @@ class RequestRunner:
                 self._schedule_verification(s, row, status, execution_id)
         if not moved:
             log.warning("request %s: no longer %s; left as it is", request_id, old)
-        return RunResult(request_id, status, execution_id, reason)
+        return RequestRunResult(request_id, status, execution_id, reason)
 
     def _schedule_verification(
         self, s: Session, row: ApprovalRequest, status: str, execution_id: int
@@ -241,12 +243,12 @@ class RequestRunner:
             )
         )
 
-    def _announce(self, row: ApprovalRequest, result: RunResult) -> None:
+    def _announce(self, row: ApprovalRequest, result: RequestRunResult) -> None:
         ok = result.status == RequestStatus.SUCCEEDED
         kind = EventKind.EXECUTION_DONE if ok else EventKind.EXECUTION_FAILED
         verb = "ran" if ok else f"ended {result.status}"
         self.notifier.notify(
-            Event(
+            Notification(
                 kind,
                 self.clock.now(),
                 f"{row.action_name} {verb} on {row.server_name} ({row.trigger})",

@@ -22,23 +22,23 @@ from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import SsopError
+from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest, PolicyDecision
-from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.facts import gather
 from ssop.core.policy.gates import Decision, Facts, decide, effective_risk
 from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import Proposal, ReadingsSource, RecommendationSource
 from ssop.core.policy.prepare import Prepared, prepare
-from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RunResult
-from ssop.core.policy.states import Gate, Outcome, RequestStatus, Trigger
+from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RequestRunResult
+from ssop.core.policy.states import Gate, Outcome, RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
-
-ShouldStop = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,11 @@ class Decided:
 
 
 @dataclass
-class ProcessReport:
+class ProcessReport(StepReport):
     """What one pass over proposals did; the daemon step reads ``summary``."""
 
     decided: list[Decided] = field(default_factory=list)
-    runs: list[RunResult] = field(default_factory=list)
+    runs: list[RequestRunResult] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -99,7 +99,7 @@ class RemediationService:
         self.guards = guards
         self.source = source
 
-    def remediate_new(self, should_stop: ShouldStop = lambda: False) -> ProcessReport:
+    def remediate_new(self, should_stop: ShouldStop = never_stop) -> ProcessReport:
         """The daemon step: decide the recommendations not decided yet.
 
         The newest analysis already seen is asked for again, in case a pass
@@ -113,7 +113,7 @@ class RemediationService:
         return self.process(source.new_proposals(since), should_stop)
 
     def process(
-        self, proposals: Sequence[Proposal], should_stop: ShouldStop = lambda: False
+        self, proposals: Sequence[Proposal], should_stop: ShouldStop = never_stop
     ) -> ProcessReport:
         """Decide each proposal, record it, and run what policy allows.
 
@@ -262,7 +262,7 @@ class RemediationService:
             row.id, p, decision.outcome, decision.gate, decision.detail, request_id
         )
 
-    def _link_execution(self, decision_id: int, result: RunResult) -> None:
+    def _link_execution(self, decision_id: int, result: RequestRunResult) -> None:
         with self.sessions() as s, s.begin():
             PolicyRepo(s).set_decision_links(
                 decision_id, result.execution_id, result.request_id
@@ -270,7 +270,7 @@ class RemediationService:
 
     def _announce(self, p: Proposal, prep: Prepared, decided: Decided) -> None:
         self.notifier.notify(
-            Event(
+            Notification(
                 EventKind.APPROVAL_REQUESTED,
                 self.clock.now(),
                 f"approval requested: {p.action} on {p.server} (request #{decided.request_id})",

@@ -1,8 +1,14 @@
-"""The names policy writes down: outcomes, gates, and request states."""
+"""The names policy writes down: outcomes, gates, and request states.
+
+Who set a request going is a ``Trigger`` (``ssop.core.lifecycle``),
+shared with executions.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from ssop.core import lifecycle
 
 
 class Outcome(StrEnum):
@@ -48,17 +54,17 @@ class RequestStatus(StrEnum):
     -> claimed -> running -> succeeded | failed | timed_out, or rejected |
     expired | unknown, or cancelled (closed unrun: preconditions, removals)."""
 
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    CLAIMED = "claimed"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    TIMED_OUT = "timed_out"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-    UNKNOWN = "unknown"
-    CANCELLED = "cancelled"
+    PENDING_APPROVAL = lifecycle.PENDING_APPROVAL
+    APPROVED = lifecycle.APPROVED
+    CLAIMED = lifecycle.CLAIMED
+    RUNNING = lifecycle.RUNNING
+    SUCCEEDED = lifecycle.SUCCEEDED
+    FAILED = lifecycle.FAILED
+    TIMED_OUT = lifecycle.TIMED_OUT
+    REJECTED = lifecycle.REJECTED
+    EXPIRED = lifecycle.EXPIRED
+    UNKNOWN = lifecycle.UNKNOWN
+    CANCELLED = "cancelled"  # requests only
 
 
 OPEN_STATUSES = (
@@ -69,11 +75,3 @@ OPEN_STATUSES = (
 )
 IN_FLIGHT = (RequestStatus.CLAIMED, RequestStatus.RUNNING)
 FINISHED = (RequestStatus.SUCCEEDED, RequestStatus.FAILED, RequestStatus.TIMED_OUT)
-
-
-class Trigger(StrEnum):
-    """Who set a request going."""
-
-    AUTO = "auto"  # policy ran it by itself
-    POLICY = "policy"  # policy asked a human
-    MANUAL = "manual"  # a user asked for it

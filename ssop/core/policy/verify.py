@@ -10,7 +10,6 @@ automatic execution there until an admin re-enables it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,20 +18,20 @@ from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.clock import Clock
 from ssop.core.config.schema import PolicySection
 from ssop.core.models import Verification
-from ssop.core.notify.events import Event, EventKind, Notifier
+from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.ports import ReadingsSource
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.verify_repo import VerifyRepo
+from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
 
-ShouldStop = Callable[[], bool]
 MIN_PATIENCE = timedelta(minutes=10)
 
 
 @dataclass
-class VerifyReport:
+class VerifyReport(StepReport):
     cleared: list[int] = field(default_factory=list)
     not_cleared: list[int] = field(default_factory=list)
     undetermined: list[int] = field(default_factory=list)
@@ -76,7 +75,7 @@ class VerificationService:
         self.notifier = notifier
         self.patience = max(MIN_PATIENCE, timedelta(seconds=5 * policy.verify_delay_s))
 
-    def verify_due(self, should_stop: ShouldStop = lambda: False) -> VerifyReport:
+    def verify_due(self, should_stop: ShouldStop = never_stop) -> VerifyReport:
         """The daemon step: check every due verification that has fresh readings."""
         now = self.clock.now()
         report = VerifyReport()
@@ -140,7 +139,7 @@ class VerificationService:
     def _announce(self, row: Verification, detail: str, demoted: bool) -> None:
         suffix = "; it now needs approval there" if demoted else ""
         self.notifier.notify(
-            Event(
+            Notification(
                 EventKind.VERIFICATION_FAILED,
                 self.clock.now(),
                 f"{row.action_name} on {row.server_name} did not clear the condition{suffix}",

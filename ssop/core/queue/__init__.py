@@ -3,10 +3,10 @@
 from ssop.core.queue.base import (
     CrawlNotice,
     Delivery,
-    Event,
     EventBus,
     Heartbeats,
     LatestCache,
+    LiveEvent,
     QueueBackend,
     Subscription,
     WorkQueue,
@@ -15,7 +15,7 @@ from ssop.core.queue.base import (
 __all__ = [
     "CrawlNotice",
     "Delivery",
-    "Event",
+    "LiveEvent",
     "EventBus",
     "Heartbeats",
     "LatestCache",

@@ -60,7 +60,7 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class Event:
+class LiveEvent:
     """A live event for the dashboard (``crawl.done``, ``state.changed`` ...)."""
 
     kind: str
@@ -124,7 +124,7 @@ class LatestCache(Protocol):
 
 
 class Subscription(Protocol):
-    def get(self, timeout: float) -> Event | None:
+    def get(self, timeout: float) -> LiveEvent | None:
         """The next event, or None after ``timeout`` seconds. Raises: QueueUnavailable."""
         ...
 
@@ -134,7 +134,7 @@ class Subscription(Protocol):
 class EventBus(Protocol):
     """Fire-and-forget live events; only subscribers present at publish time see them."""
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: LiveEvent) -> None:
         """Send ``event`` (its data must be JSON-able). Raises: QueueUnavailable, InvalidInput."""
         ...
 

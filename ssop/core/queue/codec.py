@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ssop.core.errors import InvalidInput
-from ssop.core.queue.base import CrawlNotice, Event
+from ssop.core.queue.base import CrawlNotice, LiveEvent
 
 
 class Malformed(ValueError):
@@ -60,7 +60,7 @@ def load_json(text: str) -> dict[str, Any]:
     return value
 
 
-def event_json(event: Event) -> str:
+def event_json(event: LiveEvent) -> str:
     return dump_json(
         f"event {event.kind}",
         {
@@ -72,10 +72,10 @@ def event_json(event: Event) -> str:
     )
 
 
-def event_from_json(text: str) -> Event:
+def event_from_json(text: str) -> LiveEvent:
     raw = load_json(text)
     try:
-        return Event(
+        return LiveEvent(
             kind=str(raw["kind"]),
             server=raw["server"],
             at=datetime.fromisoformat(raw["at"]),

@@ -21,7 +21,7 @@ from ssop.core.errors import InvalidInput
 from ssop.core.queue.base import (
     CrawlNotice,
     Delivery,
-    Event,
+    LiveEvent,
     QueueBackend,
     check_name,
 )
@@ -160,7 +160,7 @@ class MemorySubscription:
         self._bus = bus
         self.inbox: queue.Queue[str] = queue.Queue(maxsize=SUBSCRIBER_BUFFER)
 
-    def get(self, timeout: float) -> Event | None:
+    def get(self, timeout: float) -> LiveEvent | None:
         try:
             text = (
                 self.inbox.get(timeout=timeout)
@@ -182,7 +182,7 @@ class MemoryEventBus:
         self._lock = threading.Lock()
         self._subscribers: list[MemorySubscription] = []
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: LiveEvent) -> None:
         text = event_json(event)
         with self._lock:
             subscribers = list(self._subscribers)

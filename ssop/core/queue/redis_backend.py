@@ -14,7 +14,7 @@ from redis.client import PubSub
 
 from ssop.core.clock import Clock
 from ssop.core.errors import QueueUnavailable
-from ssop.core.queue.base import Event, QueueBackend, check_name
+from ssop.core.queue.base import LiveEvent, QueueBackend, check_name
 from ssop.core.queue.codec import (
     Malformed,
     dump_json,
@@ -106,7 +106,7 @@ class RedisSubscription:
     def __init__(self, pubsub: PubSub) -> None:
         self._pubsub = pubsub
 
-    def get(self, timeout: float) -> Event | None:
+    def get(self, timeout: float) -> LiveEvent | None:
         deadline = time.monotonic() + timeout
         with unavailable_on_error("receive events"):
             while True:
@@ -132,7 +132,7 @@ class RedisEventBus:
         self._r = client
         self._channel = keys.channel
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: LiveEvent) -> None:
         text = event_json(event)
         with unavailable_on_error(f"publish event {event.kind}"):
             self._r.publish(self._channel, text)

@@ -19,10 +19,10 @@ from ssop.core.errors import QueueUnavailable
 from ssop.core.queue.base import (
     CrawlNotice,
     Delivery,
-    Event,
     EventBus,
     Heartbeats,
     LatestCache,
+    LiveEvent,
     QueueBackend,
     Subscription,
     WorkQueue,
@@ -152,7 +152,7 @@ class ResilientSubscription:
         self._primary, self._local, self._link = primary, local, link
         self._remote = remote
 
-    def get(self, timeout: float) -> Event | None:
+    def get(self, timeout: float) -> LiveEvent | None:
         deadline = time.monotonic() + timeout
         while True:
             event = self._local.get(0)
@@ -170,14 +170,14 @@ class ResilientSubscription:
         self._local.close()
         self._drop_remote()
 
-    def _remote_get(self, timeout: float) -> Event | None:
+    def _remote_get(self, timeout: float) -> LiveEvent | None:
         try:
             return self._remote_once(timeout)
         except QueueUnavailable:
             # A connection from before a Redis restart fails once; a new one tells.
             return self._remote_once(timeout)
 
-    def _remote_once(self, timeout: float) -> Event | None:
+    def _remote_once(self, timeout: float) -> LiveEvent | None:
         if self._remote is None:
             self._remote = self._primary.subscribe()
         try:
@@ -196,7 +196,7 @@ class ResilientEventBus:
     def __init__(self, primary: EventBus, fallback: EventBus, link: Link) -> None:
         self._primary, self._fallback, self._link = primary, fallback, link
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: LiveEvent) -> None:
         self._link.call(
             lambda: self._primary.publish(event),
             lambda: self._fallback.publish(event),

@@ -9,7 +9,7 @@ import pytest
 
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.spec import RiskLevel
-from ssop.core.analysis.base import Proposal, Recommendation
+from ssop.core.analysis.base import AnalyserProposal, Recommendation
 from ssop.core.analysis.review import Reviewer
 from ssop.core.analysis.rules import RuleEngine
 from ssop.core.config.schema import AnalysisSection
@@ -32,7 +32,7 @@ def review(
     server: str | None = None,
     risk: RiskLevel | None = None,
 ) -> Recommendation:
-    proposal = Proposal(action, params, "because", server=server, risk=risk)
+    proposal = AnalyserProposal(action, params, "because", server=server, risk=risk)
     return REVIEWER.review_one(proposal, "model")
 
 
@@ -86,16 +86,16 @@ def test_a_flapping_unit_is_not_restarted() -> None:
     flapping = [replace(f, kind="unit_flapping") for f in FINDINGS]
     reviewer = Reviewer.of(CTX, GuardConfig(), flapping)
     rec = reviewer.review_one(
-        Proposal("restart_service", {"service": "nginx.service"}, "r"), "rules"
+        AnalyserProposal("restart_service", {"service": "nginx.service"}, "r"), "rules"
     )
     assert not rec.accepted and "flapping" in rec.reject_reason
 
 
 def test_repeats_are_rejected_and_rejections_keep_inert_capped_text() -> None:
     proposals = [
-        Proposal("restart_service", {"service": "nginx"}, "one"),
-        Proposal("restart_service", {"service": "nginx"}, "two"),
-        Proposal("evil\x1b[31m", {"k": "v" * 500}, "\x00reason\u202e"),
+        AnalyserProposal("restart_service", {"service": "nginx"}, "one"),
+        AnalyserProposal("restart_service", {"service": "nginx"}, "two"),
+        AnalyserProposal("evil\x1b[31m", {"k": "v" * 500}, "\x00reason\u202e"),
     ]
     first, second, evil = REVIEWER.review(proposals, "model")
     assert first.accepted and not second.accepted

@@ -15,7 +15,7 @@ from ssop.core.logsetup import configure
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.loop import Daemon, Hooks, Step, StepOutcome, StopControl
 from ssop.daemon.metrics import MetricsRegistry
-from ssop.daemon.systemd_notify import SystemdNotifier
+from ssop.daemon.systemd_notify import SdNotify
 from tests.fakes.clock import FakeClock
 from tests.fakes.notify import RecordingSender
 
@@ -84,7 +84,7 @@ def make_daemon(
     daemon = Daemon(
         steps,
         clock,
-        SystemdNotifier(clock, watchdog_usec, sender),
+        SdNotify(clock, watchdog_usec, sender),
         board=StatusBoard("test:1:aa", clock.now(), clock),
         metrics=MetricsRegistry(),
         control=control,
