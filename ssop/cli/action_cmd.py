@@ -51,7 +51,6 @@ HeaderOpt = Annotated[
     list[str] | None, typer.Option("--header", help="'Name: value' (repeat).")
 ]
 BodyOpt = Annotated[str | None, typer.Option("--body", help="JSON body template.")]
-FormatOpt = Annotated[render.Format, typer.Option("--format")]
 
 
 def _draft(**options: Any) -> ActionDraft:
@@ -160,7 +159,11 @@ def edit(
 
 
 @app.command("list")
-def list_actions(ctx: typer.Context, fmt: FormatOpt = render.Format.TABLE) -> None:
+def list_actions(
+    ctx: typer.Context,
+    fmt: render.FormatOpt = render.Format.TABLE,
+    out: render.OutputOpt = None,
+) -> None:
     """List built-in and custom actions."""
     st = state(ctx)
     views = st.store().actions.list(st.principal())
@@ -177,11 +180,13 @@ def list_actions(ctx: typer.Context, fmt: FormatOpt = render.Format.TABLE) -> No
         ]
         for v in views
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("show")
-def show(ctx: typer.Context, name: str, fmt: FormatOpt = render.Format.TABLE) -> None:
+def show(
+    ctx: typer.Context, name: str, fmt: render.FormatOpt = render.Format.TABLE
+) -> None:
     """Show one action: its template, parameters and servers."""
     st = state(ctx)
     render.mapping(_details(st.store().actions.show(st.principal(), name)), fmt)

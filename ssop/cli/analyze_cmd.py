@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ssop.cli import render
-from ssop.cli.analysis_cmd import show_analysis
+from ssop.cli.analysis_cmd import show_analyses, show_analysis
 from ssop.cli.state import state
 
 app = typer.Typer()
@@ -29,17 +29,19 @@ def analyze(
             "--force-llm", help="Ask the model even if the rules see nothing."
         ),
     ] = False,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
 ) -> None:
     """Analyse servers now (needs actions.run; --dry-run alone needs reports.read)."""
     st = state(ctx)
     outcomes = st.store().analysis.analyse(
         st.principal(), servers or [], dry_run=dry_run, force_llm=force_llm
     )
+    if fmt is not render.Format.TABLE:
+        show_analyses([o.analysis for o in outcomes], fmt)
+        return
     for outcome in outcomes:
         show_analysis(outcome.analysis, fmt)
-        if fmt is render.Format.TABLE:
-            _notes(outcome.reused, outcome.model_skipped, outcome.model_error)
+        _notes(outcome.reused, outcome.model_skipped, outcome.model_error)
 
 
 def _notes(reused: bool, skipped: str | None, error: str | None) -> None:

@@ -6,7 +6,6 @@ the request (``ssop daemon --once`` does it on a host without a daemon).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,7 +23,6 @@ approvals = typer.Typer(help="List and show approval requests.", no_args_is_help
 app.add_typer(approvals, name="approvals")
 
 OPEN = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)
-Fmt = Annotated[render.Format, typer.Option("--format")]
 
 
 @approvals.command("list")
@@ -40,7 +38,8 @@ def list_requests(
         bool, typer.Option("--auto", help="Include automatic runs.")
     ] = False,
     limit: Annotated[int, typer.Option("--limit")] = 100,
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """Requests, newest first: pending and approved ones unless --status says."""
     st = state(ctx)
@@ -67,15 +66,17 @@ def list_requests(
             v.effective_risk,
             v.gate,
             v.requested_by,
-            render.when(v.expires_at),
+            v.expires_at,
         ]
         for v in views
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @approvals.command("show")
-def show(ctx: typer.Context, request_id: int, fmt: Fmt = render.Format.TABLE) -> None:
+def show(
+    ctx: typer.Context, request_id: int, fmt: render.FormatOpt = render.Format.TABLE
+) -> None:
     """Everything pinned on a request: the exact command, the evidence, its fate."""
     st = state(ctx)
     view = st.store().approvals.show(st.principal(), request_id)
@@ -109,8 +110,8 @@ def reject(
     render.ok(f"rejected request #{view.id}: {view.action} on {view.server}")
 
 
-def _params(params: Mapping[str, str]) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(params.items()))
+def _params(params: Mapping[str, str]) -> dict[str, str]:
+    return dict(sorted(params.items()))
 
 
 def _details(v: RequestView) -> dict[str, object]:
@@ -128,12 +129,12 @@ def _details(v: RequestView) -> dict[str, object]:
         "analysis": v.analysis_id,
         "recommendation": v.recommendation_id,
         "reasoning": v.reasoning,
-        "evidence": json.dumps(dict(v.evidence), default=str),
+        "evidence": dict(v.evidence),
         "requested_by": v.requested_by,
-        "created": render.when(v.created_at),
-        "expires": render.when(v.expires_at),
+        "created": v.created_at,
+        "expires": v.expires_at,
         "decided_by": v.decided_by,
-        "decided": render.when(v.decided_at),
+        "decided": v.decided_at,
         "comment": v.comment,
         "closed_reason": v.closed_reason,
         "execution": v.execution_id,

@@ -50,7 +50,7 @@ def logout(ctx: typer.Context) -> None:
 @app.command("whoami")
 def whoami(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
 ) -> None:
     """Show who you are logged in as, your role and when the session ends."""
     st = state(ctx)
@@ -58,7 +58,7 @@ def whoami(
     data = {
         "user": me.name if me.kind == "user" else f"{me.kind}:{me.name}",
         "role": me.role.value,
-        "expires": render.when(me.expires_at),
+        "expires": me.expires_at,
         "capabilities": [c.value for c in me.capabilities],
     }
     render.mapping(data, fmt)

@@ -15,7 +15,7 @@ app = typer.Typer(help="Show or change settings.", no_args_is_help=True)
 @app.command("show")
 def show(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
     describe: Annotated[
         bool, typer.Option("--describe", help="Add help texts.")
     ] = False,

@@ -22,7 +22,7 @@ def crawl(
     tag: Annotated[
         str | None, typer.Option("--tag", help="Only servers with this tag.")
     ] = None,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
 ) -> None:
     """Crawl servers once now: store their readings and show them."""
     st = state(ctx)

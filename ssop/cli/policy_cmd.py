@@ -21,7 +21,6 @@ maintenance = typer.Typer(
 )
 app.add_typer(policy, name="policy")
 app.add_typer(maintenance, name="maintenance")
-Fmt = Annotated[render.Format, typer.Option("--format")]
 
 
 @app.command("pause")
@@ -42,7 +41,7 @@ def resume(ctx: typer.Context) -> None:
 
 @app.command("explain")
 def explain(
-    ctx: typer.Context, analysis_id: int, fmt: Fmt = render.Format.TABLE
+    ctx: typer.Context, analysis_id: int, fmt: render.FormatOpt = render.Format.TABLE
 ) -> None:
     """Per recommendation of an analysis: executed, queued or blocked, and the gate."""
     st = state(ctx)
@@ -51,10 +50,14 @@ def explain(
 
 
 @policy.command("status")
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, fmt: render.FormatOpt = render.Format.TABLE) -> None:
     """Paused or not, live or shadow, and demoted actions."""
     st = state(ctx)
-    _status(st.store().policy_admin.status(st.principal()))
+    s = st.store().policy_admin.status(st.principal())
+    if fmt is render.Format.TABLE:
+        _status(s)
+    else:
+        render.mapping(_status_dict(s), fmt)
 
 
 @policy.command("promote")
@@ -80,7 +83,7 @@ def shadow(ctx: typer.Context) -> None:
 def shadow_report(
     ctx: typer.Context,
     since: Annotated[str, typer.Option("--since", help="e.g. 24h, 7d.")] = "24h",
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
 ) -> None:
     """What shadow mode would have executed."""
     from ssop.core.durations import YEAR, parse_duration
@@ -114,7 +117,11 @@ def add_window(
 
 
 @maintenance.command("list")
-def list_windows(ctx: typer.Context, fmt: Fmt = render.Format.TABLE) -> None:
+def list_windows(
+    ctx: typer.Context,
+    fmt: render.FormatOpt = render.Format.TABLE,
+    out: render.OutputOpt = None,
+) -> None:
     """Current and coming maintenance windows."""
     st = state(ctx)
     windows = st.store().policy_admin.windows(st.principal())
@@ -122,14 +129,15 @@ def list_windows(ctx: typer.Context, fmt: Fmt = render.Format.TABLE) -> None:
         [
             w.id,
             w.server,
-            render.when(w.starts_at),
-            render.when(w.ends_at),
+            w.starts_at,
+            w.ends_at,
             w.reason,
             w.created_by,
         ]
         for w in windows
     ]
-    render.rows(["id", "server", "starts", "ends", "reason", "by"], data, fmt)
+    columns = ["id", "server", "starts", "ends", "reason", "by"]
+    render.rows(columns, data, fmt, out=out)
 
 
 @maintenance.command("rm")
@@ -157,7 +165,7 @@ def _lines(lines: list[ExplainLine], fmt: render.Format) -> None:
             ln.recommendation_id,
             ln.server,
             ln.action,
-            " ".join(f"{k}={v}" for k, v in sorted(ln.params.items())),
+            dict(sorted(ln.params.items())),
             ln.verdict,
             ln.gate,
             ln.detail,
@@ -180,3 +188,18 @@ def _status(s: AutomationStatus) -> None:
             "demoted": [f"{srv}/{act}" for srv, act, _ in s.demoted],
         }
     )
+
+
+def _status_dict(s: AutomationStatus) -> dict[str, object]:
+    return {
+        "paused": s.paused,
+        "paused_by": s.paused_by,
+        "paused_at": s.paused_at,
+        "reason": s.reason,
+        "mode": s.mode,
+        "mode_from": s.mode_from,
+        "shadow_servers": list(s.shadow_servers),
+        "demoted": [
+            {"server": srv, "action": act, "reason": why} for srv, act, why in s.demoted
+        ],
+    }

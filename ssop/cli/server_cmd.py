@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Manage the servers ssop watches.", no_args_is_help=True)
 
-Fmt = Annotated[render.Format, typer.Option("--format")]
 Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
 Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]
 User = Annotated[str | None, typer.Option("--user", help="Login user (default root).")]
@@ -111,7 +110,8 @@ def add(
 def list_servers(
     ctx: typer.Context,
     tag: Annotated[str | None, typer.Option("--tag", help="Only this tag.")] = None,
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """List servers (never any key material)."""
     st = state(ctx)
@@ -121,21 +121,23 @@ def list_servers(
         [v.name, *_address(v), v.auth, list(v.tags), v.enabled, v.host_key_fingerprint]
         for v in views
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("show")
-def show(ctx: typer.Context, name: str, fmt: Fmt = render.Format.TABLE) -> None:
+def show(
+    ctx: typer.Context, name: str, fmt: render.FormatOpt = render.Format.TABLE
+) -> None:
     """Show one server, its key fingerprints and its assigned actions."""
     st = state(ctx)
     detail = st.store().servers.show(st.principal(), name)
-    if fmt is render.Format.JSON:
+    if fmt is not render.Format.TABLE:
         render.mapping(_detail_dict(detail), fmt)
         return
     render.mapping(_view_dict(detail.server))
     actions = [[a.name, a.automatic, a.risk, a.enabled] for a in detail.actions]
     if actions:
-        render.rows(["action", "automatic", "risk", "enabled"], actions, fmt)
+        render.rows(["action", "automatic", "risk", "enabled"], actions)
     else:
         render.ok("no actions assigned")
 
@@ -193,7 +195,7 @@ def test(
     name: str,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
-    fmt: Fmt = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
 ) -> None:
     """Connect, run a trivial command; show latency, OS and the host key."""
     st = state(ctx)

@@ -34,7 +34,8 @@ def add(
 @app.command("list")
 def list_users(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOpt = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """List users, their role and state."""
     st = state(ctx)
@@ -45,12 +46,12 @@ def list_users(
             u.name,
             u.role.value,
             u.disabled,
-            render.when(u.locked_until),
-            render.when(u.created_at),
+            u.locked_until,
+            u.created_at,
         ]
         for u in users
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("rm")
