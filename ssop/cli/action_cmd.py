@@ -9,11 +9,12 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.actions.catalog import ActionDraft, ActionView
 
-app = typer.Typer(
+app = CommandApp(
     help="Manage actions and assign them to servers.", no_args_is_help=True
 )
 

@@ -10,11 +10,12 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.analysis.views import AnalysisView, RecommendationView
 
-app = typer.Typer(help="Read analyses and their recommendations.", no_args_is_help=True)
+app = CommandApp(help="Read analyses and their recommendations.", no_args_is_help=True)
 
 
 def _params(params: dict[str, Any]) -> str:

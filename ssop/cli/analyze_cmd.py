@@ -9,8 +9,9 @@ import typer
 from ssop.cli import render
 from ssop.cli.analysis_cmd import show_analyses, show_analysis
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("analyze")
@@ -18,7 +19,7 @@ def analyze(
     ctx: typer.Context,
     servers: Annotated[
         list[str] | None,
-        typer.Argument(metavar="SERVER", help="Default: every enabled server."),
+        typer.Argument(metavar="SERVER...", help="Default: every enabled server."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Analyse and print; store nothing.")

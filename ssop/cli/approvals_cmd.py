@@ -13,13 +13,14 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 from ssop.core.policy.states import RequestStatus
 
 if TYPE_CHECKING:
     from ssop.core.policy.request_view import RequestView
 
-app = typer.Typer(no_args_is_help=True)
-approvals = typer.Typer(help="List and show approval requests.", no_args_is_help=True)
+app = CommandApp(no_args_is_help=True)
+approvals = CommandApp(help="List and show approval requests.", no_args_is_help=True)
 app.add_typer(approvals, name="approvals")
 
 OPEN = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)

@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer(help="Read the audit trail.", no_args_is_help=True)
+app = CommandApp(help="Read the audit trail.", no_args_is_help=True)
 
 
 @app.command("list")

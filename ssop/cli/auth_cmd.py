@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from stdin.")

@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer(help="Show or change settings.", no_args_is_help=True)
+app = CommandApp(help="Show or change settings.", no_args_is_help=True)
 
 
 @app.command("show")

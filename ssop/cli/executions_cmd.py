@@ -8,11 +8,12 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.execution.executor import ExecutionRecord
 
-app = typer.Typer(help="Read execution records.", no_args_is_help=True)
+app = CommandApp(help="Read execution records.", no_args_is_help=True)
 
 
 @app.command("list")

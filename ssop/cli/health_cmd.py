@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli.render import Format, FormatOpt, mapping, rows
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("health")

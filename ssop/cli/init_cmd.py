@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import prompts
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("init")

@@ -8,17 +8,16 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.policy.admin import AutomationStatus, ExplainLine
 
-app = typer.Typer(no_args_is_help=True)
-policy = typer.Typer(
+app = CommandApp(no_args_is_help=True)
+policy = CommandApp(
     help="Automation policy: status, shadow mode, demotions.", no_args_is_help=True
 )
-maintenance = typer.Typer(
-    help="Maintenance windows and silences.", no_args_is_help=True
-)
+maintenance = CommandApp(help="Maintenance windows and silences.", no_args_is_help=True)
 app.add_typer(policy, name="policy")
 app.add_typer(maintenance, name="maintenance")
 

@@ -6,9 +6,10 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability, Role
 
-app = typer.Typer(help="Show or change what each role may do.", no_args_is_help=True)
+app = CommandApp(help="Show or change what each role may do.", no_args_is_help=True)
 
 
 @app.command("list")

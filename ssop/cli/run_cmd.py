@@ -9,6 +9,7 @@ import typer
 from ssop.cli import render
 from ssop.cli.executions_cmd import record_dict, seconds
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
         RunService,
     )
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("run")

@@ -11,6 +11,7 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import authorize, state
+from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 from ssop.core.errors import InvalidInput
 from ssop.core.fleet.server_input import (
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ssop.core.fleet.servers import ServerDetail, ServerTestResult, ServerView
     from ssop.core.transport.base import HostKey
 
-app = typer.Typer(help="Manage the servers ssop watches.", no_args_is_help=True)
+app = CommandApp(help="Manage the servers ssop watches.", no_args_is_help=True)
 
 Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
 Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]

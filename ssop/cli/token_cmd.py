@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer(help="Manage API tokens for scripts.", no_args_is_help=True)
+app = CommandApp(help="Manage API tokens for scripts.", no_args_is_help=True)
 
 
 @app.command("create")

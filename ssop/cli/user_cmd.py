@@ -8,9 +8,10 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import authorize, state
+from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 
-app = typer.Typer(help="Manage users.", no_args_is_help=True)
+app = CommandApp(help="Manage users.", no_args_is_help=True)
 
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password(s) from stdin.")
