@@ -25,7 +25,7 @@ def login(
 ) -> None:
     """Log in and keep a session token in a file only you can read."""
     st = state(ctx)
-    name = username or typer.prompt("Username")
+    name = username or prompts.text("Username", flag="--username")
     password = prompts.password(password_stdin, confirm=False)
     result = st.store().auth.login(name, password)
     st.session_file().write(result.token)

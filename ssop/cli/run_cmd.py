@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ssop.cli import render
+from ssop.cli import prompts, render
 from ssop.cli.executions_cmd import record_dict, seconds
 from ssop.cli.state import state
 from ssop.cli.usage import CommandApp
@@ -80,25 +80,18 @@ def _targets(targets: list[str], tag: str | None) -> tuple[str, str]:
 
 
 def _ask(plan: RunPlan) -> bool:
-    typer.echo(f"{plan.server}: {plan.command}", err=True)
-    return typer.confirm(
+    return prompts.confirm(
         f"Run {plan.action} (risk {plan.risk}) on {plan.server}?",
-        default=False,
-        abort=True,
-        err=True,
+        show=[f"{plan.server}: {plan.command}"],
     )
 
 
 def _ask_fanout(plan: FanoutPlan) -> bool:
-    for p in plan.plans:
-        typer.echo(f"{p.server}: {p.command}", err=True)
-    for refusal in plan.refused:
-        typer.echo(f"{refusal.server}: refused: {refusal.error.message}", err=True)
-    return typer.confirm(
+    lines = [f"{p.server}: {p.command}" for p in plan.plans]
+    lines += [f"{r.server}: refused: {r.error.message}" for r in plan.refused]
+    return prompts.confirm(
         f"Run {plan.action} on {len(plan.plans)} server(s) tagged {plan.tag}?",
-        default=False,
-        abort=True,
-        err=True,
+        show=lines,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -179,13 +178,11 @@ def remove(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Remove a server, its tags and its action assignments (asks first)."""
-    # click's confirm, not typer's: the funnel knows click's Abort (typer 0.29
-    # vendors its own click, whose exceptions are other classes)
     st = state(ctx)
     principal = st.principal()
     if not yes:
         view = st.store().servers.show(principal, name).server
-        typer.confirm(f"Remove server {name} ({_where(view)})?", abort=True, err=True)
+        prompts.confirm(f"Remove server {name} ({_where(view)})?")
     st.store().servers.remove(principal, name)
     render.ok(f"removed server {name}")
 
@@ -241,7 +238,7 @@ def _decision(name: str, accept: str | None, tofu: bool) -> HostKeyDecision:
 
 def _asker(name: str) -> Callable[[HostKey], bool]:
     def ask(key: HostKey) -> bool:
-        if not sys.stdin.isatty():
+        if not prompts.can_ask():
             return False  # nobody to ask: never accept a key silently
         typer.echo(
             f"server {name} presents host key {key.key_type} {key.fingerprint}",

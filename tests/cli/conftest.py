@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from ssop.cli import prompts
 from ssop.cli.main import app
 
 
@@ -15,9 +16,15 @@ from ssop.cli.main import app
 class Cli:
     env: dict[str, str]
 
-    def __call__(self, *args: str, input: str | None = None, **env: str) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, terminal: bool = False, **env: str
+    ) -> Result:
+        """``ssop ARGS``; ``terminal`` makes stdin a terminal a person answers at."""
         runner = CliRunner()
-        return runner.invoke(app, list(args), input=input, env={**self.env, **env})
+        with pytest.MonkeyPatch.context() as mp:
+            if terminal:
+                mp.setattr(prompts, "can_ask", lambda: True)
+            return runner.invoke(app, list(args), input=input, env={**self.env, **env})
 
 
 @pytest.fixture
