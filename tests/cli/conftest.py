@@ -16,15 +16,15 @@ from ssop.cli.main import app
 class Cli:
     env: dict[str, str]
 
-    def __call__(
-        self, *args: str, input: str | None = None, terminal: bool = False, **env: str
-    ) -> Result:
-        """``ssop ARGS``; ``terminal`` makes stdin a terminal a person answers at."""
+    def __call__(self, *args: str, input: str | None = None, **env: str) -> Result:
         runner = CliRunner()
+        return runner.invoke(app, list(args), input=input, env={**self.env, **env})
+
+    def at_terminal(self, *args: str, input: str) -> Result:
+        """``ssop ARGS`` with a person at a terminal, typing ``input``."""
         with pytest.MonkeyPatch.context() as mp:
-            if terminal:
-                mp.setattr(prompts, "can_ask", lambda: True)
-            return runner.invoke(app, list(args), input=input, env={**self.env, **env})
+            mp.setattr(prompts, "can_ask", lambda: True)
+            return self(*args, input=input)
 
 
 @pytest.fixture

@@ -45,14 +45,8 @@ def test_user_lifecycle(admin_cli: Cli) -> None:
 
 
 def test_user_add_prompts_twice_without_password_stdin(admin_cli: Cli) -> None:
-    result = admin_cli(
-        "user",
-        "add",
-        "pat",
-        "--role",
-        "viewer",
-        input="pat-pw\npat-pw\n",
-        terminal=True,
+    result = admin_cli.at_terminal(
+        "user", "add", "pat", "--role", "viewer", input="pat-pw\npat-pw\n"
     )
     assert result.exit_code == 0, result.stderr
     assert login(admin_cli, "pat", "pat-pw").exit_code == 0

@@ -41,10 +41,8 @@ class Site:
     services: Services
     shims: ShimDir
 
-    def ok(
-        self, *args: str, input: str | None = None, terminal: bool = False, **env: str
-    ) -> str:
-        result = self.cli(*args, input=input, terminal=terminal, **env)
+    def ok(self, *args: str, input: str | None = None, **env: str) -> str:
+        result = self.cli(*args, input=input, **env)
         assert result.exit_code == 0, (result.stdout, result.stderr)
         return result.stdout
 
@@ -104,10 +102,10 @@ def test_execute_actions_ask_first_and_reach_the_shims(site: Site) -> None:
     for action in ("restart_service", "block_ip_firewalld", "reboot_system"):
         site.ok("action", "assign", "web1", action)
     restart = ("run", "web1", "restart_service", "--param", "service=nginx")
-    declined = site.cli(*restart, input="n\n", terminal=True)
+    declined = site.cli.at_terminal(*restart, input="n\n")
     assert declined.exit_code == 1 and "systemctl restart -- nginx" in declined.stderr
     assert site.shims.calls() == [] and site.records() == []
-    site.ok(*restart, input="y\n", terminal=True)
+    assert site.cli.at_terminal(*restart, input="y\n").exit_code == 0
     site.ok("run", "web1", "block_ip_firewalld", "--param", "ip=198.51.100.77", "--yes")
     site.ok("run", "web1", "reboot_system", "--yes")
     assert site.shims.calls() == [

@@ -38,10 +38,8 @@ def add_args(
     ]
 
 
-def ok(
-    cli: Cli, *args: str, input: str | None = None, terminal: bool = False, **env: str
-) -> str:
-    result = cli(*args, input=input, terminal=terminal, **env)
+def ok(cli: Cli, *args: str, input: str | None = None, **env: str) -> str:
+    result = cli(*args, input=input, **env)
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
