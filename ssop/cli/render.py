@@ -139,7 +139,7 @@ def emit(text: str, out: Path | None = None) -> None:
 def _replace(path: Path, text: str) -> None:
     # a temporary file beside the target, renamed over it: readers see the
     # old file or the new one, never a half-written one
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
