@@ -9,11 +9,12 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.actions.catalog import ActionDraft, ActionView
 
-app = typer.Typer(
+app = CommandApp(
     help="Manage actions and assign them to servers.", no_args_is_help=True
 )
 
@@ -160,7 +161,9 @@ def edit(
 
 @app.command("list")
 def list_actions(
-    ctx: typer.Context, fmt: render.FormatOption = render.Format.TABLE
+    ctx: typer.Context,
+    fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """List built-in and custom actions."""
     st = state(ctx)
@@ -178,7 +181,7 @@ def list_actions(
         ]
         for v in views
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("show")

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.analysis.views import AnalysisView, RecommendationView
 
-app = typer.Typer(help="Read analyses and their recommendations.", no_args_is_help=True)
+app = CommandApp(help="Read analyses and their recommendations.", no_args_is_help=True)
 
 
 def _params(params: dict[str, Any]) -> str:
@@ -42,11 +43,43 @@ def rec_line(r: RecommendationView) -> str:
     return f"{head} (risk {r.effective_risk}, {r.source}{ident}): {why}"
 
 
+COLUMNS = ("id", "at", "server", "analyzer", "risk", "accepted", "rejected", "summary")
+
+
+def summary_row(a: AnalysisView) -> list[Any]:
+    """One analysis as a row of ``COLUMNS`` (``analysis list``, CSV)."""
+    rejected = len(a.recommendations) - len(a.accepted)
+    return [
+        a.id,
+        a.at,
+        a.server,
+        _analyzer(a),
+        _risk(a),
+        len(a.accepted),
+        rejected,
+        a.summary,
+    ]
+
+
 def show_analysis(a: AnalysisView, fmt: render.Format) -> None:
-    """One analysis for people (header, summary, recommendations) or as JSON."""
-    if fmt is not render.Format.TABLE:
-        typer.echo(json.dumps(dataclasses.asdict(a), default=str, indent=2))
-        return
+    """One analysis for people (header, summary, recommendations), as JSON or CSV."""
+    if fmt is render.Format.JSON:
+        render.mapping(dataclasses.asdict(a), fmt)
+    elif fmt is render.Format.CSV:
+        render.rows(COLUMNS, [summary_row(a)], fmt)
+    else:
+        _show_text(a)
+
+
+def show_analyses(views: Sequence[AnalysisView], fmt: render.Format) -> None:
+    """Several analyses for scripts: one JSON list, or CSV rows."""
+    if fmt is render.Format.JSON:
+        render.emit(render.dumps([dataclasses.asdict(a) for a in views]) + "\n")
+    else:
+        render.rows(COLUMNS, [summary_row(a) for a in views], fmt)
+
+
+def _show_text(a: AnalysisView) -> None:
     ident = f"#{a.id}" if a.id is not None else "(not stored)"
     typer.echo(f"{a.server}: risk {_risk(a)}, {_analyzer(a)}, analysis {ident}")
     typer.echo(f"  {a.summary}")
@@ -68,37 +101,15 @@ def list_analyses(
         str | None, typer.Option("--risk", help="low, medium or high: that or worse")
     ] = None,
     limit: Annotated[int, typer.Option("--limit")] = 50,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """Show analyses, newest first (needs reports.read)."""
     st = state(ctx)
     views = st.store().analysis.list(
         st.principal(), server=server, risk=risk, limit=limit
     )
-    columns = [
-        "id",
-        "at",
-        "server",
-        "analyzer",
-        "risk",
-        "accepted",
-        "rejected",
-        "summary",
-    ]
-    data = [
-        [
-            a.id,
-            render.when(a.at) if fmt is render.Format.TABLE else a.at.isoformat(),
-            a.server,
-            _analyzer(a),
-            _risk(a),
-            len(a.accepted),
-            len(a.recommendations) - len(a.accepted),
-            a.summary,
-        ]
-        for a in views
-    ]
-    render.rows(columns, data, fmt)
+    render.rows(COLUMNS, [summary_row(a) for a in views], fmt, out=out)
 
 
 @app.command("show")
@@ -108,7 +119,7 @@ def show(
     prompt: Annotated[
         bool, typer.Option("--prompt", help="Also print the prompt sent (redacted).")
     ] = False,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show one analysis with its reasoning and recommendations (needs reports.read)."""
     st = state(ctx)

@@ -7,10 +7,11 @@ from typing import Annotated
 import typer
 
 from ssop.cli import render
-from ssop.cli.analysis_cmd import show_analysis
+from ssop.cli.analysis_cmd import show_analyses, show_analysis
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("analyze")
@@ -18,7 +19,7 @@ def analyze(
     ctx: typer.Context,
     servers: Annotated[
         list[str] | None,
-        typer.Argument(metavar="SERVER", help="Default: every enabled server."),
+        typer.Argument(metavar="SERVER...", help="Default: every enabled server."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Analyse and print; store nothing.")
@@ -29,17 +30,19 @@ def analyze(
             "--force-llm", help="Ask the model even if the rules see nothing."
         ),
     ] = False,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Analyse servers now (needs actions.run; --dry-run alone needs reports.read)."""
     st = state(ctx)
     outcomes = st.store().analysis.analyse(
         st.principal(), servers or [], dry_run=dry_run, force_llm=force_llm
     )
+    if fmt is not render.Format.TABLE:
+        show_analyses([o.analysis for o in outcomes], fmt)
+        return
     for outcome in outcomes:
         show_analysis(outcome.analysis, fmt)
-        if fmt is render.Format.TABLE:
-            _notes(outcome.reused, outcome.model_skipped, outcome.model_error)
+        _notes(outcome.reused, outcome.model_skipped, outcome.model_error)
 
 
 def _notes(reused: bool, skipped: str | None, error: str | None) -> None:

@@ -6,7 +6,6 @@ the request (``ssop daemon --once`` does it on a host without a daemon).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,13 +13,14 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 from ssop.core.policy.states import RequestStatus
 
 if TYPE_CHECKING:
     from ssop.core.policy.request_view import RequestView
 
-app = typer.Typer(no_args_is_help=True)
-approvals = typer.Typer(help="List and show approval requests.", no_args_is_help=True)
+app = CommandApp(no_args_is_help=True)
+approvals = CommandApp(help="List and show approval requests.", no_args_is_help=True)
 app.add_typer(approvals, name="approvals")
 
 OPEN = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)
@@ -40,6 +40,7 @@ def list_requests(
     ] = False,
     limit: Annotated[int, typer.Option("--limit")] = 100,
     fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """Requests, newest first: pending and approved ones unless --status says."""
     st = state(ctx)
@@ -66,11 +67,11 @@ def list_requests(
             v.effective_risk,
             v.gate,
             v.requested_by,
-            render.when(v.expires_at),
+            v.expires_at,
         ]
         for v in views
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @approvals.command("show")
@@ -110,8 +111,8 @@ def reject(
     render.ok(f"rejected request #{view.id}: {view.action} on {view.server}")
 
 
-def _params(params: Mapping[str, str]) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(params.items()))
+def _params(params: Mapping[str, str]) -> dict[str, str]:
+    return dict(sorted(params.items()))
 
 
 def _details(v: RequestView) -> dict[str, object]:
@@ -129,12 +130,12 @@ def _details(v: RequestView) -> dict[str, object]:
         "analysis": v.analysis_id,
         "recommendation": v.recommendation_id,
         "reasoning": v.reasoning,
-        "evidence": json.dumps(dict(v.evidence), default=str),
+        "evidence": dict(v.evidence),
         "requested_by": v.requested_by,
-        "created": render.when(v.created_at),
-        "expires": render.when(v.expires_at),
+        "created": v.created_at,
+        "expires": v.expires_at,
         "decided_by": v.decided_by,
-        "decided": render.when(v.decided_at),
+        "decided": v.decided_at,
         "comment": v.comment,
         "closed_reason": v.closed_reason,
         "execution": v.execution_id,

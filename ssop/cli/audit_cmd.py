@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer(help="Read the audit trail.", no_args_is_help=True)
+app = CommandApp(help="Read the audit trail.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -20,7 +21,8 @@ def list_events(
     event: Annotated[
         str | None, typer.Option("--event", help="e.g. login.failed")
     ] = None,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """Show who did what, newest first (needs audit.read)."""
     st = state(ctx)
@@ -28,7 +30,7 @@ def list_events(
     columns = ["at", "actor", "event", "target", "ok", "detail"]
     data = [
         [
-            render.when(e.at) if fmt is render.Format.TABLE else e.at.isoformat(),
+            e.at,
             e.actor,
             e.event,
             e.target,
@@ -37,4 +39,4 @@ def list_events(
         ]
         for e in entries
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)

@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("login")
@@ -22,7 +23,7 @@ def login(
 ) -> None:
     """Log in and keep a session token in a file only you can read."""
     st = state(ctx)
-    name = username or typer.prompt("Username")
+    name = username or prompts.text("Username", flag="--username")
     password = prompts.password(password_stdin, confirm=False)
     result = st.store().auth.login(name, password)
     st.session_file().write(result.token)
@@ -48,7 +49,7 @@ def logout(ctx: typer.Context) -> None:
 @app.command("whoami")
 def whoami(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show who you are logged in as, your role and when the session ends."""
     st = state(ctx)
@@ -56,7 +57,7 @@ def whoami(
     data = {
         "user": me.name if me.kind == "user" else f"{me.kind}:{me.name}",
         "role": me.role.value,
-        "expires": render.when(me.expires_at),
+        "expires": me.expires_at,
         "capabilities": [c.value for c in me.capabilities],
     }
     render.mapping(data, fmt)

@@ -8,14 +8,15 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer(help="Show or change settings.", no_args_is_help=True)
+app = CommandApp(help="Show or change settings.", no_args_is_help=True)
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
     describe: Annotated[
         bool, typer.Option("--describe", help="Add help texts.")
     ] = False,

@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import crawl_view, render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("crawl")
@@ -22,7 +23,7 @@ def crawl(
     tag: Annotated[
         str | None, typer.Option("--tag", help="Only servers with this tag.")
     ] = None,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Crawl servers once now: store their readings and show them."""
     st = state(ctx)

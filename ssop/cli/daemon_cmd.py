@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("daemon")

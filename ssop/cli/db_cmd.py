@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from ssop.cli.state import authorize, state
+from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 
-app = typer.Typer(help="Manage the store (database).", no_args_is_help=True)
+app = CommandApp(help="Manage the store (database).", no_args_is_help=True)
 
 
 @app.command("upgrade")

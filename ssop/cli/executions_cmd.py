@@ -8,11 +8,12 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.execution.executor import ExecutionRecord
 
-app = typer.Typer(help="Read execution records.", no_args_is_help=True)
+app = CommandApp(help="Read execution records.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -27,6 +28,7 @@ def list_executions(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Newest N.")] = 50,
     fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """List executions, newest first (needs actions.read)."""
     st = state(ctx)
@@ -38,18 +40,18 @@ def list_executions(
     data = [
         [
             r.id,
-            _time(r.started_at, fmt),
+            r.started_at,
             r.server_name,
             r.action_name,
             r.status.value,
             r.exit_code,
-            _seconds(r.duration_s),
+            seconds(r.duration_s),
             r.actor,
             r.trigger,
         ]
         for r in records
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("show")
@@ -59,24 +61,30 @@ def show(
     fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show one execution: who, why, the exact command, its output."""
-    from ssop.core.execution.executor import display_text
-
     st = state(ctx)
     record = st.store().executions.show(st.principal(), execution_id)
-    details = _details(record, fmt)
-    if fmt is render.Format.TABLE:
-        render.mapping(details, fmt)
-        for label, text in (("stdout", record.stdout), ("stderr", record.stderr)):
-            if text:
-                typer.echo(f"--- {label} ---")
-                typer.echo(display_text(text).rstrip("\n"))
-    else:
-        render.mapping(
-            {**details, "stdout": record.stdout, "stderr": record.stderr}, fmt
-        )
+    if fmt is not render.Format.TABLE:
+        render.mapping(record_dict(record), fmt)
+        return
+    render.mapping(_details(record))
+    _outputs(record)
 
 
-def _details(r: ExecutionRecord, fmt: render.Format) -> dict[str, Any]:
+def record_dict(r: ExecutionRecord) -> dict[str, Any]:
+    """Everything recorded of one execution, output included (for JSON and CSV)."""
+    return {**_details(r), "stdout": r.stdout, "stderr": r.stderr}
+
+
+def _outputs(r: ExecutionRecord) -> None:
+    from ssop.core.execution.executor import display_text
+
+    for label, text in (("stdout", r.stdout), ("stderr", r.stderr)):
+        if text:
+            typer.echo(f"--- {label} ---")
+            typer.echo(display_text(text).rstrip("\n"))
+
+
+def _details(r: ExecutionRecord) -> dict[str, Any]:
     return {
         "id": r.id,
         "server": r.server_name,
@@ -90,24 +98,15 @@ def _details(r: ExecutionRecord, fmt: render.Format) -> dict[str, Any]:
         "command": r.command,
         "exit_code": r.exit_code,
         "error": r.error,
-        "started": _time(r.started_at, fmt),
-        "finished": _time(r.finished_at, fmt),
-        "seconds": _seconds(r.duration_s),
+        "started": r.started_at,
+        "finished": r.finished_at,
+        "seconds": seconds(r.duration_s),
         "stdout_truncated": r.stdout_truncated,
         "stderr_truncated": r.stderr_truncated,
         "request_id": r.request_id,
     }
 
 
-def _time(value: Any, fmt: render.Format) -> str:
-    if value is None:
-        return ""
-    return (
-        f"{value:%Y-%m-%d %H:%M:%S} UTC"
-        if fmt is render.Format.TABLE
-        else value.isoformat()
-    )
-
-
-def _seconds(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+def seconds(value: float | None) -> float | None:
+    """A duration as shown and as JSON gives it: a number, to the hundredth."""
+    return None if value is None else round(value, 2)

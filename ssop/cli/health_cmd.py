@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ssop.cli.render import Format, mapping, rows
+from ssop.cli.render import Format, FormatOption, mapping, rows
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("health")
@@ -19,9 +20,7 @@ def health(
         bool,
         typer.Option("--require-daemon", help="Fail when no daemon is running."),
     ] = False,
-    fmt: Annotated[
-        Format, typer.Option("--format", help="Output format.")
-    ] = Format.TABLE,
+    fmt: FormatOption = Format.TABLE,
 ) -> int:
     """Exit 0 when all is well, 5 when a dependency is unreachable, 1 otherwise."""
     report = state(ctx).services().health.check(require_daemon=require_daemon)

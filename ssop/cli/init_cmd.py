@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import prompts
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("init")
@@ -25,7 +26,11 @@ def init(
     """Set ssop up; the first admin's password comes from APP_INIT_SECRET if set."""
 
     def ask() -> str:
-        return prompts.password(admin_password_stdin, "Password for sysadmin")
+        return prompts.password(
+            admin_password_stdin,
+            "Password for sysadmin",
+            flag="--admin-password-stdin or APP_INIT_SECRET",
+        )
 
     report = state(ctx).services().init.run(ask)
     for line in report.done:

@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from ssop import __version__
 from ssop.cli import groups
 from ssop.cli.state import CliState
+from ssop.cli.usage import UsageGroup
 from ssop.core.errors import ExitCode, SsopError
 
 log = logging.getLogger(__name__)
 
 
-class FunnelGroup(TyperGroup):
+class FunnelGroup(UsageGroup):
     """Runs every invocation, CliRunner's included, through the error funnel."""
 
     def main(  # type: ignore[override]

@@ -8,17 +8,16 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from ssop.core.policy.admin import AutomationStatus, ExplainLine
 
-app = typer.Typer(no_args_is_help=True)
-policy = typer.Typer(
+app = CommandApp(no_args_is_help=True)
+policy = CommandApp(
     help="Automation policy: status, shadow mode, demotions.", no_args_is_help=True
 )
-maintenance = typer.Typer(
-    help="Maintenance windows and silences.", no_args_is_help=True
-)
+maintenance = CommandApp(help="Maintenance windows and silences.", no_args_is_help=True)
 app.add_typer(policy, name="policy")
 app.add_typer(maintenance, name="maintenance")
 
@@ -50,10 +49,14 @@ def explain(
 
 
 @policy.command("status")
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, fmt: render.FormatOption = render.Format.TABLE) -> None:
     """Paused or not, live or shadow, and demoted actions."""
     st = state(ctx)
-    _status(st.store().policy_admin.status(st.principal()))
+    s = st.store().policy_admin.status(st.principal())
+    if fmt is render.Format.TABLE:
+        _status(s)
+    else:
+        render.mapping(_status_dict(s), fmt)
 
 
 @policy.command("promote")
@@ -114,7 +117,9 @@ def add_window(
 
 @maintenance.command("list")
 def list_windows(
-    ctx: typer.Context, fmt: render.FormatOption = render.Format.TABLE
+    ctx: typer.Context,
+    fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """Current and coming maintenance windows."""
     st = state(ctx)
@@ -123,14 +128,15 @@ def list_windows(
         [
             w.id,
             w.server,
-            render.when(w.starts_at),
-            render.when(w.ends_at),
+            w.starts_at,
+            w.ends_at,
             w.reason,
             w.created_by,
         ]
         for w in windows
     ]
-    render.rows(["id", "server", "starts", "ends", "reason", "by"], data, fmt)
+    columns = ["id", "server", "starts", "ends", "reason", "by"]
+    render.rows(columns, data, fmt, out=out)
 
 
 @maintenance.command("rm")
@@ -158,7 +164,7 @@ def _lines(lines: list[ExplainLine], fmt: render.Format) -> None:
             ln.recommendation_id,
             ln.server,
             ln.action,
-            " ".join(f"{k}={v}" for k, v in sorted(ln.params.items())),
+            dict(sorted(ln.params.items())),
             ln.verdict,
             ln.gate,
             ln.detail,
@@ -181,3 +187,18 @@ def _status(s: AutomationStatus) -> None:
             "demoted": [f"{srv}/{act}" for srv, act, _ in s.demoted],
         }
     )
+
+
+def _status_dict(s: AutomationStatus) -> dict[str, object]:
+    return {
+        "paused": s.paused,
+        "paused_by": s.paused_by,
+        "paused_at": s.paused_at,
+        "reason": s.reason,
+        "mode": s.mode,
+        "mode_from": s.mode_from,
+        "shadow_servers": list(s.shadow_servers),
+        "demoted": [
+            {"server": srv, "action": act, "reason": why} for srv, act, why in s.demoted
+        ],
+    }

@@ -7,8 +7,9 @@ import typer
 from ssop.cli import crawl_view, render
 from ssop.cli.analysis_cmd import show_analysis
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("quickstart")

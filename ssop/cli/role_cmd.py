@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability, Role
 
-app = typer.Typer(help="Show or change what each role may do.", no_args_is_help=True)
+app = CommandApp(help="Show or change what each role may do.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_roles(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """Show which capabilities each role holds."""
     st = state(ctx)
     matrix = st.store().roles.matrix(st.principal())
     columns = ["capability", *(r.value for r in Role)]
     data = [[c.value, *(c in matrix[r] for r in Role)] for c in Capability]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("grant")

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ssop.cli import render
+from ssop.cli import prompts, render
+from ssop.cli.executions_cmd import record_dict, seconds
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
         RunService,
     )
 
-app = typer.Typer()
+app = CommandApp()
 
 
 @app.command("run")
@@ -47,6 +49,7 @@ def run(
         int, typer.Option("--parallel", help="Servers at a time with --tag.")
     ] = 8,
     reason: Annotated[str, typer.Option("--reason", help="Kept in the record.")] = "",
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> int:
     """Run ACTION on SERVER (or on --tag T); asks before anything but a get action."""
     from ssop.core.execution.manual_runs import parse_param_args
@@ -56,14 +59,14 @@ def run(
     runs, who, params = st.store().runs, st.principal(), parse_param_args(param or ())
     if tag is not None:
         if dry_run:
-            return _show_fanout_plan(runs.plan_tag(who, tag, action, params))
+            return _show_fanout_plan(runs.plan_tag(who, tag, action, params), fmt)
         items = _fan_out(runs, who, tag, action, params, yes, parallel, reason)
-        return _fanout_table(items)
+        return _fanout_table(items, fmt)
     if dry_run:
-        return _show_plan(runs.dry_run(who, server, action, params))
+        return _show_plan(runs.dry_run(who, server, action, params), fmt)
     confirm = (lambda _plan: True) if yes else _ask
     record = runs.run(who, server, action, params, confirm=confirm, reason=reason)
-    return _outcome(record, raw)
+    return _outcome(record, raw, fmt)
 
 
 def _targets(targets: list[str], tag: str | None) -> tuple[str, str]:
@@ -77,30 +80,27 @@ def _targets(targets: list[str], tag: str | None) -> tuple[str, str]:
 
 
 def _ask(plan: RunPlan) -> bool:
-    typer.echo(f"{plan.server}: {plan.command}", err=True)
-    return typer.confirm(
+    return prompts.confirm(
         f"Run {plan.action} (risk {plan.risk}) on {plan.server}?",
-        default=False,
-        abort=True,
-        err=True,
+        show=[f"{plan.server}: {plan.command}"],
     )
 
 
 def _ask_fanout(plan: FanoutPlan) -> bool:
-    for p in plan.plans:
-        typer.echo(f"{p.server}: {p.command}", err=True)
-    for refusal in plan.refused:
-        typer.echo(f"{refusal.server}: refused: {refusal.error.message}", err=True)
-    return typer.confirm(
+    lines = [f"{p.server}: {p.command}" for p in plan.plans]
+    lines += [f"{r.server}: refused: {r.error.message}" for r in plan.refused]
+    return prompts.confirm(
         f"Run {plan.action} on {len(plan.plans)} server(s) tagged {plan.tag}?",
-        default=False,
-        abort=True,
-        err=True,
+        show=lines,
     )
 
 
-def _show_plan(plan: RunPlan) -> int:
-    typer.echo(plan.command)
+def _show_plan(plan: RunPlan, fmt: render.Format) -> int:
+    if fmt is render.Format.TABLE:
+        typer.echo(plan.command)
+    else:
+        shown = {"server": plan.server, "action": plan.action, "risk": plan.risk}
+        render.mapping({**shown, "command": plan.command}, fmt)
     typer.echo(
         f"dry run: {plan.action} (risk {plan.risk}) on {plan.server}; nothing ran",
         err=True,
@@ -108,37 +108,57 @@ def _show_plan(plan: RunPlan) -> int:
     return 0
 
 
-def _show_fanout_plan(plan: FanoutPlan) -> int:
-    for p in plan.plans:
-        typer.echo(f"{p.server}: {p.command}")
-    for refusal in plan.refused:
-        typer.echo(f"{refusal.server}: refused: {refusal.error.message}", err=True)
+def _show_fanout_plan(plan: FanoutPlan, fmt: render.Format) -> int:
+    if fmt is render.Format.TABLE:
+        for p in plan.plans:
+            typer.echo(f"{p.server}: {p.command}")
+        for refusal in plan.refused:
+            typer.echo(f"{refusal.server}: refused: {refusal.error.message}", err=True)
+    else:
+        data = [[p.server, p.command, None] for p in plan.plans]
+        data += [[r.server, None, r.error.message] for r in plan.refused]
+        render.rows(["server", "command", "refused"], data, fmt)
     typer.echo(f"dry run: {plan.action} on tag {plan.tag}; nothing ran", err=True)
     return 0
 
 
-def _outcome(record: ExecutionRecord, raw: bool) -> int:
-    from ssop.core.actions.spec import ActionType
-    from ssop.core.actions.summary import summarise_get
+def _outcome(record: ExecutionRecord, raw: bool, fmt: render.Format) -> int:
     from ssop.core.errors import CommandTimeout, TransportError
-    from ssop.core.execution.executor import ExecutionStatus, display_text
+    from ssop.core.execution.executor import ExecutionStatus
 
     hint = f"recorded as execution #{record.id} ({record.status})"
     if record.status is ExecutionStatus.TIMED_OUT:
         raise CommandTimeout(record.error, hint=hint)
     if record.error:
         raise TransportError(record.error, hint=hint)
-    summary = record.stdout
-    if record.action_type == ActionType.COMMAND_GET:
-        summary = summarise_get(record.action_name, record.stdout)
+    if fmt is render.Format.TABLE:
+        _print_outcome(record, raw)
+    else:
+        render.mapping({**record_dict(record), "summary": _readable(record)}, fmt)
+    typer.echo(_status_line(record), err=True)
+    return 0 if record.ok else 1
+
+
+def _print_outcome(record: ExecutionRecord, raw: bool) -> None:
+    from ssop.core.execution.executor import display_text
+
+    summary = _readable(record)
     _print(summary)
     if raw and summary != record.stdout:
         typer.echo("--- raw output ---")
         _print(record.stdout)
     if record.stderr:
         typer.echo(display_text(record.stderr).rstrip("\n"), err=True)
-    typer.echo(_status_line(record), err=True)
-    return 0 if record.ok else 1
+
+
+def _readable(record: ExecutionRecord) -> str:
+    """A get action's readings as text (not raw /proc); other output unchanged."""
+    from ssop.core.actions.spec import ActionType
+    from ssop.core.actions.summary import summarise_get
+
+    if record.action_type == ActionType.COMMAND_GET:
+        return summarise_get(record.action_name, record.stdout)
+    return record.stdout
 
 
 def _print(text: str) -> None:
@@ -211,26 +231,33 @@ def _fan_out(
         bar.close()
 
 
-def _fanout_table(items: list[FanoutItem]) -> int:
-    from ssop.core.execution.executor import display_text
-
-    data = []
-    for i in items:
-        r = i.record
-        note = i.error or (r.error if r else "") or _first_line(r.stdout if r else "")
-        data.append(
-            [
-                i.server,
-                r.status.value if r else "refused",
-                r.exit_code if r else None,
-                f"{r.duration_s or 0:.2f}" if r else "",
-                r.id if r else None,
-                display_text(note),
-            ]
-        )
-    render.rows(["server", "status", "exit", "seconds", "execution", "note"], data)
+def _fanout_table(items: list[FanoutItem], fmt: render.Format) -> int:
+    columns = ["server", "status", "exit", "seconds", "execution", "output"]
+    render.rows(columns, [_fanout_row(i) for i in items], fmt)
     return 0 if all(i.record and i.record.ok for i in items) else 1
 
 
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:80] if text.strip() else ""
+def _fanout_row(item: FanoutItem) -> list[object]:
+    r = item.record
+    if r is None:
+        return [item.server, "refused", None, None, None, item.error]
+    output = item.error or r.error or _fanout_output(r)
+    return [
+        item.server,
+        r.status.value,
+        r.exit_code,
+        seconds(r.duration_s),
+        r.id,
+        output,
+    ]
+
+
+def _fanout_output(r: ExecutionRecord) -> str:
+    """A get action's readings in full; of other actions the first line of output."""
+    from ssop.core.actions.spec import ActionType
+    from ssop.core.execution.executor import display_text
+
+    text = _readable(r).strip()
+    if r.action_type != ActionType.COMMAND_GET:
+        text = text.splitlines()[0][:80] if text else ""
+    return display_text(text)

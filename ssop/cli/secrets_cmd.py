@@ -6,8 +6,9 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer(
+app = CommandApp(
     help="Manage the master key that encrypts stored secrets.", no_args_is_help=True
 )
 

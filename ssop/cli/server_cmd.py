@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,6 +10,7 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import authorize, state
+from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 from ssop.core.errors import InvalidInput
 from ssop.core.fleet.server_input import (
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ssop.core.fleet.servers import ServerDetail, ServerTestResult, ServerView
     from ssop.core.transport.base import HostKey
 
-app = typer.Typer(help="Manage the servers ssop watches.", no_args_is_help=True)
+app = CommandApp(help="Manage the servers ssop watches.", no_args_is_help=True)
 
 Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
 Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]
@@ -113,6 +113,7 @@ def list_servers(
     ctx: typer.Context,
     tag: Annotated[str | None, typer.Option("--tag", help="Only this tag.")] = None,
     fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """List servers (never any key material)."""
     st = state(ctx)
@@ -122,7 +123,7 @@ def list_servers(
         [v.name, *_address(v), v.auth, list(v.tags), v.enabled, v.host_key_fingerprint]
         for v in views
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("show")
@@ -132,13 +133,13 @@ def show(
     """Show one server, its key fingerprints and its assigned actions."""
     st = state(ctx)
     detail = st.store().servers.show(st.principal(), name)
-    if fmt is render.Format.JSON:
+    if fmt is not render.Format.TABLE:
         render.mapping(_detail_dict(detail), fmt)
         return
     render.mapping(_view_dict(detail.server))
     actions = [[a.name, a.automatic, a.risk, a.enabled] for a in detail.actions]
     if actions:
-        render.rows(["action", "automatic", "risk", "enabled"], actions, fmt)
+        render.rows(["action", "automatic", "risk", "enabled"], actions)
     else:
         render.ok("no actions assigned")
 
@@ -179,13 +180,11 @@ def remove(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Remove a server, its tags and its action assignments (asks first)."""
-    # click's confirm, not typer's: the funnel knows click's Abort (typer 0.29
-    # vendors its own click, whose exceptions are other classes)
     st = state(ctx)
     principal = st.principal()
     if not yes:
         view = st.store().servers.show(principal, name).server
-        typer.confirm(f"Remove server {name} ({_where(view)})?", abort=True, err=True)
+        prompts.confirm(f"Remove server {name} ({_where(view)})?")
     st.store().servers.remove(principal, name)
     render.ok(f"removed server {name}")
 
@@ -241,7 +240,7 @@ def _decision(name: str, accept: str | None, tofu: bool) -> HostKeyDecision:
 
 def _asker(name: str) -> Callable[[HostKey], bool]:
     def ask(key: HostKey) -> bool:
-        if not sys.stdin.isatty():
+        if not prompts.can_ask():
             return False  # nobody to ask: never accept a key silently
         typer.echo(
             f"server {name} presents host key {key.key_type} {key.fingerprint}",

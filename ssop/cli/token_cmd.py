@@ -8,8 +8,9 @@ import typer
 
 from ssop.cli import render
 from ssop.cli.state import state
+from ssop.cli.usage import CommandApp
 
-app = typer.Typer(help="Manage API tokens for scripts.", no_args_is_help=True)
+app = CommandApp(help="Manage API tokens for scripts.", no_args_is_help=True)
 
 
 @app.command("create")
@@ -36,7 +37,8 @@ def create(
 @app.command("list")
 def list_tokens(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """List tokens (never their secret)."""
     st = state(ctx)
@@ -47,13 +49,13 @@ def list_tokens(
             t.name,
             t.role.value,
             t.created_by,
-            render.when(t.expires_at),
-            render.when(t.revoked_at),
-            render.when(t.last_used_at),
+            t.expires_at,
+            t.revoked_at,
+            t.last_used_at,
         ]
         for t in tokens
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("revoke")

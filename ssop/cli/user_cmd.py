@@ -8,9 +8,10 @@ import typer
 
 from ssop.cli import prompts, render
 from ssop.cli.state import authorize, state
+from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 
-app = typer.Typer(help="Manage users.", no_args_is_help=True)
+app = CommandApp(help="Manage users.", no_args_is_help=True)
 
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password(s) from stdin.")
@@ -34,7 +35,8 @@ def add(
 @app.command("list")
 def list_users(
     ctx: typer.Context,
-    fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
+    fmt: render.FormatOption = render.Format.TABLE,
+    out: render.OutputOpt = None,
 ) -> None:
     """List users, their role and state."""
     st = state(ctx)
@@ -45,12 +47,12 @@ def list_users(
             u.name,
             u.role.value,
             u.disabled,
-            render.when(u.locked_until),
-            render.when(u.created_at),
+            u.locked_until,
+            u.created_at,
         ]
         for u in users
     ]
-    render.rows(columns, data, fmt)
+    render.rows(columns, data, fmt, out=out)
 
 
 @app.command("rm")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from ssop.cli import prompts
 from ssop.cli.main import app
 
 
@@ -18,6 +19,12 @@ class Cli:
     def __call__(self, *args: str, input: str | None = None, **env: str) -> Result:
         runner = CliRunner()
         return runner.invoke(app, list(args), input=input, env={**self.env, **env})
+
+    def at_terminal(self, *args: str, input: str) -> Result:
+        """``ssop ARGS`` with a person at a terminal, typing ``input``."""
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(prompts, "can_ask", lambda: True)
+            return self(*args, input=input)
 
 
 @pytest.fixture

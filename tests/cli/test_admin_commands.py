@@ -7,8 +7,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.cli.conftest import ADMIN_PASSWORD, Cli, error_line, login
 
 
@@ -46,9 +44,8 @@ def test_user_lifecycle(admin_cli: Cli) -> None:
     assert "olga" not in admin_cli("user", "list", "--format", "csv").stdout
 
 
-@pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")
 def test_user_add_prompts_twice_without_password_stdin(admin_cli: Cli) -> None:
-    result = admin_cli(
+    result = admin_cli.at_terminal(
         "user", "add", "pat", "--role", "viewer", input="pat-pw\npat-pw\n"
     )
     assert result.exit_code == 0, result.stderr

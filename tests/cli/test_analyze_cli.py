@@ -57,7 +57,7 @@ def test_dry_run_prints_json_and_stores_nothing(
     store_readings(store, "web1", [reading(failed=("nginx.service",))] * 5)
     result = admin_cli("analyze", "web1", "--dry-run", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
+    (data,) = json.loads(result.stdout)
     assert data["id"] is None
     assert [(r["action"], r["params"]) for r in data["recommendations"]] == [
         ("restart_service", {"service": "nginx.service"})

@@ -4,7 +4,9 @@ viewer, log out; and no password or token ever stored in clear."""
 from __future__ import annotations
 
 import hashlib
+import json
 import stat
+from datetime import datetime, timedelta
 
 from tests.cli.conftest import ADMIN_PASSWORD, Cli, error_line, login, session_path
 from tests.support.at_rest import bytes_at_rest
@@ -58,8 +60,9 @@ def test_the_session_file_is_0600_in_a_0700_folder(admin_cli: Cli) -> None:
 def test_whoami_shows_user_role_and_expiry(admin_cli: Cli) -> None:
     result = admin_cli("whoami", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert '"user": "sysadmin"' in result.stdout and '"role": "admin"' in result.stdout
-    assert "UTC" in result.stdout
+    who = json.loads(result.stdout)
+    assert (who["user"], who["role"]) == ("sysadmin", "admin")
+    assert datetime.fromisoformat(who["expires"]).utcoffset() == timedelta(0)
 
 
 def test_no_password_or_token_is_stored_in_clear(

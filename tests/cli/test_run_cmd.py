@@ -8,6 +8,7 @@ files in a folder this test made are deleted.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import uuid
@@ -101,10 +102,10 @@ def test_execute_actions_ask_first_and_reach_the_shims(site: Site) -> None:
     for action in ("restart_service", "block_ip_firewalld", "reboot_system"):
         site.ok("action", "assign", "web1", action)
     restart = ("run", "web1", "restart_service", "--param", "service=nginx")
-    declined = site.cli(*restart, input="n\n")
+    declined = site.cli.at_terminal(*restart, input="n\n")
     assert declined.exit_code == 1 and "systemctl restart -- nginx" in declined.stderr
     assert site.shims.calls() == [] and site.records() == []
-    site.ok(*restart, input="y\n")
+    assert site.cli.at_terminal(*restart, input="y\n").exit_code == 0
     site.ok("run", "web1", "block_ip_firewalld", "--param", "ip=198.51.100.77", "--yes")
     site.ok("run", "web1", "reboot_system", "--yes")
     assert site.shims.calls() == [
@@ -317,6 +318,26 @@ def test_fan_out_by_tag_runs_on_every_tagged_server(site: Site, sshd: Sshd) -> N
     dry = site.ok("run", "--tag", "web", "get_uptime", "--dry-run")
     assert dry.startswith("web1: sh -c ") and "\nweb2: sh -c " in dry
     assert len(site.records()) == 2
+
+
+def test_fan_out_shows_each_servers_readings_not_the_raw_output(
+    site: Site, sshd: Sshd
+) -> None:
+    add_sshd_server(
+        site.services, sshd, "web2", address=sshd.addresses[1], tags=["web"]
+    )
+    for server in ("web1", "web2"):
+        site.ok("action", "assign", server, "get_memory_usage")
+    out = site.ok("run", "--tag", "web", "get_memory_usage")
+    assert "==ssop:" not in out
+    assert out.count("memory: ") == 2 and out.count("swap: ") == 2
+    rows = json.loads(
+        site.ok("run", "--tag", "web", "get_memory_usage", "--format", "json")
+    )
+    assert [r["server"] for r in rows] == ["web1", "web2"]
+    for row in rows:
+        assert row["output"].startswith("memory: ") and "\nswap: " in row["output"]
+        assert isinstance(row["seconds"], float) and row["exit"] == 0
 
 
 def test_operators_run_but_viewers_and_operators_do_not_assign(site: Site) -> None:

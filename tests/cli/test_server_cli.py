@@ -192,7 +192,7 @@ def test_rm_asks_unless_yes(admin_cli: Cli, store_engine: Engine, sshd: Sshd) ->
     ok(admin_cli, *add_args(sshd, "web1"))
     ok(admin_cli, *add_args(sshd, "web2"))
     before = snapshot(store_engine, TABLES)
-    result = admin_cli("server", "rm", "web1", input="n\n")
+    result = admin_cli.at_terminal("server", "rm", "web1", input="n\n")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         f"Remove server web1 (root@{sshd.host}:{sshd.port})? [y/N]:"
@@ -200,9 +200,8 @@ def test_rm_asks_unless_yes(admin_cli: Cli, store_engine: Engine, sshd: Sshd) ->
     assert result.stderr.endswith("ssop: error: aborted\n")
     assert snapshot(store_engine, TABLES) == before
 
-    assert ok(admin_cli, "server", "rm", "web1", input="y\n").endswith(
-        "removed server web1\n"
-    )
+    removed = admin_cli.at_terminal("server", "rm", "web1", input="y\n")
+    assert removed.exit_code == 0 and removed.stdout.endswith("removed server web1\n")
     assert ok(admin_cli, "server", "rm", "web2", "--yes") == "removed server web2\n"
     assert json.loads(ok(admin_cli, "server", "list", "--format", "json")) == []
 
