@@ -140,7 +140,8 @@ class HostCrawl:
         first = self.previous is None
         command = FIRST_READINGS if first else READINGS
         result = self.transport.run(command, timeout=self.settings.command_timeout)
-        if not result.ok:
+        # cut off at the cap: what came before it still parses
+        if not (result.ok or result.cut_off):
             raise CommandFailed(_failure_text(self.target.name, result))
         try:
             if first:

@@ -278,12 +278,15 @@ class ExecutionRunner:
         return transport.run(rendered.command, timeout=spec.timeout_s)
 
     def _outcome(self, result: CommandResult) -> Finish:
-        status = ExecutionStatus.SUCCEEDED if result.ok else ExecutionStatus.FAILED
+        # A read-only command cut off at the cap lost only output the cap
+        # would have dropped anyway; it has no exit status of its own.
+        ok = result.ok or result.cut_off
+        status = ExecutionStatus.SUCCEEDED if ok else ExecutionStatus.FAILED
         return Finish(
             status,
             self.clock.now(),
             result.duration_s,
-            result.exit_code,
+            None if result.cut_off else result.exit_code,
             result.stdout,
             result.stderr,
             result.stdout_truncated,
