@@ -48,7 +48,12 @@ def run(
     ] = 8,
     reason: Annotated[str, typer.Option("--reason", help="Kept in the record.")] = "",
 ) -> int:
-    """Run ACTION on SERVER (or on --tag T); asks before anything but a get action."""
+    """Run ACTION on SERVER (or on --tag T); asks before anything but a get action.
+
+    Ctrl-C ends the command on the server, records the execution (cancelled,
+    or unknown when its end could not be confirmed), says so, and exits 130.
+    """
+    from ssop.core.execution.executor import ExecutionInterrupted
     from ssop.core.execution.manual_runs import parse_param_args
 
     server, action = _targets(targets, tag)
@@ -62,7 +67,11 @@ def run(
     if dry_run:
         return _show_plan(runs.dry_run(who, server, action, params))
     confirm = (lambda _plan: True) if yes else _ask
-    record = runs.run(who, server, action, params, confirm=confirm, reason=reason)
+    try:
+        record = runs.run(who, server, action, params, confirm=confirm, reason=reason)
+    except ExecutionInterrupted as e:
+        _interrupted(e.record)
+        raise
     return _outcome(record, raw)
 
 
@@ -124,6 +133,8 @@ def _outcome(record: ExecutionRecord, raw: bool) -> int:
     from ssop.core.execution.executor import ExecutionStatus, display_text
 
     hint = f"recorded as execution #{record.id} ({record.status})"
+    if record.error:
+        _output(record)  # what a command printed before its deadline
     if record.status is ExecutionStatus.TIMED_OUT:
         raise CommandTimeout(record.error, hint=hint)
     if record.error:
@@ -141,6 +152,20 @@ def _outcome(record: ExecutionRecord, raw: bool) -> int:
     return 0 if record.ok else 1
 
 
+def _interrupted(record: ExecutionRecord) -> None:
+    _output(record)
+    typer.echo(f"ssop: interrupted: {record.error}", err=True)
+    typer.echo(_status_line(record), err=True)
+
+
+def _output(record: ExecutionRecord) -> None:
+    from ssop.core.execution.executor import display_text
+
+    _print(record.stdout)
+    if record.stderr:
+        typer.echo(display_text(record.stderr).rstrip("\n"), err=True)
+
+
 def _print(text: str) -> None:
     from ssop.core.execution.executor import display_text
 
@@ -151,6 +176,8 @@ def _print(text: str) -> None:
 def _status_line(r: ExecutionRecord) -> str:
     code = "" if r.exit_code is None else f"exit {r.exit_code}, "
     cut = ", output truncated" if r.stdout_truncated or r.stderr_truncated else ""
+    if cut and r.exit_code is None and r.ok:
+        cut += " (the command was ended there)"
     return (
         f"{r.server_name}: {r.action_name} {r.status} "
         f"({code}{r.duration_s or 0:.2f}s{cut}), execution #{r.id}"

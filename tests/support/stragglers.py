@@ -20,10 +20,11 @@ from pathlib import Path
 
 from ssop.core.transport.base import Command
 
-# Starts a child that also carries the token ($0), then waits: ending the
-# script alone would leave the child, so only a group kill passes.
+# Says something (maybe nothing), starts a child that also carries the
+# token ($0), then waits: ending the script alone would leave the child, so
+# only a group kill passes.
 _HANG = """#!/bin/sh
-sh -c 'while :; do sleep 1; done' "$0-child" &
+{say}sh -c 'while :; do sleep 1; done' "$0-child" &
 wait
 """
 
@@ -32,10 +33,11 @@ def new_token() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def hang_script(folder: Path, token: str) -> Path:
-    """A script named ``ssop-hang-<token>`` that never ends by itself."""
+def hang_script(folder: Path, token: str, say: str = "") -> Path:
+    """A script named ``ssop-hang-<token>`` that never ends by itself; it
+    first prints ``say`` (a plain word) on a line when given one."""
     path = folder / f"ssop-hang-{token}"
-    path.write_text(_HANG)
+    path.write_text(_HANG.format(say=f"echo {say}\n" if say else ""))
     path.chmod(0o755)
     return path
 
@@ -78,6 +80,29 @@ def end(token: str) -> None:
     for pid in pids_with(token):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def ctrl_c_once_running(token: str, within: float = 20.0) -> Iterator[None]:
+    """SIGINT to this process shortly after a hang script's child (holding
+    ``token``) appears: a Ctrl-C that surely lands while the command runs."""
+    cancelled = threading.Event()
+
+    def press() -> None:
+        deadline = time.monotonic() + within
+        while not pids_with(f"{token}-child") and time.monotonic() < deadline:
+            if cancelled.wait(0.05):
+                return
+        if not cancelled.wait(0.3):  # its first output is on its way
+            os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press, daemon=True)
+    presser.start()
+    try:
+        yield
+    finally:
+        cancelled.set()
+        presser.join()
 
 
 @contextlib.contextmanager

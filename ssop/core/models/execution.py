@@ -23,11 +23,15 @@ class ExecutionStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # stopped at its deadline, and the host confirmed the command ended
     TIMED_OUT = "timed_out"
     REJECTED = "rejected"
     EXPIRED = "expired"
-    # ssop lost track mid-run (crash, lost row update): it may or may not have run.
+    # ssop lost track mid-run (crash, lost row update, a deadline or Ctrl-C
+    # whose end on the host was not confirmed): it may still run, or have run.
     UNKNOWN = "unknown"
+    # a person pressed Ctrl-C, and the host confirmed the command ended
+    CANCELLED = "cancelled"
 
     @property
     def finished(self) -> bool:
@@ -42,6 +46,7 @@ _FINISHED = frozenset(
         ExecutionStatus.REJECTED,
         ExecutionStatus.EXPIRED,
         ExecutionStatus.UNKNOWN,
+        ExecutionStatus.CANCELLED,
     }
 )
 
