@@ -240,8 +240,8 @@ def test_a_command_that_hangs_is_stopped_at_the_action_timeout(site: Site) -> No
     assert "did not finish within 1s" in error_line(result)
     (record,) = site.records()
     assert record.status == "timed_out"
-    # the host ends it a quarter of the timeout early, so that it can say so
-    assert record.duration_s is not None and 0.7 < record.duration_s < 3
+    # the host ends it a little early (here half a second), so it can say so
+    assert record.duration_s is not None and 0.4 < record.duration_s < 3
 
 
 def add_hang_action(site: Site, folder: Path, timeout: str) -> str:

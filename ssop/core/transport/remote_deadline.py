@@ -87,8 +87,10 @@ exit "$rc"
 """
 
 # Of the time left, the share the host keeps for ending the command and
-# telling ssop (TERM, then KILL halfway through it), up to a cap.
-GRACE_SHARE = 0.25
+# telling ssop (TERM, then KILL halfway through it): at least MIN_GRACE_S
+# (but never more than half the time), at most MAX_GRACE_S.
+GRACE_SHARE = 0.1
+MIN_GRACE_S = 0.5
 MAX_GRACE_S = 5.0
 # An exit status the wrapper gives when its deadline ended the command:
 # timeout's 124 (TERM) and 137 (KILL), or -1 when KILL took the wrapper too.
@@ -108,7 +110,8 @@ class RemoteDeadline:
     @classmethod
     def within(cls, seconds: float) -> RemoteDeadline:
         """A deadline that has the host end the command within ``seconds``."""
-        grace = min(max(seconds, 0.0) * GRACE_SHARE, MAX_GRACE_S)
+        seconds = max(seconds, 0.0)
+        grace = min(max(seconds * GRACE_SHARE, MIN_GRACE_S), seconds / 2, MAX_GRACE_S)
         term = max(seconds - grace, _SHORTEST_S)
         return cls(term, max(grace / 2, _SHORTEST_S), time.monotonic())
 
