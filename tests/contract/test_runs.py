@@ -8,6 +8,7 @@ from the store.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -60,6 +61,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
 from tests.support.auth import add_user, admin, login
 from tests.support.servers import add_server, assign
+from tests.support.stragglers import ctrl_c_after
 
 UPTIME_ARGV = (
     "sh",
@@ -562,6 +564,24 @@ def test_fan_out_by_tag_is_bounded_and_reports_each_server(
     assert sorted(s for s, _, _ in seen) == [i.server for i in items]
     assert [(done, total) for _, done, total in seen] == [(n, 5) for n in range(1, 6)]
     assert "db1" not in fleet.transports
+
+
+def test_ctrl_c_during_a_fan_out_starts_no_further_server(
+    fleet: Fleet, root: Principal
+) -> None:
+    for n in (1, 2, 3):
+        web(fleet, f"web{n}", "get_uptime", tags=["web"])
+        fleet.transport(f"web{n}").script[UPTIME_ARGV] = slow_reply
+    with ctrl_c_after(0.3), pytest.raises(KeyboardInterrupt):
+        fleet.services.runs.run_tag(root, "web", "get_uptime", {}, parallel=1)
+    # the one running finished and was recorded; no other one started
+    assert fleet.records() == [("web1", "get_uptime", "succeeded")]
+    assert fleet.calls() == [UPTIME_ARGV]
+
+
+def slow_reply(_cmd: Command) -> CommandResult:
+    time.sleep(1.0)
+    return CommandResult("1 1\n", "", 0, 1.0)
 
 
 def test_fan_out_confirms_once_and_refuses_when_nothing_can_run(
