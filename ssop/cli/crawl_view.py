@@ -120,6 +120,12 @@ def refuse_failures(report: CrawlReport) -> None:
         )
 
 
+def interrupted(report: CrawlReport) -> None:
+    """Say on stderr that a Ctrl-C stopped the crawl, and what it left out."""
+    left = ", ".join(report.not_crawled) or "none"
+    typer.echo(f"ssop: interrupted; not crawled: {left}", err=True)
+
+
 def details(host: HostReport) -> None:
     """Every reading of one server, one per line (quickstart's view)."""
     v = dict(host.values or {})

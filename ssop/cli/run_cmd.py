@@ -51,7 +51,12 @@ def run(
     reason: Annotated[str, typer.Option("--reason", help="Kept in the record.")] = "",
     fmt: render.FormatOption = render.Format.TABLE,
 ) -> int:
-    """Run ACTION on SERVER (or on --tag T); asks before anything but a get action."""
+    """Run ACTION on SERVER (or on --tag T); asks before anything but a get action.
+
+    Ctrl-C ends the command on the server, records the execution (cancelled,
+    or unknown when its end could not be confirmed), says so, and exits 130.
+    """
+    from ssop.core.execution.executor import ExecutionInterrupted
     from ssop.core.execution.manual_runs import parse_param_args
 
     server, action = _targets(targets, tag)
@@ -65,7 +70,11 @@ def run(
     if dry_run:
         return _show_plan(runs.dry_run(who, server, action, params), fmt)
     confirm = (lambda _plan: True) if yes else _ask
-    record = runs.run(who, server, action, params, confirm=confirm, reason=reason)
+    try:
+        record = runs.run(who, server, action, params, confirm=confirm, reason=reason)
+    except ExecutionInterrupted as e:
+        _interrupted(e.record)
+        raise
     return _outcome(record, raw, fmt)
 
 
@@ -127,6 +136,8 @@ def _outcome(record: ExecutionRecord, raw: bool, fmt: render.Format) -> int:
     from ssop.core.execution.executor import ExecutionStatus
 
     hint = f"recorded as execution #{record.id} ({record.status})"
+    if record.error:
+        _output(record)  # what a command printed before its deadline
     if record.status is ExecutionStatus.TIMED_OUT:
         raise CommandTimeout(record.error, hint=hint)
     if record.error:
@@ -161,6 +172,20 @@ def _readable(record: ExecutionRecord) -> str:
     return record.stdout
 
 
+def _interrupted(record: ExecutionRecord) -> None:
+    _output(record)
+    typer.echo(f"ssop: interrupted: {record.error}", err=True)
+    typer.echo(_status_line(record), err=True)
+
+
+def _output(record: ExecutionRecord) -> None:
+    from ssop.core.execution.executor import display_text
+
+    _print(record.stdout)
+    if record.stderr:
+        typer.echo(display_text(record.stderr).rstrip("\n"), err=True)
+
+
 def _print(text: str) -> None:
     from ssop.core.execution.executor import display_text
 
@@ -171,6 +196,8 @@ def _print(text: str) -> None:
 def _status_line(r: ExecutionRecord) -> str:
     code = "" if r.exit_code is None else f"exit {r.exit_code}, "
     cut = ", output truncated" if r.stdout_truncated or r.stderr_truncated else ""
+    if cut and r.exit_code is None and r.ok:
+        cut += " (the command was ended there)"
     return (
         f"{r.server_name}: {r.action_name} {r.status} "
         f"({code}{r.duration_s or 0:.2f}s{cut}), execution #{r.id}"

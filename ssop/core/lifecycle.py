@@ -17,11 +17,16 @@ CLAIMED: Final = "claimed"
 RUNNING: Final = "running"
 SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
+# stopped at its deadline, and the host confirmed the command ended
 TIMED_OUT: Final = "timed_out"
 REJECTED: Final = "rejected"
 EXPIRED: Final = "expired"
-# ssop lost track mid-run (crash, lost row update): it may or may not have run.
+# ssop lost track mid-run (crash, lost row update, a deadline or Ctrl-C whose
+# end on the host was not confirmed): it may still run, or have run.
 UNKNOWN: Final = "unknown"
+# a request closed unrun; an execution a person stopped with Ctrl-C, its end
+# on the host confirmed
+CANCELLED: Final = "cancelled"
 
 
 class Trigger(StrEnum):

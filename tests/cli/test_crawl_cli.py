@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -17,6 +18,13 @@ from ssop.core.store.action_repo import AssignmentRepo
 from ssop.core.store.fleet_repo import FleetRepo
 from tests.cli.conftest import Cli, error_line, login
 from tests.support.sshd import dead_host
+from tests.support.stragglers import (
+    ctrl_c_once_running,
+    end,
+    gone_within,
+    hang_script,
+    new_token,
+)
 
 
 @pytest.fixture
@@ -72,6 +80,33 @@ def test_a_failed_server_is_shown_with_its_cause_and_exits_5(
     assert error_line(result) == "ssop: error: 1 of 2 server(s) could not be crawled"
     assert "dead: refused: server dead: connection refused" in result.stdout
     assert count_samples(engine, "localhost") == 2
+
+
+def test_ctrl_c_shows_what_finished_says_interrupted_and_exits_130(
+    started: Cli, engine: Engine, tmp_path: Path
+) -> None:
+    add_dead_server(engine)
+    token = new_token()
+    script = hang_script(tmp_path, token)
+    for args in (
+        ("action", "create", "hang", "--type", "command_get", "--risk", "low"),
+        ("action", "assign", "localhost", "hang"),
+    ):
+        extra = (
+            ("--command", str(script), "--timeout", "60") if "create" in args else ()
+        )
+        assert started(*args, *extra).exit_code == 0
+    try:
+        with ctrl_c_once_running(token):
+            result = started("crawl")
+        assert gone_within(token, seconds=2.0)
+    finally:
+        end(token)
+    assert result.exit_code == 130, result.stderr
+    assert "dead: refused: server dead: connection refused" in result.stdout
+    assert "interrupted, 1 not crawled" in result.stdout
+    assert "ssop: interrupted; not crawled: localhost" in result.stderr
+    assert count_samples(engine, "localhost") == 1  # quickstart's only
 
 
 def test_named_servers_json_and_unknown_names(started: Cli, engine: Engine) -> None:

@@ -8,6 +8,7 @@ from the store.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -34,7 +35,11 @@ from ssop.core.errors import (
     StoreError,
     TransportError,
 )
-from ssop.core.execution.executor import ExecutionStatus, Trigger
+from ssop.core.execution.executor import (
+    ExecutionInterrupted,
+    ExecutionStatus,
+    Trigger,
+)
 from ssop.core.execution.manual_runs import (
     FanoutPlan,
     NotConfirmed,
@@ -45,12 +50,18 @@ from ssop.core.models import Server
 from ssop.core.services import Services, build_services
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo
 from ssop.core.store.server_repo import ServerRepo
-from ssop.core.transport.base import Command, CommandResult
+from ssop.core.transport.base import (
+    Command,
+    CommandResult,
+    RunInterrupted,
+    RunTimedOut,
+)
 from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
 from tests.support.auth import add_user, admin, login
 from tests.support.servers import add_server, assign
+from tests.support.stragglers import ctrl_c_after
 
 UPTIME_ARGV = (
     "sh",
@@ -340,6 +351,83 @@ def test_outcomes_complete_the_record(
     assert fleet.services.executions.show(root, record.id).status is status
 
 
+PARTIAL = CommandResult("started\n", "warming\n", 124, 29.5)
+
+
+@pytest.mark.parametrize(
+    ("ended_on_host", "status"),
+    [(True, ExecutionStatus.TIMED_OUT), (False, ExecutionStatus.UNKNOWN)],
+)
+def test_a_command_stopped_at_its_deadline_keeps_its_output(
+    fleet: Fleet, root: Principal, ended_on_host: bool, status: ExecutionStatus
+) -> None:
+    web(fleet)
+    fleet.transport("web1").script[UPTIME_ARGV] = RunTimedOut(
+        "server web1: sh did not finish within 30s ...",
+        partial=PARTIAL,
+        ended_on_host=ended_on_host,
+    )
+    record = fleet.services.runs.run(root, "web1", "get_uptime", {})
+    assert (record.status, record.stdout, record.stderr) == (
+        status,
+        "started\n",
+        "warming\n",
+    )
+    assert (record.exit_code, record.duration_s) == (None, 29.5)
+    assert record.error == "server web1: sh did not finish within 30s ..."
+
+
+@pytest.mark.parametrize(
+    ("ended_on_host", "status"),
+    [(True, ExecutionStatus.CANCELLED), (False, ExecutionStatus.UNKNOWN)],
+)
+def test_ctrl_c_completes_the_record_then_stops(
+    fleet: Fleet, root: Principal, ended_on_host: bool, status: ExecutionStatus
+) -> None:
+    web(fleet)
+    fleet.transport("web1").script[UPTIME_ARGV] = RunInterrupted(
+        "server web1: sh was interrupted and was stopped there",
+        partial=PARTIAL,
+        ended_on_host=ended_on_host,
+    )
+    with pytest.raises(ExecutionInterrupted) as caught:
+        fleet.services.runs.run(root, "web1", "get_uptime", {})
+    record = caught.value.record
+    assert isinstance(caught.value, KeyboardInterrupt)
+    assert (record.status, record.stdout, record.finished_at is not None) == (
+        status,
+        "started\n",
+        True,
+    )
+    assert fleet.services.executions.show(root, record.id).status is status
+
+
+def test_a_read_only_command_cut_off_at_the_cap_succeeds_truncated(
+    fleet: Fleet, root: Principal
+) -> None:
+    web(fleet)
+    fleet.transport("web1").on(*UPTIME_ARGV, stdout="y\n" * (300 * 1024))
+    record = fleet.services.runs.run(root, "web1", "get_uptime", {})
+    assert (record.status, record.exit_code) == (ExecutionStatus.SUCCEEDED, None)
+    assert record.stdout_truncated and len(record.stdout) == 256 * 1024
+    (command,) = fleet.transport("web1").calls
+    assert command.end_at_cap
+
+
+def test_a_command_that_changes_the_host_is_not_cut_off_at_the_cap(
+    fleet: Fleet, root: Principal
+) -> None:
+    web(fleet)
+    fleet.transport("web1").on(*RESTART, stdout="y\n" * (300 * 1024))
+    record = fleet.services.runs.run(
+        root, "web1", "restart_service", {"service": "nginx"}, confirm=yes
+    )
+    assert (record.status, record.exit_code) == (ExecutionStatus.SUCCEEDED, 0)
+    assert record.stdout_truncated
+    (command,) = fleet.transport("web1").calls
+    assert not command.end_at_cap
+
+
 def test_a_record_that_cannot_be_written_means_nothing_runs(
     fleet: Fleet, root: Principal, store_engine: Engine
 ) -> None:
@@ -476,6 +564,24 @@ def test_fan_out_by_tag_is_bounded_and_reports_each_server(
     assert sorted(s for s, _, _ in seen) == [i.server for i in items]
     assert [(done, total) for _, done, total in seen] == [(n, 5) for n in range(1, 6)]
     assert "db1" not in fleet.transports
+
+
+def test_ctrl_c_during_a_fan_out_starts_no_further_server(
+    fleet: Fleet, root: Principal
+) -> None:
+    for n in (1, 2, 3):
+        web(fleet, f"web{n}", "get_uptime", tags=["web"])
+        fleet.transport(f"web{n}").script[UPTIME_ARGV] = slow_reply
+    with ctrl_c_after(0.3), pytest.raises(KeyboardInterrupt):
+        fleet.services.runs.run_tag(root, "web", "get_uptime", {}, parallel=1)
+    # the one running finished and was recorded; no other one started
+    assert fleet.records() == [("web1", "get_uptime", "succeeded")]
+    assert fleet.calls() == [UPTIME_ARGV]
+
+
+def slow_reply(_cmd: Command) -> CommandResult:
+    time.sleep(1.0)
+    return CommandResult("1 1\n", "", 0, 1.0)
 
 
 def test_fan_out_confirms_once_and_refuses_when_nothing_can_run(

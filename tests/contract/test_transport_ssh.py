@@ -22,10 +22,23 @@ from ssop.core.errors import (
     HostKeyUnknown,
     TransportError,
 )
-from ssop.core.transport.base import Command, Endpoint, Transport
+from ssop.core.transport.base import (
+    Command,
+    Endpoint,
+    RunInterrupted,
+    RunTimedOut,
+    Transport,
+)
 from ssop.core.transport.ssh import FabricTransport, scan_host_key
 from ssop.core.transport.ssh_async import AsyncSshTransport
 from tests.support.sshd import Sshd
+from tests.support.stragglers import (
+    ctrl_c_after,
+    end,
+    escaping_sleep,
+    new_token,
+    pids_with,
+)
 
 # sshd puts the client's address and source port in SSH_CLIENT: one per connection
 CONNECTION_ID = Command.of("sh", "-c", "echo $SSH_CLIENT")
@@ -107,6 +120,45 @@ def test_a_timed_out_command_leaves_the_connection_usable(
     transport.close()
 
     assert after == before
+
+
+def test_a_command_whose_end_cannot_be_confirmed_is_reported_so(
+    make: Maker, sshd: Sshd
+) -> None:
+    transport = make(sshd.endpoint())
+    command = escaping_sleep(new_token())
+    seconds = command.argv[-1]
+    try:
+        started = time.monotonic()
+        with pytest.raises(RunTimedOut, match="is not known") as caught:
+            transport.run(command, timeout=1.5)
+        elapsed = time.monotonic() - started
+        assert pids_with(f"sleep {seconds}"), "the escaped child should still run"
+    finally:
+        transport.close()
+        end(f"sleep {seconds}")
+
+    assert not caught.value.ended_on_host
+    assert caught.value.hint == "it may still be running on the host"
+    assert elapsed < 1.5 + 1.0
+
+
+def test_ctrl_c_while_connecting_runs_nothing(
+    make: Maker, sshd: Sshd, hung_host: tuple[str, int]
+) -> None:
+    endpoint = sshd.endpoint(host=hung_host[0], port=hung_host[1])
+    transport = make(endpoint)
+    started = time.monotonic()
+    try:
+        with ctrl_c_after(0.5), pytest.raises(RunInterrupted) as caught:
+            transport.run(Command.of("true"), timeout=10)
+        elapsed = time.monotonic() - started
+    finally:
+        transport.close()
+
+    assert caught.value.ended_on_host
+    assert caught.value.partial.exit_code == -1
+    assert elapsed < 0.5 + 1.0
 
 
 def test_every_listen_address_is_reachable(make: Maker, sshd: Sshd) -> None:

@@ -5,31 +5,30 @@ Against the real sshd on loopback.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
-import uuid
 
 import pytest
 
-from ssop.core.errors import CommandTimeout, InvalidInput
-from ssop.core.transport.base import Command
+from ssop.core.errors import InvalidInput
+from ssop.core.transport.base import Command, RunTimedOut
 from ssop.core.transport.event_loop import EXECUTOR_THREADS, shared_loop
 from ssop.core.transport.ssh_async import AsyncSshTransport, _imported_key
 from tests.support.sshd import Sshd
+from tests.support.stragglers import end, escaping_sleep, new_token
 
 pytestmark = pytest.mark.sshd
 
 
-def test_a_command_past_its_deadline_is_signalled_to_stop(sshd: Sshd) -> None:
+def test_a_command_whose_end_is_not_confirmed_is_also_signalled(sshd: Sshd) -> None:
     # OpenSSH honours the signal only for logins under privilege separation,
     # not root's (these tests log in as root); its log shows it was asked.
     transport = AsyncSshTransport(sshd.endpoint())
-    seconds = f"{300 + uuid.uuid4().int % 1000}.{uuid.uuid4().int % 1000}"
+    command = escaping_sleep(new_token())
     asked_before = sshd.log_path.read_text().count("session_signal_req")
     try:
-        with pytest.raises(CommandTimeout):
-            transport.run(Command.of("sleep", seconds), timeout=0.5)
+        with pytest.raises(RunTimedOut) as caught:
+            transport.run(command, timeout=1.0)
         asked = asked_before
         for _ in range(50):
             asked = sshd.log_path.read_text().count("session_signal_req")
@@ -38,8 +37,9 @@ def test_a_command_past_its_deadline_is_signalled_to_stop(sshd: Sshd) -> None:
             time.sleep(0.1)
     finally:
         transport.close()
-        subprocess.run(["pkill", "-f", f"sleep {seconds}"], check=False)
+        end(f"sleep {command.argv[-1]}")
 
+    assert not caught.value.ended_on_host
     assert asked == asked_before + 1
 
 

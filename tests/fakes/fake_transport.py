@@ -1,10 +1,13 @@
 """FakeTransport: a Transport scripted by argv that records what it was asked.
 
-Each exact argv maps to an outcome: a CommandResult, an exception to raise,
-or a callable that gets the Command (stdin included) and returns a result.
-Like the real adapters it caps output per stream, and a scripted result
-whose ``duration_s`` exceeds the caller's timeout raises CommandTimeout.
-An argv nobody scripted fails the test loudly.
+Each exact argv maps to an outcome: a CommandResult, an exception to raise
+(``RunInterrupted`` too), or a callable that gets the Command (stdin
+included) and returns a result. Like the real adapters it caps output per
+stream and, for a command with ``end_at_cap``, reports output past the cap
+as cut off (exit -1, whatever its scripted duration). A scripted result whose ``duration_s`` exceeds the
+caller's timeout is what the command printed before it hung: it raises
+RunTimedOut with that output, its end confirmed. An argv nobody scripted
+fails the test loudly.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ssop.core.errors import CommandTimeout
-from ssop.core.transport.base import DEFAULT_OUTPUT_CAP, Command, CommandResult
+from ssop.core.transport.base import (
+    DEFAULT_OUTPUT_CAP,
+    Command,
+    CommandResult,
+    RunTimedOut,
+)
 from ssop.core.transport.capture import capped_text
 
-Outcome = CommandResult | Exception | Callable[[Command], CommandResult]
+Outcome = CommandResult | BaseException | Callable[[Command], CommandResult]
 
 
 class UnscriptedCommand(AssertionError):
@@ -65,12 +72,17 @@ class FakeTransport:
     def run(self, cmd: Command, *, timeout: float) -> CommandResult:
         self.calls.append(cmd)
         self.timeouts.append(timeout)
-        result = self._outcome(cmd)
+        result = self._capped(self._outcome(cmd), cmd.end_at_cap)
+        if result.cut_off:  # ended at the cap, before any deadline
+            return replace(result, duration_s=min(result.duration_s, timeout))
         if result.duration_s > timeout:
-            raise CommandTimeout(
-                f"server {self._name}: {cmd.argv[0]} did not finish within {timeout:g}s"
+            raise RunTimedOut(
+                f"server {self._name}: {cmd.argv[0]} did not finish within "
+                f"{timeout:g}s and was stopped there",
+                partial=replace(result, exit_code=-1, duration_s=timeout),
+                ended_on_host=True,
             )
-        return self._capped(result)
+        return result
 
     def close(self) -> None:
         self.closed += 1
@@ -82,19 +94,22 @@ class FakeTransport:
             raise UnscriptedCommand(
                 f"FakeTransport {self._name}: no script for argv {cmd.argv!r}"
             ) from None
-        if isinstance(outcome, Exception):
+        if isinstance(outcome, BaseException):
             raise outcome
         if isinstance(outcome, CommandResult):
             return outcome
         return outcome(cmd)
 
-    def _capped(self, result: CommandResult) -> CommandResult:
+    def _capped(self, result: CommandResult, end_at_cap: bool) -> CommandResult:
         stdout, out_cut = capped_text(result.stdout.encode(), self._cap)
         stderr, err_cut = capped_text(result.stderr.encode(), self._cap)
+        cut_off = end_at_cap and (out_cut or err_cut)
         return replace(
             result,
             stdout=stdout,
             stderr=stderr,
+            exit_code=-1 if cut_off else result.exit_code,
             stdout_truncated=result.stdout_truncated or out_cut,
             stderr_truncated=result.stderr_truncated or err_cut,
+            cut_off=result.cut_off or cut_off,
         )

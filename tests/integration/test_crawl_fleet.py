@@ -24,6 +24,7 @@ from tests.support.crawl import samples
 from tests.support.fleet import Host, register, start_fleet
 from tests.support.processes import Process
 from tests.support.sshd import Sshd, dead_host, hung_host
+from tests.support.stragglers import end, gone_within, hang_script, new_token
 
 pytestmark = [
     pytest.mark.sshd,
@@ -134,8 +135,46 @@ def test_hung_dead_rekeyed_and_flooding_hosts_cost_only_their_own_timeouts(
         "rekeyed": "host_key",
     }
     assert len(samples(svc)) == HOSTS
-    assert flood.server_name == flooder.name and flood.exit_code == 0
+    # cut off at the cap: ended on the host, no exit status of its own
+    assert flood.server_name == flooder.name and flood.exit_code is None
     assert flood.truncated and len(flood.stdout) == DEFAULT_OUTPUT_CAP
+
+
+def test_a_timed_out_get_action_and_a_failing_df_are_crawl_errors(
+    svc: Services, fleet: list[Host], tmp_path: Path
+) -> None:
+    token = new_token()
+    slow = ActionSpec(
+        "slow",
+        "prints, then hangs",
+        ActionType.COMMAND_GET,
+        RiskLevel.LOW,
+        2.0,
+        command_template=(str(hang_script(tmp_path, token, say="partial")),),
+    )
+    waiter, broken_df = fleet[0], fleet[-1]
+    assert waiter.sshd is not broken_df.sshd
+    register(svc, [waiter], custom=[slow])
+    register(svc, [broken_df])
+    broken_df.sshd.shims.write_shim("df", exit_code=1, stderr="df: stale\n")
+    try:
+        report = svc.crawler.crawl_fleet()
+        assert gone_within(token, seconds=2.0)
+    finally:
+        broken_df.sshd.shims.reset()
+        end(token)
+    assert {h.server: h.cause for h in report.hosts} == {
+        waiter.name: "timeout",
+        broken_df.name: "df_failed",
+    }
+    with svc.sessions() as s:
+        errors = {e.server_name: e.message for e in s.exec(select(CrawlError))}
+        (output,) = s.exec(select(ActionOutput))
+    assert "did not finish within 2s and was stopped there" in errors[waiter.name]
+    assert "df failed (exit 1)" in errors[broken_df.name]
+    assert (output.stdout, output.exit_code) == ("partial\n", None)
+    # the readings of both still count
+    assert {r.server_name for r in samples(svc)} == {waiter.name, broken_df.name}
 
 
 def daemon_once(env: dict[str, str], tmp_path: Path) -> tuple[int, str, float]:

@@ -82,6 +82,7 @@ class Readings:
     cpu_count: int | None = None
     uptime_s: float | None = None
     disks: tuple[DiskUsage, ...] = ()
+    df_failure: int | None = None  # df's exit status when it failed (124: hung)
     failed_units: tuple[str, ...] = ()
     systemd: bool | None = None  # None: not asked; False: systemctl unusable
     top_processes: tuple[ProcessInfo, ...] = ()
@@ -254,6 +255,14 @@ def parse_df(lines: list[str]) -> tuple[DiskUsage, ...]:
     return tuple(disks.values())
 
 
+def parse_df_failure(lines: list[str]) -> int | None:
+    """The exit status a failed df left as the section's last line, if any."""
+    parts = lines[-1].split() if lines else []
+    if len(parts) == 2 and parts[0] == "!failed" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
 def _pseudo_mount(mount: str) -> bool:
     return any(mount == m or mount.startswith(m + "/") for m in _PSEUDO_MOUNTS)
 
@@ -362,6 +371,7 @@ def parse_combined(
         cpu_count=cpus,
         uptime_s=parse_uptime(sec.get("uptime", [])),
         disks=parse_df(sec.get("df", [])),
+        df_failure=parse_df_failure(sec.get("df", [])),
         failed_units=failed or (),
         systemd=None if "failed" not in sec else failed is not None,
         top_processes=top_processes(procs, previous, span, top_n),

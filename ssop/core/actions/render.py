@@ -18,7 +18,7 @@ from urllib.parse import quote
 from ssop.core.actions import template
 from ssop.core.actions.guards.checks import GUARDS, GuardConfig
 from ssop.core.actions.params import ParamSpec, ParamValue
-from ssop.core.actions.spec import ActionSpec
+from ssop.core.actions.spec import ActionSpec, ActionType
 from ssop.core.errors import InvalidInput
 from ssop.core.transport.base import Command
 
@@ -116,7 +116,9 @@ def render_command(
     spec: ActionSpec, params: ValidatedParams, *, use_sudo: bool
 ) -> Command:
     """Fill the argv template; prefix ``sudo -n --`` when the action needs
-    root and the login is not root (``use_sudo``).
+    root and the login is not root (``use_sudo``). A read-only action is
+    ended once its output passes the cap; one that changes the host runs on
+    (``Command.end_at_cap``).
 
     Raises:
         InvalidInput: ``spec`` is an HTTP action, or ``params`` belong to another.
@@ -130,7 +132,7 @@ def render_command(
     )
     if spec.needs_root and use_sudo:
         argv = SUDO_PREFIX + argv
-    return Command(argv)
+    return Command(argv, end_at_cap=spec.type is ActionType.COMMAND_GET)
 
 
 def render_http(spec: ActionSpec, params: ValidatedParams) -> HttpRequest:

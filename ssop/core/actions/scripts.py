@@ -89,6 +89,7 @@ exec reboot
 """
 
 TERMINAL_SECTION = "procs"
+DF_TIMEOUT_S = 10
 SECTIONS: dict[str, str] = {
     "format": "echo 1",
     # read/echo are builtins: one-line files cost no fork.
@@ -102,9 +103,12 @@ SECTIONS: dict[str, str] = {
         " systemctl list-units --state=failed --no-legend --plain --no-pager"
         " 2>/dev/null; then :; else echo '!unavailable'; fi"
     ),
+    # A hung network mount hangs df: it gets DF_TIMEOUT_S. When df fails,
+    # the section ends with "!failed STATUS" (124: it was stopped).
     "df": (
-        "if command -v timeout >/dev/null 2>&1; then timeout 10 df -kP 2>/dev/null;"
-        " else df -kP 2>/dev/null; fi"
+        "if command -v timeout >/dev/null 2>&1;"
+        f" then timeout {DF_TIMEOUT_S} df -kP 2>/dev/null;"
+        ' else df -kP 2>/dev/null; fi || echo "!failed $?"'
     ),
     # Raw, parsed by ssop: cheaper for the host than reducing it with awk.
     # Any user can name a process "\n==ssop:df==\n" (comm holds 15 bytes), so

@@ -162,9 +162,11 @@ class SshSection(Section):
     connect_timeout: float = Field(default=10.0, gt=0)
     """Seconds to connect and authenticate."""
     command_timeout: float = Field(default=30.0, gt=0)
-    """Default seconds a command may run."""
+    """Default seconds a command may run; the host itself ends it a little
+    before (10 % of the time, 0.5 to 5 s), so its end is confirmed."""
     output_cap: int = Field(default=256 * 1024, ge=1024)
-    """Bytes of stdout and of stderr kept per command; the rest is cut."""
+    """Bytes of stdout and of stderr kept per command. A read-only command
+    is ended when a stream passes it; one that changes the host runs on."""
     use_sudo: bool = True
     """Prefix root-only commands with `sudo -n` (not needed when logging in as root)."""
 

@@ -9,6 +9,7 @@ CPU %; later visits take one sample and compare with the previous visit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,8 +34,9 @@ from ssop.core.crawl.parse import (
     readings_digest,
     sample_values,
 )
-from ssop.core.errors import AnalysisError, CommandTimeout, SsopError, TransportError
-from ssop.core.transport.base import Command, CommandResult, Transport
+from ssop.core.crawl.problems import df_problem, sudo_problem
+from ssop.core.errors import AnalysisError, SsopError, TransportError
+from ssop.core.transport.base import Command, CommandResult, RunTimedOut, Transport
 from ssop.core.transport.connection_spec import ConnectionSpec
 
 log = logging.getLogger(__name__)
@@ -77,8 +79,19 @@ class HostOutcome:
     readings: Readings | None
 
 
+def _never() -> bool:
+    return False
+
+
 class HostCrawl:
-    """One visit of one server. Never raises an ``SsopError``: it is recorded."""
+    """One visit of one server. Never raises an ``SsopError``: it is recorded.
+
+    What stops the visit (a lost connection, a readings timeout) is the
+    server's crawl error; otherwise the first problem met on the way (df
+    failing, a custom get action timing out or sudo wanting a password),
+    while everything else the visit got is kept. ``stopping`` is asked
+    before each command: once true, no further one starts.
+    """
 
     def __init__(
         self,
@@ -87,25 +100,29 @@ class HostCrawl:
         previous: Baseline | None,
         clock: Clock,
         settings: HostSettings,
+        stopping: Callable[[], bool] = _never,
     ) -> None:
         self.target = target
         self.transport = transport
         self.previous = previous
         self.clock = clock
         self.settings = settings
+        self.stopping = stopping
 
     def run(self) -> HostOutcome:
         at, started = self.clock.now(), self.clock.monotonic()
         readings: Readings | None = None
         outputs: list[dict[str, Any]] = []
-        error: SsopError | None = None
+        problems: list[SsopError] = []
         try:
-            if self.target.readings:
+            if self.target.readings and not self.stopping():
                 readings = self._readings()
-            self._custom(outputs)
+                problems += _some(df_problem(self.target.name, readings))
+            self._custom(outputs, problems)
         except SsopError as e:
-            error = e
+            problems.insert(0, e)
         duration = max(0.0, self.clock.monotonic() - started)
+        error = problems[0] if problems else None
         return HostOutcome(
             self._record(at, duration, readings, outputs, error), readings
         )
@@ -140,7 +157,8 @@ class HostCrawl:
         first = self.previous is None
         command = FIRST_READINGS if first else READINGS
         result = self.transport.run(command, timeout=self.settings.command_timeout)
-        if not result.ok:
+        # cut off at the cap: what came before it still parses
+        if not (result.ok or result.cut_off):
             raise CommandFailed(_failure_text(self.target.name, result))
         try:
             if first:
@@ -151,27 +169,43 @@ class HostCrawl:
                 f"server {self.target.name}: the readings command printed no readings"
             ) from e
 
-    def _custom(self, outputs: list[dict[str, Any]]) -> None:
+    def _custom(self, outputs: list[dict[str, Any]], problems: list[SsopError]) -> None:
         for spec in self.target.custom:
+            if self.stopping():
+                return
             try:
-                outputs.append(self._run_custom(spec))
-            except CommandTimeout as e:
-                outputs.append(_output_row(spec.name, None, "", e.message, False))
+                outputs.append(self._run_custom(spec, problems))
+            except RunTimedOut as e:
+                # what it printed until then is kept; the next action still runs
+                outputs.append(_row_of(spec.name, e.partial, exit_code=None))
+                problems.append(e)
             except TransportError as e:
                 outputs.append(_output_row(spec.name, None, "", e.message, False))
                 raise  # the connection is gone: the rest would fail the same way
 
-    def _run_custom(self, spec: ActionSpec) -> dict[str, Any]:
+    def _run_custom(
+        self, spec: ActionSpec, problems: list[SsopError]
+    ) -> dict[str, Any]:
         params = validate_params(spec, {}, self.settings.guards)
         command = render_command(spec, params, use_sudo=self._sudo())
         result = self.transport.run(command, timeout=spec.timeout_s)
-        truncated = result.stdout_truncated or result.stderr_truncated
-        return _output_row(
-            spec.name, result.exit_code, result.stdout, result.stderr, truncated
-        )
+        problems += _some(sudo_problem(self.target.name, spec.name, command, result))
+        # cut off at the cap: it has no exit status of its own
+        return _row_of(spec.name, result, None if result.cut_off else result.exit_code)
 
     def _sudo(self) -> bool:
         return self.settings.use_sudo and self.target.server.username != "root"
+
+
+def _some(problem: SsopError | None) -> list[SsopError]:
+    return [] if problem is None else [problem]
+
+
+def _row_of(
+    action: str, result: CommandResult, exit_code: int | None
+) -> dict[str, Any]:
+    truncated = result.stdout_truncated or result.stderr_truncated
+    return _output_row(action, exit_code, result.stdout, result.stderr, truncated)
 
 
 def _output_row(

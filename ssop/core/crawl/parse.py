@@ -39,7 +39,8 @@ GAUGES = (
 
 
 class Cause(StrEnum):
-    """Why a crawl of one server failed."""
+    """Why a crawl of one server failed (``timeout``: the readings command
+    or a custom get action ran past its deadline)."""
 
     AUTH = "auth"
     HOST_KEY = "host_key"
@@ -47,11 +48,21 @@ class Cause(StrEnum):
     REFUSED = "refused"
     UNREACHABLE = "unreachable"
     COMMAND_FAILED = "command_failed"
+    DF_FAILED = "df_failed"
+    SUDO_PASSWORD = "sudo_password"
     OTHER = "other"
 
 
 class CommandFailed(SsopError):
     """The readings command ran but gave no readings (non-zero exit, no sections)."""
+
+
+class DfFailed(SsopError):
+    """df failed or hung: the disk readings are missing."""
+
+
+class SudoWantsPassword(SsopError):
+    """``sudo -n`` refused to run a custom get action: it wants a password."""
 
 
 def classify(error: BaseException) -> Cause:
@@ -66,6 +77,10 @@ def classify(error: BaseException) -> Cause:
         return Cause.REFUSED if _refused(error) else Cause.UNREACHABLE
     if isinstance(error, CommandFailed):
         return Cause.COMMAND_FAILED
+    if isinstance(error, DfFailed):
+        return Cause.DF_FAILED
+    if isinstance(error, SudoWantsPassword):
+        return Cause.SUDO_PASSWORD
     return Cause.OTHER
 
 

@@ -52,7 +52,8 @@ class CrawlReport(StepReport):
 
     ``pending``: results still held in memory because the store refused
     them; ``dropped``: results lost to a full buffer since the service
-    started; ``skipped``: servers with no get action assigned.
+    started; ``skipped``: servers with no get action assigned;
+    ``interrupted``: a Ctrl-C stopped it, leaving ``not_crawled`` undone.
     """
 
     started_at: datetime
@@ -64,6 +65,8 @@ class CrawlReport(StepReport):
     store_error: str | None = None
     skipped: tuple[str, ...] = ()
     stopped: bool = False
+    interrupted: bool = False
+    not_crawled: tuple[str, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -91,4 +94,15 @@ class CrawlReport(StepReport):
             text += f"; {self.pending} result(s) wait for the store"
         if self.stopped:
             text += "; stopped early"
+        if self.interrupted:
+            text += f"; interrupted, {len(self.not_crawled)} not crawled"
         return text
+
+
+class CrawlInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a crawl: ``report`` has the servers that finished (and
+    were stored), and those left out in ``report.not_crawled``."""
+
+    def __init__(self, report: CrawlReport) -> None:
+        super().__init__(report.summary())
+        self.report = report

@@ -39,7 +39,7 @@ from ssop.core.crawl.host_visit import (
     failed_outcome,
 )
 from ssop.core.crawl.publish import CrawlPublisher
-from ssop.core.crawl.report import CrawlReport, HostReport
+from ssop.core.crawl.report import CrawlInterrupted, CrawlReport, HostReport
 from ssop.core.crawl.targets import load_targets
 from ssop.core.errors import SsopError, StoreError
 from ssop.core.queue.base import QueueBackend
@@ -105,7 +105,12 @@ class CrawlService:
 
         Crawling runs only read-only get actions, so servers.read suffices.
 
+        A Ctrl-C (KeyboardInterrupt) meanwhile starts no further server and
+        hangs up on those being visited, whose commands then end on their
+        hosts; what finished is stored, and the crawl raises.
+
         Raises:
+            CrawlInterrupted: Ctrl-C; it carries the report of what finished.
             PermissionDenied: the caller lacks servers.read.
             NotFound: a named server does not exist.
             StoreUnreachable, StoreError: the servers could not be read.
@@ -168,16 +173,49 @@ class CrawlService:
             run = _CrawlRun(self, len(targets), progress)
             started_at, started = self.clock.now(), self.clock.monotonic()
             if targets:
-                workers = min(self.concurrency, len(targets))
-                with ThreadPoolExecutor(workers, thread_name_prefix="crawl") as pool:
-                    run.collect(
-                        {pool.submit(self._visit, t) for t in targets}, should_stop
-                    )
+                self._visit_all(run, targets, should_stop)
             run.flush(final=True)
             duration = max(0.0, self.clock.monotonic() - started)
-            return run.report(started_at, duration, skipped)
+            report = run.report(started_at, duration, skipped)
+        if report.interrupted:
+            raise CrawlInterrupted(report)
+        return report
 
-    def _visit(self, target: CrawlTarget) -> HostOutcome:
+    def _visit_all(
+        self, run: _CrawlRun, targets: list[CrawlTarget], should_stop: ShouldStop
+    ) -> None:
+        workers = min(self.concurrency, len(targets))
+        with ThreadPoolExecutor(workers, thread_name_prefix="crawl") as pool:
+            futures = {pool.submit(self._visit, t, run.halted): t for t in targets}
+            try:
+                run.collect(set(futures), should_stop)
+            except KeyboardInterrupt:
+                self._interrupt(run, futures)
+
+    def _interrupt(
+        self, run: _CrawlRun, futures: dict[Future[HostOutcome], CrawlTarget]
+    ) -> None:
+        """Ctrl-C: keep what finished, start nothing more, and hang up on the
+        servers still being visited (the EOF ends their commands on the host);
+        their visits end at once and are left out."""
+        run.interrupted.set()
+        for future, target in futures.items():
+            if future in run.taken or future.cancel():
+                continue
+            if future.done():
+                run.take_future(future)  # finished before the Ctrl-C
+            else:
+                self.pool.discard(target.name)
+        run.not_crawled = tuple(
+            sorted(t.name for f, t in futures.items() if f not in run.taken)
+        )
+        log.warning(
+            "crawl: interrupted; %d server(s) not crawled", len(run.not_crawled)
+        )
+
+    def _visit(
+        self, target: CrawlTarget, halted: ShouldStop = never_stop
+    ) -> HostOutcome:
         try:
             transport = self.pool.get(target.server)
             crawl = HostCrawl(
@@ -186,6 +224,7 @@ class CrawlService:
                 self._previous_of(target.name),
                 self.clock,
                 self.host_settings,
+                halted,
             )
             outcome = crawl.run()
         except SsopError as e:
@@ -194,7 +233,7 @@ class CrawlService:
             # A bug met on one server must not end the crawl of the others.
             log.exception("server %s: crawl failed unexpectedly", target.name)
             return failed_outcome(target, self.clock.now(), e)
-        if outcome.readings is not None:
+        if outcome.readings is not None and not halted():
             baseline = outcome.readings.baseline()
             with self._lock:
                 self._previous[target.name] = baseline
@@ -233,6 +272,9 @@ class _CrawlRun:
         self.stored = 0
         self.store_error: StoreError | None = None
         self.stopped = False
+        self.interrupted = threading.Event()
+        self.taken: set[Future[HostOutcome]] = set()
+        self.not_crawled: tuple[str, ...] = ()
         self.last_flush = service.clock.monotonic()
         if progress is not None:
             progress(0, total)
@@ -248,13 +290,21 @@ class _CrawlRun:
             )
             for future in done:
                 if not future.cancelled():
-                    self.take(future.result())
+                    self.take_future(future)
             if not self.stopped and should_stop():
                 self.stopped = True
                 for future in pending:
                     future.cancel()
             if self._flush_due():
                 self.flush()
+
+    def halted(self) -> bool:
+        """Whether a Ctrl-C stopped the crawl (visits ask between commands)."""
+        return self.interrupted.is_set()
+
+    def take_future(self, future: Future[HostOutcome]) -> None:
+        self.taken.add(future)
+        self.take(future.result())
 
     def take(self, outcome: HostOutcome) -> None:
         self.service.buffer.add([outcome.record])
@@ -302,6 +352,8 @@ class _CrawlRun:
             store_error=error,
             skipped=skipped,
             stopped=self.stopped,
+            interrupted=self.halted(),
+            not_crawled=self.not_crawled,
         )
 
 

@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -32,16 +31,29 @@ from ssop.core.clock import Clock
 from ssop.core.config.schema import SshSection
 from ssop.core.durations import YEAR, is_duration, parse_duration
 from ssop.core.errors import CommandTimeout, InvalidInput, StoreError, TransportError
+from ssop.core.execution import outcomes
 from ssop.core.execution.http_runner import HttpRunner
+from ssop.core.execution.records import (
+    ExecutionInterrupted,
+    ExecutionRecord,
+    record_of,
+)
 from ssop.core.lifecycle import Trigger
 from ssop.core.logsetup import redact
 from ssop.core.models import Execution, Server
 from ssop.core.models.execution import ExecutionStatus
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo, Finish
-from ssop.core.transport.base import Command, CommandResult, Transport
+from ssop.core.transport.base import (
+    Command,
+    CommandResult,
+    RunInterrupted,
+    RunTimedOut,
+    Transport,
+)
 
 __all__ = [
+    "ExecutionInterrupted",
     "ExecutionRecord",
     "ExecutionRunner",
     "ExecutionService",
@@ -60,61 +72,6 @@ MAX_LIMIT = 10_000
 TransportFor = Callable[[Server], Transport]
 _SECRET_HEADER = re.compile(r"(?i)auth|cookie|token|key|secret|password")
 _HIDDEN = ("Cc", "Cf", "Zl", "Zp")
-
-
-@dataclass(frozen=True)
-class ExecutionRecord:
-    """One execution as stored: who ran what, where, why, and what came of it."""
-
-    id: int
-    server_name: str
-    action_name: str
-    action_type: str
-    actor: str
-    trigger: str
-    reason: str
-    params: dict[str, Any]
-    command: str
-    status: ExecutionStatus
-    exit_code: int | None
-    stdout: str
-    stderr: str
-    stdout_truncated: bool
-    stderr_truncated: bool
-    error: str
-    started_at: datetime
-    finished_at: datetime | None
-    duration_s: float | None
-    request_id: int | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status is ExecutionStatus.SUCCEEDED
-
-
-def record_of(row: Execution) -> ExecutionRecord:
-    return ExecutionRecord(
-        row.id or 0,
-        row.server_name,
-        row.action_name,
-        row.action_type,
-        row.actor,
-        row.trigger,
-        row.reason,
-        dict(row.params),
-        row.command,
-        ExecutionStatus(row.status),
-        row.exit_code,
-        row.stdout,
-        row.stderr,
-        row.stdout_truncated,
-        row.stderr_truncated,
-        row.error,
-        row.started_at,
-        row.finished_at,
-        row.duration_s,
-        row.request_id,
-    )
 
 
 @dataclass(frozen=True)
@@ -208,9 +165,13 @@ class ExecutionRunner:
             request_id: the approval request this run carries out.
 
         Returns:
-            The completed record (succeeded, failed or timed_out).
+            The completed record: succeeded, failed, timed_out (the host
+            confirmed the command ended at its deadline) or unknown (it
+            could not); see ``outcomes``.
 
         Raises:
+            ExecutionInterrupted: Ctrl-C came meanwhile; the record is
+                completed first (cancelled, or unknown).
             StoreError: the running row could not be written (nothing ran),
                 or the outcome could not be written (the action did run).
             InvalidInput: ``validated_params`` belong to another action.
@@ -258,11 +219,18 @@ class ExecutionRunner:
     ) -> Finish:
         started = self.clock.monotonic()
         try:
-            return self._outcome(self._run(server, spec, rendered))
+            return outcomes.finished(
+                self._run(server, spec, rendered), self.clock.now()
+            )
+        except RunTimedOut as e:
+            return outcomes.stopped(e, self.clock.now())
         except CommandTimeout as e:
             return self._failure(ExecutionStatus.TIMED_OUT, e, started)
         except TransportError as e:
             return self._failure(ExecutionStatus.FAILED, e, started)
+        except RunInterrupted as e:
+            record = self._finish(execution_id, outcomes.stopped(e, self.clock.now()))
+            raise ExecutionInterrupted(record) from e
         except BaseException as e:
             # Ctrl-C or a bug mid-run: whether the action took effect is unknown.
             failure = self._failure(ExecutionStatus.UNKNOWN, e, started)
@@ -278,25 +246,11 @@ class ExecutionRunner:
         transport = self.transports(server)
         return transport.run(rendered.command, timeout=spec.timeout_s)
 
-    def _outcome(self, result: CommandResult) -> Finish:
-        status = ExecutionStatus.SUCCEEDED if result.ok else ExecutionStatus.FAILED
-        return Finish(
-            status,
-            self.clock.now(),
-            result.duration_s,
-            result.exit_code,
-            result.stdout,
-            result.stderr,
-            result.stdout_truncated,
-            result.stderr_truncated,
-        )
-
     def _failure(
         self, status: ExecutionStatus, error: BaseException, started: float
     ) -> Finish:
-        text = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-        elapsed = max(0.0, self.clock.monotonic() - started)
-        return Finish(status, self.clock.now(), elapsed, error=redact(text))
+        elapsed = self.clock.monotonic() - started
+        return outcomes.failed(status, error, elapsed, self.clock.now())
 
     def _finish(self, execution_id: int, outcome: Finish) -> ExecutionRecord:
         try:

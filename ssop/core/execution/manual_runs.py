@@ -244,8 +244,15 @@ class RunService:
     ) -> None:
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="run") as pool:
             futures = [pool.submit(self._execute_item, p, reason) for p in prepared]
-            for future in as_completed(futures):
-                report(future.result())
+            try:
+                for future in as_completed(futures):
+                    report(future.result())
+            except KeyboardInterrupt:
+                # Ctrl-C starts no other server; those running finish and
+                # are recorded (their commands' own deadlines bound that)
+                for future in futures:
+                    future.cancel()
+                raise
 
     def _execute_item(self, prepared: _Prepared, reason: str) -> FanoutItem:
         try:

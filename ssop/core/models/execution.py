@@ -28,6 +28,7 @@ class ExecutionStatus(StrEnum):
     REJECTED = lifecycle.REJECTED
     EXPIRED = lifecycle.EXPIRED
     UNKNOWN = lifecycle.UNKNOWN
+    CANCELLED = lifecycle.CANCELLED
 
     @property
     def finished(self) -> bool:
@@ -42,6 +43,7 @@ _FINISHED = frozenset(
         ExecutionStatus.REJECTED,
         ExecutionStatus.EXPIRED,
         ExecutionStatus.UNKNOWN,
+        ExecutionStatus.CANCELLED,
     }
 )
 

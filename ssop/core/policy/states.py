@@ -64,7 +64,7 @@ class RequestStatus(StrEnum):
     REJECTED = lifecycle.REJECTED
     EXPIRED = lifecycle.EXPIRED
     UNKNOWN = lifecycle.UNKNOWN
-    CANCELLED = "cancelled"  # requests only
+    CANCELLED = lifecycle.CANCELLED
 
 
 OPEN_STATUSES = (

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ssop.core.errors import InvalidInput
+from ssop.core.errors import CommandTimeout, InvalidInput
 
 DEFAULT_OUTPUT_CAP = 256 * 1024
 """Bytes kept per stream (stdout, stderr) of one command; the rest is dropped."""
@@ -24,10 +24,16 @@ class Command:
 
     ``as_shell()`` is the one place an argv is quoted into a line for a
     remote shell.
+
+    ``end_at_cap``: once a stream passes the output cap, the command is ended
+    (what it would print next is dropped anyway). False reads on, dropping
+    the output, until it ends or its deadline passes: for commands that
+    change the host, which must not be cut off halfway.
     """
 
     argv: tuple[str, ...]
     stdin: bytes | None = None
+    end_at_cap: bool = True
 
     def __post_init__(self) -> None:
         if not self.argv:
@@ -49,6 +55,8 @@ class CommandResult:
 
     A negative ``exit_code`` means the command was killed by a signal
     (``-N`` locally; ``-1`` over SSH, where the signal is not reported).
+    ``cut_off``: a stream passed the cap and ssop ended the command (its
+    ``end_at_cap``), so it did not finish and ``exit_code`` is -1.
     """
 
     stdout: str
@@ -57,6 +65,7 @@ class CommandResult:
     duration_s: float
     stdout_truncated: bool = False
     stderr_truncated: bool = False
+    cut_off: bool = False
 
     @property
     def ok(self) -> bool:
@@ -88,14 +97,55 @@ class Endpoint:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+class RunTimedOut(CommandTimeout):
+    """A command was still running when its deadline passed.
+
+    ``partial`` holds what it printed until then. ``ended_on_host`` is True
+    when the host confirmed the command is gone (its exit status came back,
+    or the local process group was killed and reaped), False when it may
+    still be running there.
+    """
+
+    def __init__(
+        self, message: str, *, partial: CommandResult, ended_on_host: bool
+    ) -> None:
+        hint = None if ended_on_host else "it may still be running on the host"
+        super().__init__(message, hint)
+        self.partial = partial
+        self.ended_on_host = ended_on_host
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C arrived while a command ran; the adapter tried to end it first.
+
+    A ``KeyboardInterrupt``, so whatever does not look for it still stops.
+    ``partial`` and ``ended_on_host`` as for ``RunTimedOut``.
+    """
+
+    def __init__(
+        self, message: str, *, partial: CommandResult, ended_on_host: bool
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.partial = partial
+        self.ended_on_host = ended_on_host
+
+
 class Transport(Protocol):
     """Runs commands on one server over a kept-open connection."""
 
     def run(self, cmd: Command, *, timeout: float) -> CommandResult:
         """Run ``cmd`` and capture its output up to the output cap.
 
+        The command is ended on the host by its deadline: over SSH a little
+        before ``timeout`` (so that the exit status can say so), locally at
+        ``timeout`` by killing its process group. A stream passing the cap
+        ends it too, unless ``cmd.end_at_cap`` is False (``cut_off``).
+
         Raises:
-            CommandTimeout: the command ran longer than ``timeout`` seconds.
+            RunTimedOut: the command ran longer than ``timeout`` seconds.
+            CommandTimeout: connecting took longer than the connect timeout.
+            RunInterrupted: Ctrl-C (KeyboardInterrupt) arrived meanwhile.
             AuthFailed, HostKeyMismatch, HostKeyUnknown: connecting failed so.
             TransportError: any other failure to connect or to talk.
         """

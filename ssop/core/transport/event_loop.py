@@ -10,7 +10,7 @@ import asyncio
 import os
 import threading
 from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
@@ -47,7 +47,18 @@ class LoopThread:
             LoopStalled: no result within ``limit``; the coroutine is cancelled.
             Whatever the coroutine raises.
         """
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return self.wait(self.start(coro), limit)
+
+    def start(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        """Schedule ``coro`` on the loop; ``wait`` for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def wait(self, future: Future[T], limit: float) -> T:
+        """``future``'s result within ``limit`` seconds (see ``call``).
+
+        A KeyboardInterrupt while waiting leaves the coroutine running: the
+        caller may still ask it to wind down and wait again.
+        """
         try:
             return future.result(limit)
         except FutureTimeout as e:

@@ -1,8 +1,10 @@
 """Run commands on this machine: the Transport that serves ``localhost``.
 
-The argv is executed directly (no shell). Output is read incrementally from
-both pipes and capped, and a command that outlives its timeout is killed
-together with everything it started (its own process group).
+The argv is executed directly (no shell), in its own process group. Output
+is read incrementally from both pipes and capped. A command that outlives
+its timeout, passes the cap (``end_at_cap``), meets a Ctrl-C, or is still
+running when the transport is closed is killed together with everything
+it started (its process group), then reaped: its end is always confirmed.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from typing import IO
 
-from ssop.core.errors import CommandTimeout
 from ssop.core.transport.base import DEFAULT_OUTPUT_CAP, Command, CommandResult
 from ssop.core.transport.capture import READ_CHUNK, CappedBuffer
+from ssop.core.transport.ending import Ending, How, settle
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class LocalTransport:
     ) -> None:
         self._cap = output_cap
         self._env = dict(env) if env is not None else None
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
 
     def run(self, cmd: Command, *, timeout: float) -> CommandResult:
         """Run ``cmd`` here; see ``Transport.run``.
@@ -52,31 +57,32 @@ class LocalTransport:
         (not executable) with a message on stderr, as a shell would.
 
         Raises:
-            CommandTimeout: the command ran longer than ``timeout`` seconds.
+            RunTimedOut: the command ran longer than ``timeout`` seconds.
+            RunInterrupted: Ctrl-C arrived while it ran.
         """
         started = time.monotonic()
         try:
             proc = self._spawn(cmd)
         except OSError as e:
             return _not_runnable(cmd, e, started)
-        with proc:
-            out, err, code = _collect(proc, cmd.stdin, started + timeout, self._cap)
-        if code is None:
-            log.debug("local: %s killed after %.1fs", cmd.argv[0], timeout)
-            raise CommandTimeout(
-                f"localhost: {cmd.argv[0]} did not finish within {timeout:g}s"
-            )
-        return CommandResult(
-            stdout=out.text(),
-            stderr=err.text(),
-            exit_code=code,
-            duration_s=time.monotonic() - started,
-            stdout_truncated=out.truncated,
-            stderr_truncated=err.truncated,
-        )
+        with self._lock:
+            self._running.add(proc)
+        try:
+            with proc:
+                ending = _collect(proc, cmd, started, started + timeout, self._cap)
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+        if ending.how is not How.EXITED:
+            log.debug("local: %s ended: %s", cmd.argv[0], ending.how)
+        return settle(ending, "localhost", cmd, timeout)
 
     def close(self) -> None:
-        """Nothing to close: every command is its own process."""
+        """Kill the commands still running (a Ctrl-C elsewhere ends a crawl)."""
+        with self._lock:
+            running = list(self._running)
+        for proc in running:
+            _signal_group(proc)
 
     def _spawn(self, cmd: Command) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
@@ -102,23 +108,36 @@ def _not_runnable(cmd: Command, error: OSError, started: float) -> CommandResult
 
 
 def _collect(
-    proc: subprocess.Popen[bytes], stdin: bytes | None, deadline: float, cap: int
-) -> tuple[CappedBuffer, CappedBuffer, int | None]:
-    """Pump the pipes until EOF and reap; exit code ``None`` means timed out."""
+    proc: subprocess.Popen[bytes],
+    cmd: Command,
+    started: float,
+    deadline: float,
+    cap: int,
+) -> Ending:
+    """Pump the pipes until EOF (or the cap) and reap, within the deadline."""
     out, err = CappedBuffer(cap), CappedBuffer(cap)
     try:
-        _Pump(proc, stdin, out, err).run_until(deadline)
-        code = proc.wait(timeout=max(deadline - time.monotonic(), 0))
+        full = _Pump(proc, cmd, out, err).run_until(deadline)
+        code = -1 if full else proc.wait(timeout=max(deadline - time.monotonic(), 0))
+        how = How.CUT if full else How.EXITED
     except (_Expired, subprocess.TimeoutExpired):
+        how = How.LATE
+    except KeyboardInterrupt:
+        how = How.INTERRUPTED
+    if how is not How.EXITED:
         _kill_group(proc)
-        return out, err, None
-    return out, err, code
+        code = -1
+    return Ending(how, out, err, code, time.monotonic() - started)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    _signal_group(proc)
+    proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):  # already gone, group too
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
 
 
 class _Pump:
@@ -127,23 +146,26 @@ class _Pump:
     def __init__(
         self,
         proc: subprocess.Popen[bytes],
-        stdin: bytes | None,
+        cmd: Command,
         out: CappedBuffer,
         err: CappedBuffer,
     ) -> None:
         self._selector = selectors.DefaultSelector()
+        self._end_at_cap = cmd.end_at_cap
         self._sinks: dict[int, CappedBuffer] = {}
         for stream, sink in ((proc.stdout, out), (proc.stderr, err)):
             assert stream is not None  # both are PIPE in _spawn
             self._sinks[stream.fileno()] = sink
             self._selector.register(stream.fileno(), selectors.EVENT_READ)
         self._stdin = proc.stdin
-        self._pending = memoryview(stdin or b"")
+        self._pending = memoryview(cmd.stdin or b"")
         if self._stdin is not None:
             os.set_blocking(self._stdin.fileno(), False)
             self._selector.register(self._stdin.fileno(), selectors.EVENT_WRITE)
 
-    def run_until(self, deadline: float) -> None:
+    def run_until(self, deadline: float) -> bool:
+        """Pump until both pipes reach EOF; True when a stream filled up
+        first and the command is to be ended (``end_at_cap``)."""
         try:
             while self._selector.get_map():
                 remaining = deadline - time.monotonic()
@@ -151,6 +173,9 @@ class _Pump:
                     raise _Expired
                 for key, _ in self._selector.select(remaining):
                     self._service(key.fd)
+                if self._end_at_cap and any(s.truncated for s in self._sinks.values()):
+                    return True
+            return False
         finally:
             self._selector.close()
 

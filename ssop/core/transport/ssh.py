@@ -17,7 +17,7 @@ from typing import Any
 import fabric
 import paramiko
 
-from ssop.core.errors import AuthFailed, CommandTimeout, InvalidInput, TransportError
+from ssop.core.errors import AuthFailed, InvalidInput, TransportError
 from ssop.core.transport.base import (
     DEFAULT_OUTPUT_CAP,
     Command,
@@ -25,6 +25,7 @@ from ssop.core.transport.base import (
     Endpoint,
     HostKey,
 )
+from ssop.core.transport.ending import Ending, interrupted_unseen, settle
 from ssop.core.transport.keys import (
     fingerprint_of,
     host_key_of,
@@ -32,7 +33,7 @@ from ssop.core.transport.keys import (
     paramiko_public_key,
     public_key_fingerprint,
 )
-from ssop.core.transport.ssh_channel import DeadlinePassed, execute
+from ssop.core.transport.ssh_channel import execute
 from ssop.core.transport.ssh_errors import (
     RejectUnknownHostKey,
     translate_connect_error,
@@ -79,26 +80,23 @@ class FabricTransport:
     def run(self, cmd: Command, *, timeout: float) -> CommandResult:
         """Run ``cmd`` on the server; see ``Transport.run``."""
         started = time.monotonic()
-        channel = self._open_channel()
         try:
-            out, err, code = execute(channel, cmd, started + timeout, self._cap)
-        except DeadlinePassed as e:
-            raise CommandTimeout(
-                f"server {self._endpoint.name}: {cmd.argv[0]} did not finish "
-                f"within {timeout:g}s"
-            ) from e
+            channel = self._open_channel()
+        except KeyboardInterrupt:
+            ending = interrupted_unseen(self._cap, ended_on_host=True)
+        else:
+            ending = self._execute(channel, cmd, started, started + timeout)
+        return settle(ending, f"server {self._endpoint.name}", cmd, timeout)
+
+    def _execute(
+        self, channel: paramiko.Channel, cmd: Command, started: float, deadline: float
+    ) -> Ending:
+        try:
+            return execute(channel, cmd, started, deadline, self._cap)
         except _SESSION_ERRORS as e:
             raise self._lost(e, f"running {cmd.argv[0]}") from e
         finally:
             channel.close()
-        return CommandResult(
-            stdout=out.text(),
-            stderr=err.text(),
-            exit_code=code,
-            duration_s=time.monotonic() - started,
-            stdout_truncated=out.truncated,
-            stderr_truncated=err.truncated,
-        )
 
     def close(self) -> None:
         """Close the connection; the next ``run`` opens a new one."""
@@ -150,7 +148,7 @@ class FabricTransport:
         _pin_host_key(connection.client, endpoint)
         try:
             connection.open()
-        except TransportError:  # raised by our host-key policy
+        except (TransportError, KeyboardInterrupt):  # our host-key policy; Ctrl-C
             connection.close()
             raise
         except _CONNECT_ERRORS as e:

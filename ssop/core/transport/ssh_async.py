@@ -8,7 +8,8 @@ no ssh_config consulted, the agent only when the endpoint asks for it.
 What differs is the cost of keeping a connection: every connection lives
 on one shared event loop (``event_loop.shared_loop``) instead of holding a
 paramiko reader thread, which at 1,000 hosts is the difference between
-~150 KB and ~40 KB per server. Callers stay synchronous.
+~150 KB and ~40 KB per server. Callers stay synchronous: a Ctrl-C reaches
+them, and ``run`` then asks the loop to end the command on the host.
 """
 
 from __future__ import annotations
@@ -16,32 +17,41 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from concurrent.futures import Future
 from contextlib import asynccontextmanager, suppress
 from functools import lru_cache
-from typing import cast
+from typing import TypeVar, cast
 
 import asyncssh
 
-from ssop.core.errors import AuthFailed, CommandTimeout, InvalidInput, TransportError
+from ssop.core.errors import AuthFailed, InvalidInput, TransportError
 from ssop.core.transport.base import (
     DEFAULT_OUTPUT_CAP,
     Command,
     CommandResult,
     Endpoint,
+    RunTimedOut,
 )
-from ssop.core.transport.event_loop import LoopStalled, shared_loop
+from ssop.core.transport.ending import Ending, interrupted_unseen, settle
+from ssop.core.transport.event_loop import LoopStalled, LoopThread, shared_loop
 from ssop.core.transport.keys import plain_private_key
 from ssop.core.transport.refusals import no_agent_key
+from ssop.core.transport.remote_deadline import MAX_GRACE_S, RemoteDeadline
 from ssop.core.transport.ssh_async_errors import (
     HostKeyWitness,
     SessionLost,
     translate_connect_error,
     translate_session_error,
 )
-from ssop.core.transport.ssh_async_session import Capture
+from ssop.core.transport.ssh_async_session import (
+    WIND_DOWN_MARGIN_S,
+    Capture,
+    RemoteRun,
+)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # What may break on an established connection while opening or running a
 # session; asyncssh.Error covers ChannelOpenError, DisconnectError, ConnectionLost.
@@ -49,6 +59,8 @@ _SESSION_ERRORS = (asyncssh.Error, OSError, SessionLost)
 # Beyond its own deadlines, how long a caller waits for a wedged loop.
 _STALL_MARGIN_S = 5.0
 _CLOSE_WAIT_S = 2.0
+# After a Ctrl-C, the longest a caller waits for the host to end the command.
+MAX_WIND_DOWN_S = MAX_GRACE_S / 2 + WIND_DOWN_MARGIN_S + _STALL_MARGIN_S
 
 
 class AsyncSshTransport:
@@ -72,14 +84,15 @@ class AsyncSshTransport:
 
     def run(self, cmd: Command, *, timeout: float) -> CommandResult:
         """Run ``cmd`` on the server; see ``Transport.run``."""
+        loop, stop = shared_loop(), asyncio.Event()
+        future = loop.start(self._run(cmd, timeout, stop))
         limit = self._endpoint.connect_timeout + timeout + _STALL_MARGIN_S
         try:
-            return shared_loop().call(self._run(cmd, timeout), limit)
-        except LoopStalled as e:
-            raise CommandTimeout(
-                f"server {self._endpoint.name}: {cmd.argv[0]} gave no answer "
-                f"within {limit:g}s"
-            ) from e
+            ending = self._wait(loop, future, cmd, limit)
+        except KeyboardInterrupt:
+            loop.loop.call_soon_threadsafe(stop.set)
+            ending = self._wind_down(loop, future, cmd)
+        return settle(ending, f"server {self._endpoint.name}", cmd, timeout)
 
     def close(self) -> None:
         """Close the connection; the next ``run`` opens a new one."""
@@ -88,43 +101,58 @@ class AsyncSshTransport:
         except LoopStalled:
             log.warning("server %s: closing took too long", self._endpoint.name)
 
+    def _wait(
+        self, loop: LoopThread, future: Future[Ending], cmd: Command, limit: float
+    ) -> Ending:
+        try:
+            return loop.wait(future, limit)
+        except LoopStalled as e:
+            raise RunTimedOut(
+                f"server {self._endpoint.name}: {cmd.argv[0]} gave no answer "
+                f"within {limit:g}s",
+                partial=interrupted_unseen(self._cap, ended_on_host=False).result(),
+                ended_on_host=False,
+            ) from e
+
+    def _wind_down(
+        self, loop: LoopThread, future: Future[Ending], cmd: Command
+    ) -> Ending:
+        """After a Ctrl-C: wait while the command is ended on the host; a
+        second Ctrl-C (or a failure) leaves its end unconfirmed."""
+        limit = self._endpoint.connect_timeout + MAX_WIND_DOWN_S
+        try:
+            return self._wait(loop, future, cmd, limit)
+        except (KeyboardInterrupt, RunTimedOut, TransportError) as e:
+            log.info("server %s: no confirmed end: %s", self._endpoint.name, e)
+            future.cancel()
+            return interrupted_unseen(self._cap, ended_on_host=False)
+
     # --- on the loop ---------------------------------------------------------
 
-    async def _run(self, cmd: Command, timeout: float) -> CommandResult:
+    async def _run(self, cmd: Command, timeout: float, stop: asyncio.Event) -> Ending:
         started = time.monotonic()
-        channel, capture = await self._open_session(cmd)
+        run = await self._open_session(cmd, started + timeout, stop)
+        if run is None:
+            return interrupted_unseen(self._cap, ended_on_host=True)
         try:
             if cmd.stdin:
-                channel.write(cmd.stdin)
-            channel.write_eof()
-            left = started + timeout - time.monotonic()
-            await asyncio.wait_for(capture.finished(), max(left, 0.0))
-            code = capture.exit_code(channel)
-        except TimeoutError as e:
-            _stop(channel)
-            raise CommandTimeout(
-                f"server {self._endpoint.name}: {cmd.argv[0]} did not finish "
-                f"within {timeout:g}s"
-            ) from e
+                run.channel.write(cmd.stdin)
+                run.channel.write_eof()
+            return await run.until_end(started, started + timeout, stop)
         except _SESSION_ERRORS as e:
             raise self._lost(e, f"running {cmd.argv[0]}") from e
         finally:
-            channel.close()
-        return CommandResult(
-            stdout=capture.out.text(),
-            stderr=capture.err.text(),
-            exit_code=code,
-            duration_s=time.monotonic() - started,
-            stdout_truncated=capture.out.truncated,
-            stderr_truncated=capture.err.truncated,
-        )
+            run.channel.close()
 
     async def _open_session(
-        self, cmd: Command
-    ) -> tuple[asyncssh.SSHClientChannel[bytes], Capture]:
-        connection = await self._live_connection()
+        self, cmd: Command, deadline: float, stop: asyncio.Event
+    ) -> RemoteRun | None:
+        """The command's session; None when stopped before it was sent."""
+        connection = await _unless_stopped(self._live_connection(), stop)
+        if connection is None:
+            return None
         try:
-            return await self._session(connection, cmd)
+            return await self._session(connection, cmd, deadline)
         except asyncssh.ChannelOpenError as e:
             if not connection.is_closed():
                 # the server refused this channel (MaxSessions); the connection
@@ -134,20 +162,23 @@ class AsyncSshTransport:
         except _SESSION_ERRORS as e:
             log.info("server %s: reconnecting once: %s", self._endpoint.name, e)
         await self._drop()
-        connection = await self._live_connection()
+        connection = await _unless_stopped(self._live_connection(), stop)
+        if connection is None:
+            return None
         try:
-            return await self._session(connection, cmd)
+            return await self._session(connection, cmd, deadline)
         except _SESSION_ERRORS as e:
             raise self._lost(e, "opening a session") from e
 
     async def _session(
-        self, connection: asyncssh.SSHClientConnection, cmd: Command
-    ) -> tuple[asyncssh.SSHClientChannel[bytes], Capture]:
-        cap = self._cap
+        self, connection: asyncssh.SSHClientConnection, cmd: Command, deadline: float
+    ) -> RemoteRun:
+        cap, end_at_cap = self._cap, cmd.end_at_cap
+        remote = RemoteDeadline.within(deadline - time.monotonic())
         channel, session = await connection.create_session(
-            lambda: Capture(cap), cmd.as_shell(), encoding=None
+            lambda: Capture(cap, end_at_cap), remote.wrap(cmd).as_shell(), encoding=None
         )
-        return channel, cast(Capture, session)
+        return RemoteRun(channel, cast(Capture, session), remote, not cmd.stdin)
 
     async def _live_connection(self) -> asyncssh.SSHClientConnection:
         if self._connecting is None:
@@ -263,12 +294,17 @@ async def _agent_keys() -> AsyncIterator[list[asyncssh.SSHKeyPair]]:
         await agent.wait_closed()
 
 
-def _stop(channel: asyncssh.SSHClientChannel[bytes]) -> None:
-    """Ask sshd to kill a command that ran past its deadline, then hang up.
-
-    Closing the channel alone leaves a command that neither reads nor
-    writes running on the host. OpenSSH delivers the signal only to
-    sessions under privilege separation, so not to root logins.
-    """
-    with suppress(asyncssh.Error, OSError):  # the channel may be going away
-        channel.send_signal("KILL")
+async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """``work``'s result, or None (``work`` cancelled) when ``stop`` is set first."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+    return None

@@ -396,3 +396,21 @@ def test_a_process_cannot_hide_or_fake_sections_by_its_name(name: bytes) -> None
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_failing_df_leaves_its_exit_status_in_the_readings(tmp_path: Path) -> None:
+    fakebin = tmp_path / "fakebin"
+    fakebin.mkdir()
+    (fakebin / "df").write_text(
+        "#!/bin/sh\necho 'df: /mnt/nfs: Stale handle' >&2\nexit 3\n"
+    )
+    (fakebin / "df").chmod(0o755)
+    result = _run(combined_readings_command(), env={"PATH": f"{fakebin}:/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    readings = parse_combined(result.stdout, None)
+    assert (readings.df_failure, readings.disks) == (3, ())
+    assert readings.memory_percent is not None  # the other sections stand
+    assert (
+        parse_combined(_run(combined_readings_command()).stdout, None).df_failure
+        is None
+    )

@@ -32,6 +32,14 @@ UPTIME = ActionSpec(
     5.0,
     command_template=("cat", "/srv/app/health"),
 )
+UPTIME_OK = ActionSpec(
+    "uptime_ok",
+    "uptime",
+    ActionType.COMMAND_GET,
+    RiskLevel.LOW,
+    5.0,
+    command_template=("uptime",),
+)
 QUEUE = ActionSpec(
     "queue_depth",
     "queue depth",
@@ -146,18 +154,123 @@ def test_custom_get_actions_run_one_call_each_after_the_readings() -> None:
     assert (queue["exit_code"], queue["stderr"]) == (1, "no such file\n")
 
 
-def test_a_custom_action_timing_out_is_recorded_and_the_next_still_runs() -> None:
+def test_a_custom_action_timing_out_is_a_timeout_and_the_next_still_runs() -> None:
     fake = (
         FakeTransport()
         .on(*FIRST_READINGS.argv, stdout=FIRST_OUTPUT)
-        .on("cat", "/srv/app/health", duration_s=60.0)
+        .on("cat", "/srv/app/health", stdout="half a", stderr="slow\n", duration_s=60)
         .on("cat", "/srv/app/queue", stdout="3\n")
     )
     outcome = visit(fake, custom=(UPTIME, QUEUE))
-    assert outcome.record.ok
+    assert outcome.record.cause is Cause.TIMEOUT
+    assert "cat did not finish within 5s" in outcome.record.message
+    assert outcome.record.values is not None  # the readings are kept
     slow, fast = outcome.record.outputs
-    assert slow["exit_code"] is None and "within 5s" in slow["stderr"]
+    assert (slow["exit_code"], slow["stdout"], slow["stderr"]) == (
+        None,
+        "half a",
+        "slow\n",
+    )
     assert fast["stdout"] == "3\n"
+
+
+def test_a_custom_action_cut_off_at_the_cap_keeps_its_output_without_a_status() -> None:
+    fake = FakeTransport(output_cap=1024).on(
+        "cat", "/srv/app/health", stdout="y\n" * 4096
+    )
+    outcome = visit(fake, readings=False, custom=(UPTIME,))
+    assert outcome.record.ok
+    (row,) = outcome.record.outputs
+    assert (row["exit_code"], row["truncated"], len(row["stdout"])) == (
+        None,
+        True,
+        1024,
+    )
+
+
+DF_SECTION = SAMPLE_B[
+    SAMPLE_B.index("==ssop:df==\n") : SAMPLE_B.index("==ssop:procs==")
+]
+
+
+def with_df(lines: str) -> str:
+    return SAMPLE_B.replace(DF_SECTION, "==ssop:df==\n" + lines)
+
+
+def later_visit(output: str) -> HostOutcome:
+    previous = parse_combined(with_cpu(SAMPLE_A, 10, 10), None).baseline()
+    return visit(FakeTransport().on(*READINGS.argv, stdout=output), previous=previous)
+
+
+def test_a_failing_df_is_named_and_the_other_readings_are_kept() -> None:
+    outcome = later_visit(with_df("!failed 1\n"))
+    assert outcome.record.cause is Cause.DF_FAILED
+    assert outcome.record.message == (
+        "server web1: df failed (exit 1); disk readings are missing"
+    )
+    assert outcome.record.values is not None
+    assert outcome.record.values["memory_percent"] == 25.0
+
+
+def test_a_hung_df_is_named_even_after_some_disks() -> None:
+    disk = "/dev/sda1 50000000 40000000 7440000 85% /\n"
+    outcome = later_visit(with_df(disk + "!failed 124\n"))
+    assert outcome.record.cause is Cause.DF_FAILED
+    assert "df did not finish within 10s" in outcome.record.message
+
+
+def test_df_failing_over_one_mount_while_listing_the_rest_is_no_error() -> None:
+    outcome = later_visit(with_df(DF_SECTION.split("\n", 1)[1] + "!failed 1\n"))
+    assert outcome.record.ok
+    assert outcome.record.values is not None
+    assert len(outcome.record.values["disks"]) == 2
+
+
+ROOTED = ActionSpec(
+    "dmesg_tail",
+    "kernel log",
+    ActionType.COMMAND_GET,
+    RiskLevel.LOW,
+    5.0,
+    command_template=("dmesg", "--ctime"),
+    needs_root=True,
+)
+
+
+def test_sudo_wanting_a_password_is_named() -> None:
+    fake = (
+        FakeTransport()
+        .on(
+            "sudo",
+            "-n",
+            "--",
+            "dmesg",
+            "--ctime",
+            stderr="sudo: a password is required\n",
+            exit_code=1,
+        )
+        .on("uptime", stdout="up\n")
+    )
+    outcome = visit(fake, readings=False, custom=(ROOTED, UPTIME_OK))
+    assert outcome.record.cause is Cause.SUDO_PASSWORD
+    assert outcome.record.message == "server web1: dmesg_tail: sudo wants a password"
+    assert [o["exit_code"] for o in outcome.record.outputs] == [1, 0]
+
+
+def test_a_command_failing_under_sudo_for_another_reason_is_its_output_only() -> None:
+    fake = FakeTransport().on(
+        "sudo", "-n", "--", "dmesg", "--ctime", stderr="dmesg: bad\n", exit_code=1
+    )
+    assert visit(fake, readings=False, custom=(ROOTED,)).record.ok
+
+
+def test_once_stopping_no_further_command_starts() -> None:
+    fake = FakeTransport().on("cat", "/srv/app/health", stdout="ok\n")
+    server = Server(name="web1", host="10.0.0.1", username="ops")
+    target = CrawlTarget(ConnectionSpec.of(server), True, (UPTIME,))
+    crawl = HostCrawl(target, fake, None, FakeClock(), SETTINGS, lambda: True)
+    crawl.run()
+    assert fake.calls == []
 
 
 def test_a_lost_connection_keeps_the_sample_records_the_cause_stops_the_rest() -> None:
@@ -197,15 +310,7 @@ def test_ten_megabytes_of_output_are_cut_at_the_cap_and_still_parse() -> None:
 
 
 def test_needs_root_custom_actions_use_sudo_unless_root() -> None:
-    rooted = ActionSpec(
-        "dmesg_tail",
-        "kernel log",
-        ActionType.COMMAND_GET,
-        RiskLevel.LOW,
-        5.0,
-        command_template=("dmesg", "--ctime"),
-        needs_root=True,
-    )
+    rooted = ROOTED
     fake = FakeTransport().on("sudo", "-n", "--", "dmesg", "--ctime", stdout="boot\n")
     assert visit(fake, readings=False, custom=(rooted,)).record.ok
     as_root = FakeTransport().on("dmesg", "--ctime", stdout="boot\n")

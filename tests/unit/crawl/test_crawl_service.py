@@ -4,6 +4,7 @@ what it stores, publishes, reports and keeps between crawls."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.config.loader import load_config
 from ssop.core.crawl.buffer import HostRecord
 from ssop.core.crawl.host_visit import FIRST_READINGS, READINGS
+from ssop.core.crawl.report import CrawlInterrupted
 from ssop.core.crawl.service import CrawlService
 from ssop.core.errors import (
     CommandTimeout,
@@ -40,6 +42,7 @@ from tests.support.crawl import (
     samples,
     with_cpu,
 )
+from tests.support.stragglers import ctrl_c_after
 
 
 @pytest.fixture
@@ -177,6 +180,35 @@ def test_a_hung_host_does_not_hold_back_the_others(
         "web1": None,
         "web2": None,
     }
+
+
+def test_ctrl_c_keeps_what_finished_and_hangs_up_on_the_rest(
+    svc: Services, fleet: FakeFleet, admin: Principal
+) -> None:
+    hung = FakeTransport(name="hung")
+
+    def hangs(_cmd: Command) -> CommandResult:
+        deadline = time.monotonic() + 10  # a safety net: the crawl hangs up
+        while not hung.closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise TransportError("server hung: connection lost while running sh")
+
+    hung.script[FIRST_READINGS.argv] = hangs
+    add_server(svc, "hung")
+    fleet.add("hung", hung)
+    two_hosts(svc, fleet)
+    started = time.monotonic()
+    with ctrl_c_after(0.5), pytest.raises(CrawlInterrupted) as caught:
+        svc.crawler.crawl(admin)
+    report = caught.value.report
+    assert time.monotonic() - started < 3
+    assert report.interrupted and report.not_crawled == ("hung",)
+    assert sorted(h.server for h in report.hosts) == ["web1", "web2"]
+    assert "interrupted, 1 not crawled" in report.summary()
+    assert hung.closed == 1  # hung up on, not waited for
+    assert sorted(r.server_name for r in samples(svc)) == ["web1", "web2"]
+    with svc.sessions() as s:
+        assert s.exec(select(CrawlError)).all() == []  # "hung" did not fail
 
 
 def test_names_and_tags_choose_servers_and_unknown_names_are_refused(
