@@ -19,7 +19,7 @@ _SECRET_PATTERNS = (
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S
     ),
     re.compile(r"(?i)((?:password|passphrase|api[_-]?key|token|secret)\s*[=:]\s*)\S+"),
-    re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)"),
+    re.compile(r"(://[^:/@\s]*:)[^@\s]+(@)"),
     re.compile(r"\bssop[st]_[A-Za-z0-9_-]{20,}"),
     re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"),
 )

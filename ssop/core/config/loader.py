@@ -218,24 +218,30 @@ def effective_items(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
 def _shown(value: Any, key: str) -> str:
     if isinstance(value, SecretStr):
         return "********" if value.get_secret_value() else ""
-    if key == "database.url" and isinstance(value, str):
+    if isinstance(value, str):
         return mask_url(value)
     if value is None:
         return ""
     if isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
         # model_dump(mode="json") masks SecretStr fields (webhook URLs) as stars
         value = [v.model_dump(mode="json") for v in value]
-    return value if isinstance(value, str) else json.dumps(value)
+    return json.dumps(value)
 
 
 def mask_url(url: str) -> str:
-    """Hide the password in a URL such as ``mysql+mysqldb://u:pw@h/db``."""
+    """Hide the password in a URL such as ``mysql+mysqldb://u:pw@h/db``.
+
+    Anything that is not a URL with a password comes back unchanged.
+    """
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    authority = rest[:end]
+    if not sep or "@" not in authority:
         return url
-    creds, _, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    creds, _, host = authority.rpartition("@")
+    user, colon, _ = creds.partition(":")
+    shown = f"{user}:***" if colon else creds
+    return f"{scheme}://{shown}@{host}{rest[end:]}"
 
 
 def _env_values(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config.loader import effective_items, load_config, set_config_value
+from ssop.core.config.loader import (
+    effective_items,
+    load_config,
+    mask_url,
+    set_config_value,
+)
 from ssop.core.errors import ConfigError
 
 NO_SYSTEM = Path("/nonexistent/ssop.toml")
@@ -161,6 +166,48 @@ def test_secrets_are_masked_in_effective_items(tmp_path: Path) -> None:
     shown = {key: value for key, value, _, _ in rows}
     assert shown["openai.api_key"] == "********"
     assert shown["database.url"] == "mysql+mysqldb://root:***@127.0.0.1/ssop"
+
+
+@pytest.mark.parametrize(
+    ("variable", "url", "shown"),
+    [
+        (
+            "SSOP_REDIS_URL",
+            "redis://:sekrit@127.0.0.1:6379/0",
+            "redis://:***@127.0.0.1:6379/0",
+        ),
+        (
+            "SSOP_REDIS_URL",
+            "rediss://ops:sekrit@r.example/2",
+            "rediss://ops:***@r.example/2",
+        ),
+        (
+            "OPENAI_BASE_URL",
+            "http://u:sekrit@llm.local/v1",
+            "http://u:***@llm.local/v1",
+        ),
+    ],
+)
+def test_every_url_with_credentials_is_masked(
+    tmp_path: Path, variable: str, url: str, shown: str
+) -> None:
+    env = env_for(tmp_path, **{variable: url})
+    rows = effective_items(load_config(environ=env, system_config=NO_SYSTEM))
+    assert "sekrit" not in repr(rows)
+    assert shown in [value for _, value, _, _ in rows]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:p@ss@h:1/0", "redis://:***@h:1/0"),
+        ("mysql+mysqldb://root@h/db", "mysql+mysqldb://root@h/db"),
+        ("http://h/path@x?q=a:b@c", "http://h/path@x?q=a:b@c"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_mask_url_hides_only_the_password(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
 
 
 def test_set_writes_typed_value_to_file(tmp_path: Path) -> None:
