@@ -27,7 +27,7 @@ def init(
     def ask() -> str:
         return prompts.password(admin_password_stdin, "Password for sysadmin")
 
-    report = state(ctx).services().init.run(ask)
+    report = state(ctx).setup_services().init.run(ask)
     for line in report.done:
         typer.echo(line)
     if report.admin:

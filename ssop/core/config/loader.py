@@ -49,6 +49,8 @@ class Paths:
     config_dir: Path
     data_dir: Path
     state_dir: Path
+    named_by: str | None = None
+    """``--config`` or ``SSOP_CONFIG`` when the file was named, not found."""
 
     @property
     def secret_key_file(self) -> Path:
@@ -107,15 +109,16 @@ def resolve_paths(
     config_dir = Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "ssop"
     data_dir = Path(environ.get("XDG_DATA_HOME") or home / ".local/share") / "ssop"
     state_dir = Path(environ.get("XDG_STATE_HOME") or home / ".local/state") / "ssop"
+    named_by: str | None = None
     if cli_path is not None:
-        config_file = cli_path
+        config_file, named_by = cli_path, "--config"
     elif environ.get("SSOP_CONFIG"):
-        config_file = Path(environ["SSOP_CONFIG"])
+        config_file, named_by = Path(environ["SSOP_CONFIG"]), "SSOP_CONFIG"
     elif system_config.exists():
         config_file = system_config
     else:
         config_file = config_dir / "config.toml"
-    return Paths(config_file, config_dir, data_dir, state_dir)
+    return Paths(config_file, config_dir, data_dir, state_dir, named_by)
 
 
 def load_config(
@@ -123,6 +126,8 @@ def load_config(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     system_config: Path = SYSTEM_CONFIG,
+    *,
+    missing_ok: bool = False,
 ) -> LoadedConfig:
     """Build the settings for this process.
 
@@ -131,13 +136,18 @@ def load_config(
         overrides: dotted keys set by command-line flags (highest precedence).
         environ: the environment; ``os.environ`` when omitted.
         system_config: the system-wide file used when it exists.
+        missing_ok: a file named by ``--config``/``SSOP_CONFIG`` may be missing
+            (``ssop init`` creates it); otherwise that is an error.
 
     Raises:
-        ConfigError: the file is unreadable or corrupt, or a value is invalid;
-            the message names the file or variable and the key.
+        ConfigError: the named file does not exist, the file is unreadable or
+            corrupt, or a value is invalid; the message names the file or
+            variable and the key.
     """
     env = os.environ if environ is None else environ
     paths = resolve_paths(env, cli_path, system_config)
+    if not missing_ok:
+        _require_named_file(paths)
     origins: dict[str, str] = {}
     merged: dict[str, Any] = {}
     _layer(merged, origins, read_toml(paths.config_file), f"file {paths.config_file}")
@@ -150,6 +160,16 @@ def load_config(
     settings = _validate(merged, origins)
     token = env.get("SSOP_TOKEN")
     return LoadedConfig(settings, paths, origins, SecretStr(token) if token else None)
+
+
+def _require_named_file(paths: Paths) -> None:
+    # A typo in --config or SSOP_CONFIG must not quietly mean "all defaults".
+    path = paths.config_file
+    if paths.named_by is not None and not path.exists():
+        raise ConfigError(
+            f"config file {path} (named by {paths.named_by}) does not exist",
+            hint="check the path; `ssop init` creates a new one",
+        )
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -286,7 +306,16 @@ def _validate(merged: Mapping[str, Any], origins: Mapping[str, str]) -> Settings
         key = ".".join(str(p) for p in err["loc"])
         section = key.split(".")[0]
         where = origins.get(key) or origins.get(section) or "settings"
-        raise ConfigError(f"{where}: key {key}: {err['msg']}") from e
+        message = f"{where}: key {key}: {err['msg']}"
+        raise ConfigError(message, hint=_fix_hint(where, key)) from e
+
+
+def _fix_hint(where: str, key: str) -> str | None:
+    if where.startswith("env "):
+        return f"fix or unset {where.removeprefix('env ')}"
+    if where.startswith("file "):
+        return f"fix {key} in {where.removeprefix('file ')}"
+    return None
 
 
 def _is_known_key(section: str, field: str) -> bool:

@@ -212,7 +212,7 @@ def test_mask_url_hides_only_the_password(url: str, shown: str) -> None:
 
 def test_set_writes_typed_value_to_file(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    loaded = load_config(cfg, None, env_for(tmp_path), NO_SYSTEM)
+    loaded = load_config(cfg, None, env_for(tmp_path), NO_SYSTEM, missing_ok=True)
     assert set_config_value(loaded, "app.crawler_delay", "45") == 45
     assert tomllib.loads(cfg.read_text()) == {"app": {"crawler_delay": 45}}
     assert cfg.stat().st_mode & 0o777 == 0o600
@@ -255,3 +255,19 @@ def test_the_example_config_file_loads_as_documented(tmp_path: Path) -> None:
     )
     assert "postgresql.service" in s.guards.protected_units
     assert loaded.origin("policy.mode") == f"file {example}"
+
+
+def test_a_named_file_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=rf"{missing} \(named by --config\)"):
+        load_config(missing, None, env_for(tmp_path), NO_SYSTEM)
+    env = env_for(tmp_path, SSOP_CONFIG=str(missing))
+    with pytest.raises(ConfigError, match=r"named by SSOP_CONFIG\) does not exist"):
+        load_config(None, None, env, NO_SYSTEM)
+    loaded = load_config(None, None, env, NO_SYSTEM, missing_ok=True)
+    assert loaded.paths.config_file == missing and not missing.exists()
+
+
+def test_a_default_file_may_be_missing(tmp_path: Path) -> None:
+    loaded = load_config(None, None, env_for(tmp_path), NO_SYSTEM)
+    assert loaded.paths.named_by is None and not loaded.paths.config_file.exists()
