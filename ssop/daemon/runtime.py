@@ -93,12 +93,12 @@ class DaemonRuntime:
             ConfigError: the /health port cannot be bound.
         """
         store = self.services.store
+        store.require_current()  # first: a mistyped path must not get a lock file
         db_file = store.sqlite_file()
         if db_file is not None:
             lock = DaemonLock(db_file)
             lock.acquire()
             self._stack.callback(lock.release)
-        store.require_current()
         settings = self.services.config.settings
         self.services.daemons.register(
             self.daemon_id,

@@ -267,6 +267,7 @@ def test_init_on_an_initialised_store(admin_cli: Cli, store_engine: Engine) -> N
 
 
 def test_commands_on_a_store_that_is_not_initialised(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()
     result = cli(
         "login",
         "--username",
