@@ -20,7 +20,8 @@ from ssop.core.config.loader import LoadedConfig, write_toml
 from ssop.core.errors import Conflict
 from ssop.core.ops.store_admin import StoreService
 from ssop.core.secrets.master_key import create_master_key, load_master_keys
-from ssop.core.store.db import SessionFactory, describe
+from ssop.core.secrets.recovery import refuse_new_key
+from ssop.core.store.db import SessionFactory, describe, translate_errors
 from ssop.core.store.user_repo import UserRepo
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class InitService:
         Raises:
             Conflict: everything exists already; nothing was changed.
             StoreUnreachable, StoreError: the database failed.
-            ConfigError: an existing key is exposed or invalid.
+            ConfigError: an existing key is exposed or invalid, or there is no
+                key while the store holds secrets sealed with one.
             InvalidInput: the admin password is empty or over 72 bytes.
         """
         plan = self.plan()
@@ -91,13 +93,21 @@ class InitService:
         return InitReport(tuple(done), admin, source if admin else None)
 
     def plan(self) -> InitPlan:
-        """What ``run`` would do; checks the store is reachable and keys are sane."""
+        """What ``run`` would do; checks the store is reachable and keys are sane.
+
+        Raises:
+            ConfigError: an existing key is exposed or invalid, or the key is
+                missing while the store holds secrets sealed with it.
+        """
         paths = self.config.paths
         has_override = self.config.settings.app.secret_key is not None
         create_key = not has_override and not paths.secret_key_file.exists()
         if not create_key:
             load_master_keys(self.config)
         status = self.store.status()
+        if create_key and status.current is not None:
+            with translate_errors(self.store.engine), self.sessions() as s:
+                refuse_new_key(s, paths.secret_key_file)
         return InitPlan(
             write_config=not paths.config_file.exists(),
             create_key=create_key,

@@ -87,7 +87,8 @@ def _read_key_file(path: Path) -> str:
     except FileNotFoundError as e:
         raise ConfigError(
             f"no master key: {path} does not exist",
-            hint="run: ssop init (or set SSOP_SECRET_KEY)",
+            hint="restore it from a backup (or set SSOP_SECRET_KEY); "
+            "on a new installation run: ssop init",
         ) from e
     except PermissionError as e:
         raise ConfigError(f"key file {path}: not readable ({e.strerror})") from e
