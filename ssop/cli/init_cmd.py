@@ -25,7 +25,11 @@ def init(
     """Set ssop up; the first admin's password comes from APP_INIT_SECRET if set."""
 
     def ask() -> str:
-        return prompts.password(admin_password_stdin, "Password for sysadmin")
+        return prompts.password(
+            admin_password_stdin,
+            "Password for sysadmin",
+            stdin_option="--admin-password-stdin (or set APP_INIT_SECRET)",
+        )
 
     report = state(ctx).setup_services().init.run(ask)
     for line in report.done:

@@ -21,7 +21,7 @@ import tomli_w
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from ssop.core.config.schema import LEGACY_SECTIONS, Settings
-from ssop.core.errors import ConfigError
+from ssop.core.errors import ConfigError, PermissionDenied
 
 SYSTEM_CONFIG = Path("/etc/ssop/ssop.toml")
 SPECIAL_ENV = {
@@ -216,11 +216,27 @@ def set_config_value(loaded: LoadedConfig, dotted_key: str, raw: str) -> Any:
 
 
 def write_toml(path: Path, data: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``data`` (0600).
+
+    Raises:
+        PermissionDenied: the folder or file is not writable by this user.
+        ConfigError: another file-system error.
+    """
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(tomli_w.dumps(_drop_none(data)).encode())
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover .tmp keeps its mode otherwise
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(tomli_w.dumps(_drop_none(data)).encode())
+        tmp.replace(path)
+    except PermissionError as e:
+        raise PermissionDenied(
+            f"cannot write the config file {path}: {e.strerror} ({e.filename})",
+            hint="run as the user who owns it, or name another with --config",
+        ) from e
+    except OSError as e:
+        raise ConfigError(f"cannot write the config file {path}: {e.strerror}") from e
 
 
 def effective_items(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
