@@ -46,8 +46,20 @@ def create_engine_for(url: str) -> Engine:
         return _sqlite_engine(url, parsed.database)
     try:
         return create_engine(url, pool_pre_ping=True, pool_recycle=3600)
-    except (ArgumentError, ImportError) as e:
+    except ImportError as e:
+        raise _missing_driver(parsed.get_driver_name(), e) from e
+    except ArgumentError as e:
         raise ConfigError(f"database URL {describe(url)}: {e}") from e
+
+
+def _missing_driver(driver: str, error: ImportError) -> ConfigError:
+    if driver == "mysqldb":
+        return ConfigError(
+            "the MySQL driver (mysqlclient) is not installed",
+            hint="install ssop with its mysql extra: pip install -e '.[mysql]' "
+            "(needs pkg-config, libmariadb-dev and a C compiler)",
+        )
+    return ConfigError(f"the database driver {driver} is not installed ({error})")
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
