@@ -28,7 +28,7 @@ def password(
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     refusal = InvalidInput(
-        f"cannot ask for the {label[:1].lower()}{label[1:]}: no terminal",
+        f"cannot ask for the {label[:1].lower()}{label[1:]} without a terminal",
         hint=f"give it on standard input: {stdin_option}",
     )
     # sys.stdin is another object under a test runner, which answers prompts

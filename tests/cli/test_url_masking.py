@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from ssop.cli.main import funnel
-from ssop.core.errors import StoreError
+from ssop.core.errors import ConfigError, StoreError
 from tests.cli.conftest import Cli
 
 REDIS = "redis://:sekrit@127.0.0.1:{port}/0"
@@ -54,10 +54,23 @@ def test_an_error_line_never_shows_a_password(
 ) -> None:
     def fail() -> None:
         raise StoreError(
-            "cannot reach redis://:sekrit@h:1/0", hint="password=sekrit is wrong"
+            "cannot reach redis://:sekrit@h:1/0", hint="try http://u:sekrit@h/ instead"
         )
 
     assert funnel(fail, debug=False) == 1
     err = capsys.readouterr().err
     assert "sekrit" not in err
     assert "ssop: error: cannot reach redis://:***@h:1/0" in err
+    assert "ssop: hint: try http://u:***@h/ instead" in err
+
+
+def test_an_error_naming_a_secret_setting_is_not_mangled(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    message = "env OPENAI_API_KEY: key openai.api_key: Input should be a string"
+
+    def fail() -> None:
+        raise ConfigError(message)
+
+    assert funnel(fail, debug=False) == 2
+    assert capsys.readouterr().err == f"ssop: error: {message}\n"

@@ -87,7 +87,7 @@ def test_init_without_a_terminal_asks_for_the_password_on_stdin(
     result = run_ssop(["init"], xdg(tmp_path))
     assert result.returncode == ExitCode.USAGE
     assert result.stderr.splitlines() == [
-        "ssop: error: cannot ask for the password for sysadmin: no terminal",
+        "ssop: error: cannot ask for the password for sysadmin without a terminal",
         "ssop: hint: give it on standard input: --admin-password-stdin "
         "(or set APP_INIT_SECRET)",
     ]
