@@ -50,7 +50,8 @@ class Paths:
     data_dir: Path
     state_dir: Path
     named_by: str | None = None
-    """``--config`` or ``SSOP_CONFIG`` when the file was named, not found."""
+    """``--config`` or ``SSOP_CONFIG`` when one of them named the file; None
+    when it was found by the default search."""
 
     @property
     def secret_key_file(self) -> Path:
@@ -246,12 +247,12 @@ def effective_items(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
         assert isinstance(section, BaseModel)
         for field_name, info in type(section).model_fields.items():
             key = f"{section_name}.{field_name}"
-            value = _shown(getattr(section, field_name), key)
+            value = _shown(getattr(section, field_name))
             rows.append((key, value, loaded.origin(key), info.description or ""))
     return rows
 
 
-def _shown(value: Any, key: str) -> str:
+def _shown(value: Any) -> str:
     if isinstance(value, SecretStr):
         return "********" if value.get_secret_value() else ""
     if isinstance(value, str):

@@ -123,6 +123,8 @@ class InitService:
         Raises:
             ConfigError: an existing key is exposed or invalid, or the key is
                 missing while the store holds secrets sealed with it.
+            PermissionDenied: a file to create is in a folder this user may
+                not write.
         """
         paths = self.config.paths
         has_override = self.config.settings.app.secret_key is not None
