@@ -20,7 +20,9 @@ app = CommandApp(
 
 FileOpt = Annotated[
     Path | None,
-    typer.Option("--file", help="A TOML action file (see docs); replaces options."),
+    typer.Option(
+        "--file", help="A TOML action file (format: docs/actions.md); replaces options."
+    ),
 ]
 TypeOpt = Annotated[
     str | None, typer.Option("--type", help="command_get, command_execute or http.")
@@ -93,7 +95,10 @@ def create(
     header: HeaderOpt = None,
     body: BodyOpt = None,
 ) -> None:
-    """Create a custom action from options or from --file (needs actions.write)."""
+    """Create a custom action from options or from --file (needs actions.write).
+
+    The file format, with examples, is in docs/actions.md.
+    """
     st = state(ctx)
     if file is not None:
         spec = _from_file(file, name)

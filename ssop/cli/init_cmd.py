@@ -32,7 +32,7 @@ def init(
             flag="--admin-password-stdin or APP_INIT_SECRET",
         )
 
-    report = state(ctx).services().init.run(ask)
+    report = state(ctx).setup_services().init.run(ask)
     for line in report.done:
         typer.echo(line)
     if report.admin:

@@ -80,9 +80,12 @@ def funnel(invoke: Callable[[], Any], *, debug: bool) -> int:
 
 
 def _error_line(message: str, hint: str | None = None) -> None:
-    typer.echo(f"ssop: error: {message}", err=True)
+    from ssop.core.logsetup import redact_credentials as redact
+
+    # the last wall: a message quoting a URL or a token must not show its secret
+    typer.echo(f"ssop: error: {redact(message)}", err=True)
     if hint:
-        typer.echo(f"ssop: hint: {hint}", err=True)
+        typer.echo(f"ssop: hint: {redact(hint)}", err=True)
 
 
 app = typer.Typer(

@@ -16,7 +16,7 @@ app = CommandApp()
 def quickstart(ctx: typer.Context) -> None:
     """Initialise if needed, log in, watch this machine, crawl it once."""
     st = state(ctx)
-    report = st.services().quickstart.run(st.credential())
+    report = st.setup_services().quickstart.run(st.credential())
     if report.token is not None:
         st.session_file().write(report.token)
     for line in report.lines:

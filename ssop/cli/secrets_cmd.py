@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from ssop.cli import render
@@ -41,3 +43,38 @@ def new_key() -> None:
     from ssop.core.secrets.master_key import generate_master_key
 
     typer.echo(generate_master_key().decode())
+
+
+@app.command("reset")
+def reset(
+    ctx: typer.Context,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (for scripts).")
+    ] = False,
+) -> None:
+    """Drop every stored SSH key and passphrase, after the master key was lost.
+
+    Admin only, audited. The servers stay: give each its key again with
+    `ssop server edit NAME --key-file PATH`.
+    """
+    st = state(ctx)
+    service, who = st.store().sealed_secrets, st.principal()
+    sealed = service.summary(who)
+    if not sealed.secrets:
+        render.ok("no sealed secrets to drop")
+        return
+    if not yes:
+        typer.confirm(
+            f"Drop the {sealed.secrets} sealed secret(s) of servers "
+            f"{', '.join(sealed.servers)}? They cannot be recovered",
+            abort=True,
+            err=True,
+        )
+    dropped = service.reset(who)
+    render.ok(
+        f"dropped {dropped.secrets} sealed secret(s) of {len(dropped.servers)} server(s)"
+    )
+    typer.echo(
+        "next: ssop init (creates a new master key if there is none), then "
+        "ssop server edit NAME --key-file PATH for each server"
+    )

@@ -22,6 +22,8 @@ class CliState:
     debug: bool = False
     verbose: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)
+    setting_up: bool = False
+    """init/quickstart: a config file named by --config may not exist yet."""
     _config: LoadedConfig | None = None
     _services: Services | None = None
     _store_checked: bool = False
@@ -31,7 +33,9 @@ class CliState:
             from ssop.core.config.loader import load_config
             from ssop.core.logsetup import configure
 
-            self._config = load_config(self.config_path, self.overrides)
+            self._config = load_config(
+                self.config_path, self.overrides, missing_ok=self.setting_up
+            )
             configure(
                 self._config.settings.app, "cli", verbose=self.verbose or self.debug
             )
@@ -43,6 +47,11 @@ class CliState:
 
             self._services = build_services(self.config())
         return self._services
+
+    def setup_services(self) -> Services:
+        """The services of a command that creates what is missing (init, quickstart)."""
+        self.setting_up = True
+        return self.services()
 
     def store(self) -> Services:
         """The services, once the store is known to be initialised and current."""

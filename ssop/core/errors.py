@@ -64,7 +64,8 @@ class Conflict(SsopError):
 
 
 class PermissionDenied(SsopError):
-    """The caller is not authenticated, or lacks the capability."""
+    """The caller is not authenticated, or lacks the capability, or the
+    operating system refused access to a file ssop must write."""
 
     exit_code = ExitCode.PERMISSION_DENIED
 

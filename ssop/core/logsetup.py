@@ -19,7 +19,7 @@ _SECRET_PATTERNS = (
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S
     ),
     re.compile(r"(?i)((?:password|passphrase|api[_-]?key|token|secret)\s*[=:]\s*)\S+"),
-    re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)"),
+    re.compile(r"(://[^:/@\s]*:)[^@\s]+(@)"),
     re.compile(r"\bssop[st]_[A-Za-z0-9_-]{20,}"),
     re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"),
 )
@@ -27,8 +27,13 @@ _SECRET_PATTERNS = (
 
 def redact(text: str) -> str:
     """Mask private keys, passwords in URLs, tokens and key=value secrets."""
+    return redact_credentials(_SECRET_PATTERNS[1].sub(r"\1***", text))
+
+
+def redact_credentials(text: str) -> str:
+    """Mask private keys, passwords in URLs and tokens, but not key=value
+    pairs: for ssop's own messages, which say "key openai.api_key: ..."."""
     text = _SECRET_PATTERNS[0].sub("[private key redacted]", text)
-    text = _SECRET_PATTERNS[1].sub(r"\1***", text)
     text = _SECRET_PATTERNS[2].sub(r"\1***\2", text)
     text = _SECRET_PATTERNS[3].sub("[token redacted]", text)
     return _SECRET_PATTERNS[4].sub("[api key redacted]", text)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ssop.core.policy.service import RemediationService
     from ssop.core.policy.verify import VerificationService
     from ssop.core.queue.base import QueueBackend
+    from ssop.core.secrets.recovery import SealedSecretsService
     from ssop.core.secrets.rotation import SecretsService
     from ssop.core.secrets.secretbox import SecretBox
     from ssop.core.secrets.server_keys import HostKeyScanner
@@ -176,13 +177,27 @@ class Services:
     def health(self) -> HealthService:
         from ssop.core.ops.health import HealthService
 
-        return HealthService(self.config.settings, self.store, self.daemons, self.clock)
+        return HealthService(
+            self.config.settings,
+            self.store,
+            self.daemons,
+            self.clock,
+            key_check=self.sealed_secrets.check,
+        )
 
     @cached_property
     def secrets_admin(self) -> SecretsService:
         from ssop.core.secrets.rotation import SecretsService
 
         return SecretsService(self.config, self.sessions, self.clock)
+
+    @cached_property
+    def sealed_secrets(self) -> SealedSecretsService:
+        from ssop.core.secrets.recovery import SealedSecretsService
+
+        return SealedSecretsService(
+            self.engine, self.sessions, self.clock, self.secret_box
+        )
 
     @cached_property
     def actions(self) -> ActionService:

@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -65,6 +66,8 @@ class Hooks:
     teardown: Callable[[], None] = lambda: None
     reload: Callable[[], Sequence[Step] | None] = lambda: None
     step_failed: Callable[[str, str], None] = lambda step, message: None
+    errors: Callable[[], AbstractContextManager[object]] = lambda: nullcontext()
+    """Wraps each step, turning library errors (the store's) into SsopError."""
 
 
 class ColdStop(BaseException):
@@ -223,7 +226,8 @@ class Daemon:
 
     def _call(self, step: Step) -> tuple[StepOutcome, str | None]:
         try:
-            return step.fn() or StepOutcome(), None
+            with self.hooks.errors():
+                return step.fn() or StepOutcome(), None
         except SsopError as e:
             log.error("step %s: %s", step.name, e.message)
             return StepOutcome(), redact(e.message)

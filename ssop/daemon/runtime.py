@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 
 from ssop import __version__
 from ssop.core.config.loader import LoadedConfig, SystemdEnv
@@ -19,7 +19,7 @@ from ssop.core.errors import ConfigError, SsopError
 from ssop.core.notify.events import daemon_error
 from ssop.core.ops.daemon_registry import new_daemon_id, stale_after_s
 from ssop.core.services import Services, build_services
-from ssop.core.store.db import describe
+from ssop.core.store.db import describe, translate_errors
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.http import HealthServer
 from ssop.daemon.lock import DaemonLock
@@ -76,8 +76,18 @@ class DaemonRuntime:
             board=self.board,
             metrics=self.metrics,
             control=self.control,
-            hooks=Hooks(self.bootstrap, self.teardown, self.reload, self.step_failed),
+            hooks=Hooks(
+                self.bootstrap,
+                self.teardown,
+                self.reload,
+                self.step_failed,
+                errors=self.store_errors,
+            ),
         )
+
+    def store_errors(self) -> AbstractContextManager[None]:
+        """A step's database errors as StoreError: one log line, not a traceback."""
+        return translate_errors(self.services.engine)
 
     def step_failed(self, step: str, message: str) -> None:
         """Tell the webhooks; the notifier queues and never raises."""
@@ -93,12 +103,12 @@ class DaemonRuntime:
             ConfigError: the /health port cannot be bound.
         """
         store = self.services.store
+        store.require_current()  # first: a mistyped path must not get a lock file
         db_file = store.sqlite_file()
         if db_file is not None:
             lock = DaemonLock(db_file)
             lock.acquire()
             self._stack.callback(lock.release)
-        store.require_current()
         settings = self.services.config.settings
         self.services.daemons.register(
             self.daemon_id,

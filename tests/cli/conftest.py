@@ -29,11 +29,9 @@ class Cli:
 
 @pytest.fixture
 def cli(store_url: str, isolated_env: dict[str, str], tmp_path: Path) -> Cli:
-    env = dict(
-        isolated_env,
-        SSOP_DATABASE_URL=store_url,
-        SSOP_CONFIG=str(tmp_path / "ssop.toml"),
-    )
+    config = tmp_path / "ssop.toml"
+    config.touch(mode=0o600)  # a named config file must exist
+    env = dict(isolated_env, SSOP_DATABASE_URL=store_url, SSOP_CONFIG=str(config))
     return Cli(env)
 
 

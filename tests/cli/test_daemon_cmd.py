@@ -10,6 +10,7 @@ from pathlib import Path
 from ssop.core.errors import ExitCode
 from ssop.core.ops.daemon_registry import DaemonRegistry, DaemonState
 from ssop.core.store.db import create_engine_for, session_factory
+from ssop.daemon.lock import lock_path
 from tests.cli.conftest import Cli
 from tests.fakes.clock import FakeClock
 
@@ -36,10 +37,18 @@ def test_once_runs_every_step_registers_and_deregisters(
     assert f'msg="daemon {daemon_id}: stopped"' in err
 
 
+def test_a_missing_store_is_a_start_up_error(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "new.db"
+    result = cli("daemon", "--once", SSOP_DATABASE_URL=f"sqlite:///{missing}")
+    assert result.exit_code == ExitCode.ERROR
+    assert f"ssop: error: no store at {missing}" in result.stderr
+    assert not missing.exists() and not lock_path(missing).exists()
+
+
 def test_an_uninitialised_store_is_a_start_up_error(cli: Cli, tmp_path: Path) -> None:
-    result = cli(
-        "daemon", "--once", SSOP_DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}"
-    )
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = cli("daemon", "--once", SSOP_DATABASE_URL=f"sqlite:///{empty}")
     assert result.exit_code == ExitCode.ERROR
     assert "ssop: error: the store is not initialised" in result.stderr
 

@@ -187,6 +187,7 @@ def test_a_corrupt_config_file(admin_cli: Cli, store_engine: Engine) -> None:
 
 
 def test_an_unreadable_config_file(cli: Cli, tmp_path: Path) -> None:
+    config_path(cli).unlink()
     config_path(cli).mkdir()
     result = cli("whoami")
     assert result.exit_code == 2
@@ -222,7 +223,7 @@ def test_a_database_that_cannot_be_reached(cli: Cli, args: tuple[str, ...]) -> N
     line = error_line(result)
     assert "cannot reach the database at 127.0.0.1:1" in line
     assert "hunter2" not in result.stderr + result.stdout
-    assert not config_path(cli).exists()
+    assert config_path(cli).read_bytes() == b""
     assert not (Path(cli.env["XDG_CONFIG_HOME"]) / "ssop" / "secret.key").exists()
 
 
@@ -248,7 +249,8 @@ def test_init_with_a_password_over_72_bytes_writes_nothing(
     assert result.exit_code == 2
     assert "at most 72 bytes" in error_line(result)
     assert snapshot(store_engine)["users"] == []
-    assert not config_path(cli).exists()
+    assert config_path(cli).read_bytes() == b""
+    assert not (Path(cli.env["XDG_CONFIG_HOME"]) / "ssop" / "secret.key").exists()
 
 
 def test_init_on_an_initialised_store(admin_cli: Cli, store_engine: Engine) -> None:
@@ -265,6 +267,7 @@ def test_init_on_an_initialised_store(admin_cli: Cli, store_engine: Engine) -> N
 
 
 def test_commands_on_a_store_that_is_not_initialised(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()
     result = cli(
         "login",
         "--username",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -13,11 +14,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Role
-from ssop.core.errors import ConfigError, StoreUnreachable
+from ssop.core.errors import ConfigError, StoreError, StoreUnreachable
 from ssop.core.models import AuditEvent, RoleCapability
 from ssop.core.ops.store_admin import StoreService
 from ssop.core.store import migrate, schema_version
-from ssop.core.store.db import check_reachable, create_engine_for, describe
+from ssop.core.store.db import (
+    StoreMissing,
+    check_reachable,
+    create_engine_for,
+    create_sqlite_file,
+    describe,
+    session_factory,
+)
 from ssop.core.store.role_repo import RoleRepo
 
 
@@ -44,11 +52,40 @@ def test_the_schema_version_reads_as_alembic_does(store_engine: Engine) -> None:
 
 
 def test_a_store_never_migrated_has_no_version(tmp_path: Path) -> None:
+    assert create_sqlite_file(tmp_path / "empty.db")
     engine = create_engine_for(f"sqlite:///{tmp_path / 'empty.db'}")
     try:
         assert schema_version.current(engine) is None
     finally:
         engine.dispose()
+
+
+def test_connecting_never_creates_a_sqlite_store(tmp_path: Path) -> None:
+    path = tmp_path / "typo" / "ssop.db"
+    engine = create_engine_for(f"sqlite:///{path}")
+    try:
+        with pytest.raises(StoreMissing, match=f"no store at {path}"):
+            check_reachable(engine)
+        with pytest.raises(StoreError, match=f"no store at {path}"):
+            StoreService(engine, session_factory(engine)).require_current()
+        assert StoreService(engine, session_factory(engine)).status().current is None
+    finally:
+        engine.dispose()
+    assert not path.parent.exists()
+
+
+def test_upgrade_creates_the_sqlite_file_0600_in_a_0700_folder(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "data" / "ssop" / "ssop.db"
+    engine = create_engine_for(f"sqlite:///{path}")
+    try:
+        StoreService(engine, session_factory(engine)).upgrade()
+    finally:
+        engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert not create_sqlite_file(path)  # an existing file is left alone
 
 
 def test_checking_the_schema_does_not_load_alembic(store_engine: Engine) -> None:

@@ -184,7 +184,7 @@ def daemon_once(env: dict[str, str], tmp_path: Path) -> tuple[int, str, float]:
         SSOP_SSH__CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
         SSOP_SSH__COMMAND_TIMEOUT=str(COMMAND_TIMEOUT),
         SSOP_DAEMON__CONCURRENCY="64",
-        SSOP_CONFIG=str(tmp_path / "ssop.toml"),
+        SSOP_CONFIG=support.empty_config_file(tmp_path),
     )
     started = time.monotonic()
     proc = Process(["-m", "ssop", "daemon", "--once"], env, tmp_path / "daemon.log")

@@ -31,7 +31,7 @@ def daemon_env(
     return dict(
         isolated_env,
         SSOP_DATABASE_URL=f"sqlite:///{sqlite_db}",
-        SSOP_CONFIG=str(tmp_path / "ssop.toml"),
+        SSOP_CONFIG=support.empty_config_file(tmp_path),
         SSOP_APP__PORT="0",
     )
 

@@ -34,7 +34,7 @@ def test_ssop_daemon_once_reports_ready_watchdog_status_and_stopping(
     env = dict(
         isolated_env,
         SSOP_DATABASE_URL=support.sqlite_copy(sqlite_template, tmp_path),
-        SSOP_CONFIG=str(tmp_path / "ssop.toml"),
+        SSOP_CONFIG=support.empty_config_file(tmp_path),
         NOTIFY_SOCKET=str(notify.path),
         WATCHDOG_USEC="200000",
     )

@@ -165,6 +165,7 @@ def harness(
     loaded_config: LoadedConfig, isolated_env: dict[str, str], tmp_path: Path
 ) -> Iterator[Harness]:
     config_file = tmp_path / "ssop.toml"
+    config_file.touch()  # a named config file must exist
     environ = dict(
         isolated_env,
         SSOP_DATABASE_URL=loaded_config.database_url(),
@@ -197,7 +198,7 @@ def test_reload_refuses_a_bad_file_or_another_database(
     harness.config_file.write_text("[app]\ncrawler_delay = 0\n")
     with pytest.raises(ConfigError, match="crawler_delay"):
         rt.reload()
-    harness.config_file.unlink()
+    harness.config_file.write_text("")
     harness.environ["SSOP_DATABASE_URL"] = f"sqlite:///{tmp_path / 'other.db'}"
     with pytest.raises(ConfigError, match="a reload cannot switch stores"):
         rt.reload()

@@ -35,6 +35,7 @@ from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.server_repo import ServerRepo
 from tests.cli.conftest import ADMIN_PASSWORD, Cli, login
 from tests.fakes.clock import FakeClock
+from tests.support import services as support
 from tests.support.auth import admin
 from tests.support.processes import Process
 from tests.support.servers import add_sshd_server, assign
@@ -71,7 +72,7 @@ def environ(
     return dict(
         isolated_env,
         SSOP_DATABASE_URL=store_url,
-        SSOP_CONFIG=str(tmp_path / "ssop.toml"),
+        SSOP_CONFIG=support.empty_config_file(tmp_path),
         SSOP_SECRET_KEY=Fernet.generate_key().decode(),
     )
 

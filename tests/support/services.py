@@ -72,6 +72,14 @@ def sqlite_copy(template: Path, folder: Path) -> str:
     return f"sqlite:///{target}"
 
 
+def empty_config_file(folder: Path) -> str:
+    """An empty config file for SSOP_CONFIG (a named file must exist), and
+    one that keeps a system-wide /etc/ssop/ssop.toml out of the test."""
+    path = folder / "ssop.toml"
+    path.touch(mode=0o600)
+    return str(path)
+
+
 def clean_tables(engine: Engine) -> None:
     """Delete every row (children first), keeping the schema and alembic_version."""
     with engine.begin() as conn:

@@ -45,6 +45,7 @@ def test_reconfiguring_does_not_stack_handlers(
     ("text", "secret"),
     [
         ("mysql+mysqldb://root:hunter2@db/ssop", "hunter2"),
+        ("cannot reach redis://:hunter2@db:6379/0", "hunter2"),
         ("token=ssopt_abcdefghijklmnopqrstuvwxyz123", "abcdefghijklmnop"),
         ("OPENAI key sk-abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnop"),
         (

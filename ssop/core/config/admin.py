@@ -83,7 +83,7 @@ class SettingsAdminService:
     def _write(self, key: str, raw: str) -> WrittenSetting:
         value = set_config_value(self.config, key, raw)
         secret = is_secret(key)
-        if key == "database.url" and isinstance(value, str):
+        if isinstance(value, str):
             value = mask_url(value)
         return WrittenSetting(self.config.paths.config_file, key, value, secret)
 

@@ -21,7 +21,7 @@ import tomli_w
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from ssop.core.config.schema import LEGACY_SECTIONS, Settings
-from ssop.core.errors import ConfigError
+from ssop.core.errors import ConfigError, PermissionDenied
 
 SYSTEM_CONFIG = Path("/etc/ssop/ssop.toml")
 SPECIAL_ENV = {
@@ -49,6 +49,9 @@ class Paths:
     config_dir: Path
     data_dir: Path
     state_dir: Path
+    named_by: str | None = None
+    """``--config`` or ``SSOP_CONFIG`` when one of them named the file; None
+    when it was found by the default search."""
 
     @property
     def secret_key_file(self) -> Path:
@@ -107,15 +110,16 @@ def resolve_paths(
     config_dir = Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "ssop"
     data_dir = Path(environ.get("XDG_DATA_HOME") or home / ".local/share") / "ssop"
     state_dir = Path(environ.get("XDG_STATE_HOME") or home / ".local/state") / "ssop"
+    named_by: str | None = None
     if cli_path is not None:
-        config_file = cli_path
+        config_file, named_by = cli_path, "--config"
     elif environ.get("SSOP_CONFIG"):
-        config_file = Path(environ["SSOP_CONFIG"])
+        config_file, named_by = Path(environ["SSOP_CONFIG"]), "SSOP_CONFIG"
     elif system_config.exists():
         config_file = system_config
     else:
         config_file = config_dir / "config.toml"
-    return Paths(config_file, config_dir, data_dir, state_dir)
+    return Paths(config_file, config_dir, data_dir, state_dir, named_by)
 
 
 def load_config(
@@ -123,6 +127,8 @@ def load_config(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     system_config: Path = SYSTEM_CONFIG,
+    *,
+    missing_ok: bool = False,
 ) -> LoadedConfig:
     """Build the settings for this process.
 
@@ -131,13 +137,18 @@ def load_config(
         overrides: dotted keys set by command-line flags (highest precedence).
         environ: the environment; ``os.environ`` when omitted.
         system_config: the system-wide file used when it exists.
+        missing_ok: a file named by ``--config``/``SSOP_CONFIG`` may be missing
+            (``ssop init`` creates it); otherwise that is an error.
 
     Raises:
-        ConfigError: the file is unreadable or corrupt, or a value is invalid;
-            the message names the file or variable and the key.
+        ConfigError: the named file does not exist, the file is unreadable or
+            corrupt, or a value is invalid; the message names the file or
+            variable and the key.
     """
     env = os.environ if environ is None else environ
     paths = resolve_paths(env, cli_path, system_config)
+    if not missing_ok:
+        _require_named_file(paths)
     origins: dict[str, str] = {}
     merged: dict[str, Any] = {}
     _layer(merged, origins, read_toml(paths.config_file), f"file {paths.config_file}")
@@ -150,6 +161,16 @@ def load_config(
     settings = _validate(merged, origins)
     token = env.get("SSOP_TOKEN")
     return LoadedConfig(settings, paths, origins, SecretStr(token) if token else None)
+
+
+def _require_named_file(paths: Paths) -> None:
+    # A typo in --config or SSOP_CONFIG must not quietly mean "all defaults".
+    path = paths.config_file
+    if paths.named_by is not None and not path.exists():
+        raise ConfigError(
+            f"config file {path} (named by {paths.named_by}) does not exist",
+            hint="check the path; `ssop init` creates a new one",
+        )
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -196,11 +217,27 @@ def set_config_value(loaded: LoadedConfig, dotted_key: str, raw: str) -> Any:
 
 
 def write_toml(path: Path, data: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``data`` (0600).
+
+    Raises:
+        PermissionDenied: the folder or file is not writable by this user.
+        ConfigError: another file-system error.
+    """
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(tomli_w.dumps(_drop_none(data)).encode())
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover .tmp keeps its mode otherwise
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(tomli_w.dumps(_drop_none(data)).encode())
+        tmp.replace(path)
+    except PermissionError as e:
+        raise PermissionDenied(
+            f"cannot write the config file {path}: {e.strerror} ({e.filename})",
+            hint="run as the user who owns it, or name another with --config",
+        ) from e
+    except OSError as e:
+        raise ConfigError(f"cannot write the config file {path}: {e.strerror}") from e
 
 
 def effective_items(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
@@ -210,32 +247,38 @@ def effective_items(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
         assert isinstance(section, BaseModel)
         for field_name, info in type(section).model_fields.items():
             key = f"{section_name}.{field_name}"
-            value = _shown(getattr(section, field_name), key)
+            value = _shown(getattr(section, field_name))
             rows.append((key, value, loaded.origin(key), info.description or ""))
     return rows
 
 
-def _shown(value: Any, key: str) -> str:
+def _shown(value: Any) -> str:
     if isinstance(value, SecretStr):
         return "********" if value.get_secret_value() else ""
-    if key == "database.url" and isinstance(value, str):
+    if isinstance(value, str):
         return mask_url(value)
     if value is None:
         return ""
     if isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
         # model_dump(mode="json") masks SecretStr fields (webhook URLs) as stars
         value = [v.model_dump(mode="json") for v in value]
-    return value if isinstance(value, str) else json.dumps(value)
+    return json.dumps(value)
 
 
 def mask_url(url: str) -> str:
-    """Hide the password in a URL such as ``mysql+mysqldb://u:pw@h/db``."""
+    """Hide the password in a URL such as ``mysql+mysqldb://u:pw@h/db``.
+
+    Anything that is not a URL with a password comes back unchanged.
+    """
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    authority = rest[:end]
+    if not sep or "@" not in authority:
         return url
-    creds, _, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    creds, _, host = authority.rpartition("@")
+    user, colon, _ = creds.partition(":")
+    shown = f"{user}:***" if colon else creds
+    return f"{scheme}://{shown}@{host}{rest[end:]}"
 
 
 def _env_values(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
@@ -280,7 +323,16 @@ def _validate(merged: Mapping[str, Any], origins: Mapping[str, str]) -> Settings
         key = ".".join(str(p) for p in err["loc"])
         section = key.split(".")[0]
         where = origins.get(key) or origins.get(section) or "settings"
-        raise ConfigError(f"{where}: key {key}: {err['msg']}") from e
+        message = f"{where}: key {key}: {err['msg']}"
+        raise ConfigError(message, hint=_fix_hint(where, key)) from e
+
+
+def _fix_hint(where: str, key: str) -> str | None:
+    if where.startswith("env "):
+        return f"fix or unset {where.removeprefix('env ')}"
+    if where.startswith("file "):
+        return f"fix {key} in {where.removeprefix('file ')}"
+    return None
 
 
 def _is_known_key(section: str, field: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -79,6 +79,30 @@ class RedisSection(Section):
     """Redis password."""
     db: int = Field(default=0, ge=0)
     """Redis database index."""
+
+    @field_validator("url")
+    @classmethod
+    def _a_redis_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            check_redis_url(url)
+        return url
+
+
+def check_redis_url(url: str) -> None:
+    """Raise ValueError (never quoting the URL, it may hold a password) unless
+    ``url`` is one redis-py accepts: redis://, rediss:// or unix://."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(
+            "not a Redis URL: it must start redis://, rediss:// or unix://"
+        )
+    try:
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError as e:
+        raise ValueError("the port is not a number from 0 to 65535") from e
+    database = parts.path.strip("/")
+    if parts.scheme != "unix" and database and not database.isdigit():
+        raise ValueError("the database (the path after the host) must be a number")
 
 
 class OpenaiSection(Section):

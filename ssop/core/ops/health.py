@@ -7,7 +7,7 @@ stale daemon or an outdated schema). Rendering is the shell's job.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -88,12 +88,14 @@ class HealthService:
         daemons: DaemonRegistry,
         clock: Clock,
         probe_timeout: float = 3.0,
+        key_check: Callable[[], str] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.daemons = daemons
         self.clock = clock
         self.probe_timeout = probe_timeout
+        self.key_check = key_check
 
     def check(self, *, require_daemon: bool = False) -> HealthReport:
         """Probe every configured dependency and every registered daemon.
@@ -103,6 +105,7 @@ class HealthService:
         database = self._database()
         checks = [database, *self._redis(), *self._llm()]
         if database.state is CheckState.OK:
+            checks.extend(self._master_key())
             checks.extend(self._daemons(require_daemon))
         return HealthReport(self.clock.now(), tuple(checks))
 
@@ -145,6 +148,16 @@ class HealthService:
             yield _failed("llm", e)
             return
         yield _ok("llm", "endpoint lists its models")
+
+    def _master_key(self) -> Iterator[Check]:
+        """Does the master key open the stored secrets? (a lost key is silent
+        until the next connection otherwise)"""
+        if self.key_check is None:
+            return
+        try:
+            yield _ok("master key", self.key_check())
+        except SsopError as e:
+            yield _failed("master key", e)
 
     def _daemons(self, require_daemon: bool) -> Iterator[Check]:
         try:

@@ -9,18 +9,21 @@ says so.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ssop.core.accounts.passwords import PasswordHasher
 from ssop.core.accounts.permissions import Role
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
 from ssop.core.config.loader import LoadedConfig, write_toml
-from ssop.core.errors import Conflict
+from ssop.core.errors import Conflict, PermissionDenied
 from ssop.core.ops.store_admin import StoreService
 from ssop.core.secrets.master_key import create_master_key, load_master_keys
-from ssop.core.store.db import SessionFactory, describe
+from ssop.core.secrets.recovery import refuse_new_key
+from ssop.core.store.db import SessionFactory, describe, translate_errors
 from ssop.core.store.user_repo import UserRepo
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,29 @@ class InitReport:
     password_from: str | None
 
 
+def require_writable(what: str, path: Path) -> None:
+    """Raise PermissionDenied unless this user may create ``path``: checked
+    before anything is written, so a refused init leaves nothing behind."""
+    folder = _nearest_existing(path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionDenied(
+            f"cannot create the {what} {path}: {folder} is not writable by this user",
+            hint="run ssop init as the user who will own these files "
+            "(see systemd/README.md), or choose other folders (--config, "
+            "XDG_CONFIG_HOME, XDG_DATA_HOME, database.url)",
+        )
+
+
+def _nearest_existing(path: Path) -> Path:
+    for folder in path.parents:
+        try:
+            if folder.exists():
+                return folder
+        except PermissionError:  # exists, but not searchable by this user
+            return folder
+    return Path(path.anchor or ".")
+
+
 class InitService:
     def __init__(
         self,
@@ -71,7 +97,8 @@ class InitService:
         Raises:
             Conflict: everything exists already; nothing was changed.
             StoreUnreachable, StoreError: the database failed.
-            ConfigError: an existing key is exposed or invalid.
+            ConfigError: an existing key is exposed or invalid, or there is no
+                key while the store holds secrets sealed with one.
             InvalidInput: the admin password is empty or over 72 bytes.
         """
         plan = self.plan()
@@ -91,19 +118,41 @@ class InitService:
         return InitReport(tuple(done), admin, source if admin else None)
 
     def plan(self) -> InitPlan:
-        """What ``run`` would do; checks the store is reachable and keys are sane."""
+        """What ``run`` would do; checks the store is reachable and keys are sane.
+
+        Raises:
+            ConfigError: an existing key is exposed or invalid, or the key is
+                missing while the store holds secrets sealed with it.
+            PermissionDenied: a file to create is in a folder this user may
+                not write.
+        """
         paths = self.config.paths
         has_override = self.config.settings.app.secret_key is not None
         create_key = not has_override and not paths.secret_key_file.exists()
         if not create_key:
             load_master_keys(self.config)
         status = self.store.status()
-        return InitPlan(
+        if create_key and status.current is not None:
+            with translate_errors(self.store.engine), self.sessions() as s:
+                refuse_new_key(s, paths.secret_key_file)
+        plan = InitPlan(
             write_config=not paths.config_file.exists(),
             create_key=create_key,
             upgrade_store=not status.up_to_date,
             create_admin=status.current is None or self._user_count() == 0,
         )
+        for what, path in self._new_files(plan):
+            require_writable(what, path)
+        return plan
+
+    def _new_files(self, plan: InitPlan) -> list[tuple[str, Path]]:
+        paths, store = self.config.paths, self.store.sqlite_file()
+        found = [("config file", paths.config_file)] if plan.write_config else []
+        if plan.create_key:
+            found.append(("master key", paths.secret_key_file))
+        if store is not None and not store.exists():
+            found.append(("store", store))
+        return found
 
     def _admin_password(self, ask: Callable[[], str]) -> tuple[str, str]:
         secret = self.config.settings.app.init_secret

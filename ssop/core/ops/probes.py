@@ -44,19 +44,20 @@ def probe_llm(base_url: str, api_key: str | None, timeout: float) -> None:
     import httpx2
 
     url = base_url.rstrip("/") + "/models"
+    shown = mask_url(url)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
         response = httpx2.get(url, headers=headers, timeout=timeout)
     except httpx2.HTTPError as e:
         raise TransportError(
-            f"cannot reach the LLM endpoint {url} ({type(e).__name__}: {e})"
+            f"cannot reach the LLM endpoint {shown} ({type(e).__name__}: {e})"
         ) from e
     if response.status_code in (401, 403):
         raise AnalysisError(
-            f"the LLM endpoint {url} refused the API key (HTTP {response.status_code})",
+            f"the LLM endpoint {shown} refused the API key (HTTP {response.status_code})",
             hint="check openai.api_key",
         )
     if response.status_code >= 400:
         raise AnalysisError(
-            f"the LLM endpoint {url} answered HTTP {response.status_code}"
+            f"the LLM endpoint {shown} answered HTTP {response.status_code}"
         )

@@ -79,16 +79,20 @@ class StoreService:
                 seeder(s)
 
     def status(self) -> SchemaStatus:
-        """Where the schema stands; a MySQL database not created yet is empty."""
+        """Where the schema stands; a database or file not created yet is empty."""
         try:
-            check_reachable(self.engine)
+            return self._status()
         except DatabaseMissing:
             return SchemaStatus(None, SCHEMA_HEAD)
+
+    def _status(self) -> SchemaStatus:
+        check_reachable(self.engine)
         return SchemaStatus(current(self.engine), SCHEMA_HEAD)
 
     def require_current(self) -> None:
-        """Raises StoreError when the schema is missing or behind."""
-        status = self.status()
+        """Raises StoreError when the store, its schema, is missing or behind
+        (``DatabaseMissing`` names the file or database that does not exist)."""
+        status = self._status()
         if status.current is None:
             raise StoreError("the store is not initialised", hint="run: ssop init")
         if not status.up_to_date:

@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from ssop.core.config.loader import LoadedConfig
-from ssop.core.errors import ConfigError, Conflict
+from ssop.core.errors import ConfigError, Conflict, PermissionDenied
 
 
 def create_master_key(path: Path) -> None:
@@ -23,12 +23,18 @@ def create_master_key(path: Path) -> None:
 
     Raises:
         Conflict: ``path`` already exists; it is never overwritten.
+        PermissionDenied: the folder or file cannot be created by this user.
     """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as e:
         raise Conflict(f"master key file {path} already exists") from e
+    except PermissionError as e:
+        raise PermissionDenied(
+            f"cannot create the master key {path}: {e.strerror} ({e.filename})",
+            hint="run as the user who owns that folder, or set XDG_CONFIG_HOME",
+        ) from e
     with os.fdopen(fd, "wb") as fh:
         fh.write(Fernet.generate_key() + b"\n")
 
@@ -87,7 +93,8 @@ def _read_key_file(path: Path) -> str:
     except FileNotFoundError as e:
         raise ConfigError(
             f"no master key: {path} does not exist",
-            hint="run: ssop init (or set SSOP_SECRET_KEY)",
+            hint="restore it from a backup (or set SSOP_SECRET_KEY); "
+            "on a new installation run: ssop init",
         ) from e
     except PermissionError as e:
         raise ConfigError(f"key file {path}: not readable ({e.strerror})") from e

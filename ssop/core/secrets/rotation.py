@@ -108,7 +108,7 @@ class SecretsService:
     def _check_all_open(self, box: SecretBox) -> None:
         with self.sessions() as s:
             for server in ServerRepo(s).with_key_material():
-                for token in _tokens(server):
+                for token in sealed_tokens(server):
                     try:
                         box.decrypt(token)
                     except StoreError as e:
@@ -136,7 +136,7 @@ class SecretsService:
         for _ in range(VERIFY_ROUNDS):
             with self.sessions() as s, s.begin():
                 servers = ServerRepo(s).with_key_material(lock=True)
-                stale = [x for x in servers if not _opens(new_only, x)]
+                stale = [x for x in servers if not opens_all(new_only, x)]
                 if not stale:
                     return
                 for server in stale:
@@ -150,7 +150,7 @@ class SecretsService:
         )
 
 
-def _tokens(server: Server) -> list[str]:
+def sealed_tokens(server: Server) -> list[str]:
     return [t for t in (server.key_ciphertext, server.passphrase_ciphertext) if t]
 
 
@@ -159,12 +159,12 @@ def _rotate_row(box: SecretBox, server: Server) -> int:
         server.key_ciphertext = box.rotate(server.key_ciphertext)
     if server.passphrase_ciphertext:
         server.passphrase_ciphertext = box.rotate(server.passphrase_ciphertext)
-    return len(_tokens(server))
+    return len(sealed_tokens(server))
 
 
-def _opens(box: SecretBox, server: Server) -> bool:
+def opens_all(box: SecretBox, server: Server) -> bool:
     try:
-        for token in _tokens(server):
+        for token in sealed_tokens(server):
             box.decrypt(token)
     except StoreError:
         return False

@@ -5,6 +5,7 @@ There is no module-level engine: the composition root builds one per process.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,13 +17,21 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from ssop.core.errors import ConfigError, StoreError, StoreUnreachable
+from ssop.core.errors import (
+    ConfigError,
+    PermissionDenied,
+    StoreError,
+    StoreUnreachable,
+)
 
 SessionFactory = Callable[[], Session]
 
 
 def create_engine_for(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite files get their folder and WAL.
+    """Create an engine for ``url``; SQLite gets WAL, and never a file by connecting.
+
+    A missing SQLite file is ``StoreMissing`` on first connect: only
+    ``create_sqlite_file`` (through ``ssop init`` / ``db upgrade``) makes one.
 
     Raises:
         ConfigError: the URL is malformed or names an unsupported driver.
@@ -37,20 +46,65 @@ def create_engine_for(url: str) -> Engine:
         return _sqlite_engine(url, parsed.database)
     try:
         return create_engine(url, pool_pre_ping=True, pool_recycle=3600)
-    except (ArgumentError, ImportError) as e:
+    except ImportError as e:
+        raise _missing_driver(parsed.get_driver_name(), e) from e
+    except ArgumentError as e:
         raise ConfigError(f"database URL {describe(url)}: {e}") from e
+
+
+def _missing_driver(driver: str, error: ImportError) -> ConfigError:
+    if driver == "mysqldb":
+        return ConfigError(
+            "the MySQL driver (mysqlclient) is not installed",
+            hint="install ssop with its mysql extra: pip install -e '.[mysql]' "
+            "(needs pkg-config, libmariadb-dev and a C compiler)",
+        )
+    return ConfigError(f"the database driver {driver} is not installed ({error})")
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     from sqlalchemy import create_engine
 
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}
     )
+    if database and database != ":memory:":
+        event.listen(engine, "do_connect", _refuse_missing(Path(database)))
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _refuse_missing(path: Path) -> Callable[..., None]:
+    # sqlite3.connect() creates whatever it is given, folders aside: a typo in
+    # the path would become a new, empty store (as root, anywhere).
+    def check(*_: Any) -> None:
+        if not path.exists():
+            raise StoreMissing(f"no store at {path}", hint="run: ssop init")
+
+    return check
+
+
+def create_sqlite_file(path: Path) -> bool:
+    """Create an empty SQLite store, 0600 in a 0700 folder; False if it exists.
+
+    Raises:
+        PermissionDenied: the folder or the file cannot be created.
+        StoreError: another file-system error.
+    """
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    except PermissionError as e:
+        raise PermissionDenied(
+            f"cannot create the store {path}: {e.strerror} ({e.filename})",
+            hint="run as a user who may write there, or set database.url",
+        ) from e
+    except OSError as e:
+        raise StoreError(f"cannot create the store {path}: {e.strerror}") from e
+    os.close(fd)
+    return True
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -111,6 +165,10 @@ def translate_errors(engine: Engine) -> Iterator[None]:
 
 class DatabaseMissing(StoreError):
     """The server answers, but the database named in the URL does not exist."""
+
+
+class StoreMissing(DatabaseMissing):
+    """The SQLite file named in the URL does not exist."""
 
 
 def _error_code(e: OperationalError) -> object:

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from ssop.core.store.db import translate_errors
+from ssop.core.store.db import create_sqlite_file, translate_errors
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -53,8 +53,16 @@ def _config_without_engine() -> Config:
 
 
 def ensure_database(engine: Engine) -> None:
-    """Create the MySQL/MariaDB database named in the URL when it does not exist."""
+    """Create the database named in the URL when it does not exist: a SQLite
+    file (0600 in a 0700 folder) or a MySQL/MariaDB database."""
     url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
+        create_sqlite_file(Path(str(url.database)))
+        return
     if url.get_backend_name() not in ("mysql", "mariadb") or not url.database:
         return
     from sqlalchemy import create_engine

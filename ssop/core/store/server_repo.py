@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -67,6 +67,23 @@ class ServerRepo:
         for tag in sorted(set(tags)):
             self.s.add(ServerTag(server_id=server_id, tag=tag))
         self.s.flush()
+
+    def names_with_key_material(self) -> builtins.list[str]:
+        """Names of the servers holding an encrypted key; reads only columns
+        of the first schema, so it works on a store not yet upgraded."""
+        query = select(Server.name).where(col(Server.key_ciphertext).is_not(None))
+        return list(self.s.exec(query.order_by(col(Server.name))))
+
+    def drop_key_material(self) -> int:
+        """Forget every encrypted key and passphrase; the servers changed."""
+        result = self.s.exec(
+            update(Server)
+            .where(col(Server.key_ciphertext).is_not(None))
+            .values(
+                key_ciphertext=None, passphrase_ciphertext=None, key_fingerprint=None
+            )
+        )
+        return int(result.rowcount)
 
     def with_key_material(self, lock: bool = False) -> builtins.list[Server]:
         """Servers holding an encrypted key; ``lock`` holds their rows to the end

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ssop.core.config.loader import effective_items, load_config, set_config_value
+from ssop.core.config.loader import (
+    effective_items,
+    load_config,
+    mask_url,
+    set_config_value,
+)
 from ssop.core.errors import ConfigError
 
 NO_SYSTEM = Path("/nonexistent/ssop.toml")
@@ -163,9 +168,51 @@ def test_secrets_are_masked_in_effective_items(tmp_path: Path) -> None:
     assert shown["database.url"] == "mysql+mysqldb://root:***@127.0.0.1/ssop"
 
 
+@pytest.mark.parametrize(
+    ("variable", "url", "shown"),
+    [
+        (
+            "SSOP_REDIS_URL",
+            "redis://:sekrit@127.0.0.1:6379/0",
+            "redis://:***@127.0.0.1:6379/0",
+        ),
+        (
+            "SSOP_REDIS_URL",
+            "rediss://ops:sekrit@r.example/2",
+            "rediss://ops:***@r.example/2",
+        ),
+        (
+            "OPENAI_BASE_URL",
+            "http://u:sekrit@llm.local/v1",
+            "http://u:***@llm.local/v1",
+        ),
+    ],
+)
+def test_every_url_with_credentials_is_masked(
+    tmp_path: Path, variable: str, url: str, shown: str
+) -> None:
+    env = env_for(tmp_path, **{variable: url})
+    rows = effective_items(load_config(environ=env, system_config=NO_SYSTEM))
+    assert "sekrit" not in repr(rows)
+    assert shown in [value for _, value, _, _ in rows]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:p@ss@h:1/0", "redis://:***@h:1/0"),
+        ("mysql+mysqldb://root@h/db", "mysql+mysqldb://root@h/db"),
+        ("http://h/path@x?q=a:b@c", "http://h/path@x?q=a:b@c"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_mask_url_hides_only_the_password(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+
+
 def test_set_writes_typed_value_to_file(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    loaded = load_config(cfg, None, env_for(tmp_path), NO_SYSTEM)
+    loaded = load_config(cfg, None, env_for(tmp_path), NO_SYSTEM, missing_ok=True)
     assert set_config_value(loaded, "app.crawler_delay", "45") == 45
     assert tomllib.loads(cfg.read_text()) == {"app": {"crawler_delay": 45}}
     assert cfg.stat().st_mode & 0o777 == 0o600
@@ -208,3 +255,19 @@ def test_the_example_config_file_loads_as_documented(tmp_path: Path) -> None:
     )
     assert "postgresql.service" in s.guards.protected_units
     assert loaded.origin("policy.mode") == f"file {example}"
+
+
+def test_a_named_file_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=rf"{missing} \(named by --config\)"):
+        load_config(missing, None, env_for(tmp_path), NO_SYSTEM)
+    env = env_for(tmp_path, SSOP_CONFIG=str(missing))
+    with pytest.raises(ConfigError, match=r"named by SSOP_CONFIG\) does not exist"):
+        load_config(None, None, env, NO_SYSTEM)
+    loaded = load_config(None, None, env, NO_SYSTEM, missing_ok=True)
+    assert loaded.paths.config_file == missing and not missing.exists()
+
+
+def test_a_default_file_may_be_missing(tmp_path: Path) -> None:
+    loaded = load_config(None, None, env_for(tmp_path), NO_SYSTEM)
+    assert loaded.paths.named_by is None and not loaded.paths.config_file.exists()
