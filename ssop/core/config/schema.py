@@ -70,6 +70,10 @@ class RedisSection(Section):
     """Redis password."""
     db: int = Field(default=0, ge=0)
     """Redis database index."""
+    timeout: float = Field(default=1.0, gt=0, le=30)
+    """Seconds to wait for Redis to connect or answer one command. A slower
+    Redis counts as down: the in-process queue serves at once and Redis is
+    tried again with backoff, so a hung Redis never holds up the crawl."""
 
 
 class OpenaiSection(Section):
