@@ -121,6 +121,10 @@ class AnalysisSection(Section):
     """When to ask the model: auto (only when the rules see something), always, never."""
     reuse_window_s: int = Field(default=900, ge=0)
     """Seconds during which an analysis of unchanged readings is reused, not redone."""
+    model_wait_s: float = Field(default=90.0, gt=0)
+    """Seconds one analysis waits for the model in all: answers, retries and
+    Retry-After waits. Past it the model counts as failed (llm_timeout, or
+    llm_429 for a Retry-After that does not fit) and the rules' result stands."""
     breaker_failures: int = Field(default=3, ge=1)
     """Consecutive model failures that open the circuit breaker."""
     breaker_cooldown_s: float = Field(default=300.0, gt=0)
