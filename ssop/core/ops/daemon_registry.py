@@ -31,6 +31,7 @@ from ssop.core.store.retry import retrying_transaction
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_S = 15.0
+STALL_MIN_S = 60.0
 T = TypeVar("T")
 
 
@@ -41,6 +42,16 @@ def stale_after_s(app: AppSection) -> float:
     setting must not make every healthy daemon look stale.
     """
     return 3.0 * max(float(app.crawler_delay), HEARTBEAT_INTERVAL_S)
+
+
+def stall_after_s(app: AppSection) -> float:
+    """How long one run of a daemon step may last before it counts as stalled.
+
+    One crawl period, but at least a minute. Every step is meant to finish
+    well within a crawl period: one that runs longer is waiting on something
+    that hangs, and on the main lane the crawl waits behind it.
+    """
+    return max(float(app.crawler_delay), STALL_MIN_S)
 
 
 class DaemonState(StrEnum):
