@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAIN_LANE = "main"
-HALT_TIMEOUT_S = 600.0  # a warm stop waits this long for a lane's current step
+# How long the daemon waits for other lanes' current steps: a warm stop must
+# fit systemd's TimeoutStopSec (15 s), and what such a step leaves undone is
+# redone (an unacknowledged crawl notice is handed out again). A reload must
+# wait for them: it closes the services they use.
+STOP_WAIT_S = 10.0
+RELOAD_WAIT_S = 600.0
 
 ShouldStop = Callable[[], bool]
 
@@ -85,14 +90,21 @@ class LaneThread:
     def start(self) -> None:
         self._thread.start()
 
-    def halt(self, *, wait: bool) -> None:
-        """Stop after the current step; ``wait`` for it (a warm stop, a reload)."""
+    def halt(self) -> None:
+        """Start no further step; the current one finishes."""
         self._halt.set()
-        if not wait:
-            return
-        self._thread.join(HALT_TIMEOUT_S)
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for the current step; whether it finished."""
+        self._thread.join(max(0.0, timeout_s))
         if self._thread.is_alive():
-            log.warning("lane %s: still busy, left behind", self.lane.name)
+            log.warning(
+                "lane %s: still busy after %.0fs, left behind",
+                self.lane.name,
+                timeout_s,
+            )
+            return False
+        return True
 
     def _halted(self) -> bool:
         return self._halt.is_set() or self._stopping()

@@ -25,7 +25,14 @@ from ssop.core.clock import Clock
 from ssop.core.errors import ExitCode, SsopError
 from ssop.core.logsetup import redact
 from ssop.daemon.board import RunResult, StatusBoard
-from ssop.daemon.lanes import MAIN_LANE, Lane, LaneThread, lanes_of
+from ssop.daemon.lanes import (
+    MAIN_LANE,
+    RELOAD_WAIT_S,
+    STOP_WAIT_S,
+    Lane,
+    LaneThread,
+    lanes_of,
+)
 from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.schedule import Slots
@@ -193,7 +200,7 @@ class Daemon:
             cold = False
         finally:
             # A cold stop abandons the other lanes' steps, as it does this one's.
-            self._halt_lanes(wait=not cold)
+            self._halt_lanes(wait_s=0.0 if cold else STOP_WAIT_S)
 
     def _loop(self) -> None:
         while not self.control.requested:
@@ -267,7 +274,7 @@ class Daemon:
         if not self._reload_requested:
             return
         log.info("daemon %s: reloading configuration", self.name)
-        self._halt_lanes(wait=True)  # their steps hold the services replaced
+        self._halt_lanes(wait_s=RELOAD_WAIT_S)  # they use the services replaced
         self._reload_requested = False
         try:
             steps = self.hooks.reload()
@@ -311,12 +318,13 @@ class Daemon:
         for lane in self._others:
             lane.start()
 
-    def _halt_lanes(self, *, wait: bool) -> None:
+    def _halt_lanes(self, *, wait_s: float) -> None:
         for lane in self._others:
-            lane.halt(wait=False)  # all at once, then wait for each
-        if wait:
-            for lane in self._others:
-                lane.halt(wait=True)
+            lane.halt()  # all at once, then wait for each within one budget
+        deadline = self.clock.monotonic() + wait_s
+        for lane in self._others:
+            if wait_s > 0:
+                lane.join(deadline - self.clock.monotonic())
         self._others = []
 
     def _install_signal_handlers(self) -> None:

@@ -163,3 +163,31 @@ def test_steps_are_grouped_by_lane_main_first() -> None:
     assert list(lanes) == [MAIN_LANE, "analysis", "heartbeat"]
     assert [s.name for s in lanes[MAIN_LANE]] == ["crawl"]
     assert lanes_of([steps[0]])[MAIN_LANE] == []
+
+
+def test_a_warm_stop_leaves_a_lane_behind_that_outlasts_the_stop_budget(
+    clock: DeadlineClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """systemd kills a daemon whose warm stop outlasts TimeoutStopSec; an
+    analysis left unfinished is redone (its notice was never acknowledged)."""
+    monkeypatch.setattr("ssop.daemon.loop.STOP_WAIT_S", 0.05)
+    log, held = Log(clock), Held()
+
+    def crawl(n: int) -> None:
+        if n == 0:
+            assert held.started.wait(WAIT_S)
+
+    steps = [
+        Step("crawl", 10, log.step("crawl", action=crawl)),
+        Step("analyse", 10, held, lane="analysis"),
+    ]
+    daemon = make_daemon(steps, clock, RecordingSender(), run_for=20)
+    try:
+        with caplog.at_level("WARNING", logger="ssop.daemon.lanes"):
+            assert daemon.run() == ExitCode.OK
+        assert not held.finished.is_set()
+        assert caplog.messages == ["lane analysis: still busy after 0s, left behind"]
+    finally:
+        held.release.set()
