@@ -31,7 +31,7 @@ MAIN_LANE = "main"
 STOP_WAIT_S = 10.0
 RELOAD_WAIT_S = 600.0
 
-ShouldStop = Callable[[], bool]
+Predicate = Callable[[], bool]
 
 
 class Lane:
@@ -53,7 +53,7 @@ class Lane:
         self._clock = clock
         self._slice_s = slice_s
 
-    def run_due(self, stop: ShouldStop) -> list[Step]:
+    def run_due(self, stop: Predicate) -> list[Step]:
         """Run each step whose slot has come, in order; the steps that ran."""
         now = self._clock.monotonic()
         ran: list[Step] = []
@@ -64,7 +64,7 @@ class Lane:
             ran.append(step)
         return ran
 
-    def idle(self, stop: ShouldStop, tick: Callable[[], None] = lambda: None) -> None:
+    def idle(self, stop: Predicate, tick: Callable[[], None] = lambda: None) -> None:
         """Wait, slice by slice on the clock, until a step is due or ``stop()``."""
         due = [self._slots[s.name].next_due for s in self.steps]
         deadline = min(due, default=float("inf"))
@@ -79,7 +79,7 @@ class Lane:
 class LaneThread:
     """One lane looping on a daemon thread until halted or the daemon stops."""
 
-    def __init__(self, lane: Lane, stopping: ShouldStop) -> None:
+    def __init__(self, lane: Lane, stopping: Predicate) -> None:
         self.lane = lane
         self._stopping = stopping
         self._halt = threading.Event()
