@@ -1,4 +1,4 @@
-"""``ssop health``: check the store, Redis, the LLM endpoint and the daemons."""
+"""``ssop health``: check the store, Redis, the LLM endpoint, the daemons and the fleet."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def health(
     ] = False,
     fmt: FormatOption = Format.TABLE,
 ) -> int:
-    """Exit 0 when all is well, 5 when a dependency is unreachable, 1 otherwise."""
+    """Exit 0 when all is well, 5 when a dependency or a server is unreachable,
+    1 otherwise (a stale daemon or server, a stalled daemon step, an old schema)."""
     report = state(ctx).services().health.check(require_daemon=require_daemon)
     if fmt is Format.JSON:
         mapping(report.as_dict(), fmt)

@@ -5,6 +5,10 @@ and always tear down. The first SIGTERM/SIGINT is a warm stop (the current
 step finishes), the second a cold one (abandon it now); SIGHUP asks for a
 reload between steps. All waiting goes through the injected clock in short
 slices, so tests never sleep and a stop is noticed within a slice.
+
+Steps run in lanes (``ssop.daemon.lanes``): the main lane on this thread,
+each other lane on a thread of its own, so a step stuck on a slow dependency
+holds up only its own lane. ``once`` runs every step in order on this thread.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ from ssop.core.errors import ExitCode, SsopError
 from ssop.core.logsetup import redact
 from ssop.daemon.board import StatusBoard, StepRun
 from ssop.daemon.daily import DailyAt
+from ssop.daemon.lanes import (
+    MAIN_LANE,
+    RELOAD_WAIT_S,
+    STOP_WAIT_S,
+    Lane,
+    LaneThread,
+    lanes_of,
+)
 from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.schedule import Slots, Timer
@@ -56,6 +68,8 @@ class Step:
     fn: StepFn
     at: str | None = None
     """Local time of day (HH:MM) to run at once a day, by the wall clock."""
+    lane: str = MAIN_LANE
+    """Steps of a lane other than main run on a thread of their own (see lanes)."""
 
 
 @dataclass(frozen=True)
@@ -128,9 +142,12 @@ class Daemon:
         self.idle_slice_s = idle_slice_s
         # Short enough to notice a stop quickly and to feed a short watchdog.
         self._slice_s = min(idle_slice_s, notifier.ping_every_s or idle_slice_s)
-        self.control.on_poll(notifier.keepalive)
+        self._loop_thread = threading.current_thread()
+        self.control.on_poll(self._keepalive)
         self._steps: list[Step] = []
         self._timers: dict[str, Timer] = {}
+        self._main = self._lane(MAIN_LANE, [])
+        self._others: list[LaneThread] = []
         self._reload_requested = False
         self._previous_handlers: dict[int, Any] = {}
         self._set_steps(steps)
@@ -146,6 +163,7 @@ class Daemon:
             SsopError: bootstrap failed (ConfigError, StoreError, ...); the
                 shell turns it into a non-zero exit so systemd sees it.
         """
+        self._loop_thread = threading.current_thread()
         try:
             self.bootstrap()
             self._install_signal_handlers()
@@ -180,11 +198,25 @@ class Daemon:
         if once:
             self._cycle(self._steps)
             return
+        self._start_lanes()
+        cold = True
+        try:
+            self._loop()
+            cold = False
+        finally:
+            # A cold stop abandons the other lanes' steps, as it does this one's.
+            self._halt_lanes(wait_s=0.0 if cold else STOP_WAIT_S)
+
+    def _loop(self) -> None:
         while not self.control.requested:
             self._reload_if_requested()
-            now = self.clock.monotonic()
-            self._cycle([s for s in self._steps if self._timers[s.name].is_due(now)])
-            self._idle()
+            ran = self._main.run_due(lambda: self.control.requested)
+            if ran:
+                self.notifier.status(self.board.snapshot().status_line())
+            self._main.idle(self._idle_over, self.notifier.keepalive)
+
+    def _idle_over(self) -> bool:
+        return self.control.requested or self._reload_requested
 
     def _cycle(self, steps: Sequence[Step]) -> None:
         for step in steps:
@@ -196,6 +228,7 @@ class Daemon:
 
     def _run_step(self, step: Step) -> None:
         started, started_at = self.clock.monotonic(), self.clock.now()
+        self.board.start(step.name, started_at)
         outcome, error = self._call(step)
         finished = self.clock.monotonic()
         duration = finished - started
@@ -222,7 +255,13 @@ class Daemon:
             self.board.add_skipped(step.name, skipped)
             self.metrics.step_skipped(step.name, skipped)
         release_freed_memory()
-        self.notifier.keepalive()
+        self._keepalive()
+
+    def _keepalive(self) -> None:
+        # Only this thread's progress proves the loop alive: a stuck crawl must
+        # not be hidden from the watchdog by another lane polling should_stop().
+        if threading.current_thread() is self._loop_thread:
+            self.notifier.keepalive()
 
     def _call(self, step: Step) -> tuple[StepOutcome, str | None]:
         try:
@@ -237,21 +276,12 @@ class Daemon:
             log.exception("step %s: unexpected error", step.name)
             return StepOutcome(), redact(f"internal error: {type(e).__name__}: {e}")
 
-    def _idle(self) -> None:
-        now = self.clock.monotonic()
-        deadline = now + min(t.wait_s(now) for t in self._timers.values())
-        while not (self.control.requested or self._reload_requested):
-            left = deadline - self.clock.monotonic()
-            if left <= 0:
-                return
-            self.notifier.keepalive()
-            self.clock.sleep(min(self._slice_s, left))
-
     def _reload_if_requested(self) -> None:
         if not self._reload_requested:
             return
-        self._reload_requested = False
         log.info("daemon %s: reloading configuration", self.name)
+        self._halt_lanes(wait_s=RELOAD_WAIT_S)  # they use the services replaced
+        self._reload_requested = False
         try:
             steps = self.hooks.reload()
         except SsopError as e:
@@ -260,9 +290,10 @@ class Daemon:
                 self.name,
                 e.message,
             )
-            return
+            steps = None
         if steps is not None:
             self._set_steps(steps)
+        self._start_lanes()
 
     def _set_steps(self, steps: Sequence[Step]) -> None:
         now = self.clock.monotonic()
@@ -274,6 +305,31 @@ class Daemon:
         self._timers = {k: v for k, v in self._timers.items() if k in names}
         self.board.keep_only(names)
         self._steps = list(steps)
+        self._main = self._lane(MAIN_LANE, [s for s in steps if s.lane == MAIN_LANE])
+
+    def _lane(self, name: str, steps: Sequence[Step]) -> Lane:
+        return Lane(
+            name, steps, self._timers, self._run_step, self.clock, self._slice_s
+        )
+
+    def _start_lanes(self) -> None:
+        lanes = lanes_of(self._steps)
+        del lanes[MAIN_LANE]
+        self._others = [
+            LaneThread(self._lane(name, steps), self._idle_over)
+            for name, steps in lanes.items()
+        ]
+        for lane in self._others:
+            lane.start()
+
+    def _halt_lanes(self, *, wait_s: float) -> None:
+        for lane in self._others:
+            lane.halt()  # all at once, then wait for each within one budget
+        deadline = self.clock.monotonic() + wait_s
+        for lane in self._others:
+            if wait_s > 0:
+                lane.join(deadline - self.clock.monotonic())
+        self._others = []
 
     def _timer_for(self, step: Step, now: float) -> Timer:
         """The step's timer, kept across a reload unless its timing changed."""

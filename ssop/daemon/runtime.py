@@ -17,7 +17,11 @@ from ssop import __version__
 from ssop.core.config.loader import LoadedConfig, SystemdEnv
 from ssop.core.errors import ConfigError, SsopError
 from ssop.core.notify.events import daemon_error
-from ssop.core.ops.daemon_registry import new_daemon_id, stale_after_s
+from ssop.core.ops.daemon_registry import (
+    new_daemon_id,
+    stale_after_s,
+    stall_after_s,
+)
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import describe, translate_errors
 from ssop.daemon.board import StatusBoard
@@ -49,7 +53,10 @@ class DaemonRuntime:
         self.once = once
         self.services = build(config)
         clock = self.services.clock
-        self.board = StatusBoard(new_daemon_id(), clock.now(), clock)
+        app = self.services.config.settings.app
+        self.board = StatusBoard(
+            new_daemon_id(), clock.now(), clock, stall_after_s(app)
+        )
         self.metrics = MetricsRegistry()
         self.control = StopControl()
         self.http_port: int | None = None
@@ -147,6 +154,7 @@ class DaemonRuntime:
         self._check_reloadable(old.config, config)
         self.services = self._build(config)
         old.close()
+        self.board.stall_after_s = stall_after_s(config.settings.app)
         log.info("daemon %s: configuration reloaded", self.daemon_id)
         return self.steps()
 

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 PRUNE_INTERVAL_S = 24 * 3600.0
 EXECUTE_APPROVED_INTERVAL_S = 10.0
 HOUSEKEEPING_INTERVAL_S = 60.0
+# Lanes beside the main one (ssop.daemon.lanes): the model is asked off the
+# crawl's path, and the heartbeat reports a stalled step while it is stalled.
+ANALYSIS_LANE, HEARTBEAT_LANE = "analysis", "heartbeat"
 
 Work = Callable[[ShouldStop], StepReport]
 
@@ -49,6 +52,7 @@ def build_steps(
             "analyse",
             settings.app.model_delay,
             reporting(services.analysis.analyse_pending, should_stop),
+            lane=ANALYSIS_LANE,
         ),
         *policy_steps(services, should_stop),
         Step(
@@ -61,6 +65,7 @@ def build_steps(
             "heartbeat",
             HEARTBEAT_INTERVAL_S,
             heartbeat(services.daemons, board, lambda: services.queue.heartbeats),
+            lane=HEARTBEAT_LANE,
         ),
     ]
 
@@ -129,10 +134,7 @@ def heartbeat(
     def run() -> None:
         snap = board.snapshot()
         crawl, analyse = snap.step("crawl"), snap.step("analyse")
-        info = {
-            "degraded": snap.degraded,
-            "skipped": {s.name: s.skipped for s in snap.steps},
-        }
+        info = snap.heartbeat_info()
         registry.beat(
             snap.daemon_id,
             errors=snap.errors,

@@ -10,14 +10,24 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ssop.core.config.loader import load_config
 from ssop.core.errors import ExitCode
 from ssop.core.ops.daemon_registry import DaemonRegistry
+from ssop.core.services import Services, build_services
 from ssop.core.store.db import create_engine_for, session_factory
+from ssop.core.store.policy_repo import PolicyRepo
 from tests.cli.conftest import Cli
 from tests.fakes.clock import FakeClock
+from tests.support.analysis import (
+    add_server,
+    reading,
+    store_crawl_error,
+    store_readings,
+)
 
 
 def closed_port() -> int:
@@ -183,3 +193,132 @@ def test_an_unreachable_database_is_a_connection_failure(cli: Cli) -> None:
     assert state == "failed"
     assert detail.startswith(f"cannot reach the database at 127.0.0.1:{port}")
     assert "daemons" not in checks(result.stdout)
+
+
+@pytest.fixture
+def svc(cli: Cli) -> Iterator[Services]:
+    """The CLI's store, to write servers, readings and switches into."""
+    config = load_config(environ=cli.env, system_config=Path("/nonexistent"))
+    services = build_services(config)
+    yield services
+    services.close()
+
+
+def a_running_daemon(store_url: str, **info: Any) -> None:
+    engine = create_engine_for(store_url)
+    registry = DaemonRegistry(engine, session_factory(engine), FakeClock(now()))
+    registry.register("web1:10:aa", info=info)
+    engine.dispose()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def fleet_of_three(svc: Services) -> None:
+    """ok1 read now; down1 read, then failed; quiet1 last read 10 minutes ago."""
+    for name in ("ok1", "down1", "quiet1"):
+        add_server(svc, name)
+    store_readings(svc, "ok1", [reading()], now=now())
+    store_readings(svc, "down1", [reading()], now=now() - timedelta(seconds=90))
+    store_crawl_error(svc, "down1", now() - timedelta(seconds=30), "timeout")
+    store_readings(svc, "quiet1", [reading()], now=now() - timedelta(minutes=10))
+
+
+def test_unreachable_and_stale_servers_fail_with_a_row_each(
+    cli: Cli, svc: Services, store_url: str
+) -> None:
+    a_running_daemon(store_url)
+    fleet_of_three(svc)
+    result = cli("health", "--format", "json")
+    assert result.exit_code == ExitCode.CONNECTION, result.output
+    found = checks(result.stdout)
+    assert "server ok1" not in found
+    state, detail = found["server down1"]
+    assert state == "failed"
+    assert re.fullmatch(
+        r"unreachable: last crawl failed 3\ds ago \(timeout: .*\)", detail
+    )
+    state, detail = found["server quiet1"]
+    assert state == "failed"
+    assert re.fullmatch(
+        r"stale: no reading for 60\ds \(limit 120s, two crawl periods\)", detail
+    )
+    assert found["servers"] == ("failed", "1 unreachable, 1 stale of 3 enabled")
+    rows = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert rows["server quiet1"]["data"]["problem"] == "stale"
+    assert rows["server down1"]["data"]["cause"] == "timeout"
+
+
+def test_without_a_running_daemon_nothing_is_stale_but_unreachable_stays(
+    cli: Cli, svc: Services
+) -> None:
+    fleet_of_three(svc)
+    result = cli("health", "--format", "json")
+    assert result.exit_code == ExitCode.CONNECTION, result.output
+    found = checks(result.stdout)
+    assert "server quiet1" not in found and found["server down1"][0] == "failed"
+    assert found["servers"] == ("failed", "1 unreachable, 0 stale of 3 enabled")
+
+
+def test_a_fleet_read_in_time_is_ok(cli: Cli, svc: Services, store_url: str) -> None:
+    a_running_daemon(store_url)
+    add_server(svc, "ok1")
+    store_readings(svc, "ok1", [reading()], now=now())
+    result = cli("health", "--format", "json")
+    assert result.exit_code == ExitCode.OK, result.output
+    found = checks(result.stdout)
+    assert found["servers"] == ("ok", "1 enabled, each read within two crawl periods")
+    assert found["automation"] == ("ok", "live")
+
+
+def test_a_stalled_step_of_a_running_daemon_fails_naming_it(
+    cli: Cli, store_url: str
+) -> None:
+    since = now() - timedelta(seconds=95)
+    steps = {
+        "crawl": {"interval_s": 60, "running_since": None},
+        "analyse": {"interval_s": 300, "running_since": since.isoformat()},
+    }
+    a_running_daemon(store_url, stall_after_s=60, steps=steps)
+    result = cli("health", "--format", "json")
+    assert result.exit_code == ExitCode.ERROR, result.output
+    found = checks(result.stdout)
+    assert found["daemon web1:10:aa"][0] == "ok"
+    state, detail = found["daemon web1:10:aa step analyse"]
+    assert state == "failed"
+    assert re.fullmatch(
+        r"stalled: step analyse running for 9[5-9] s, interval 300 s"
+        r" \(stalled after 60 s\)",
+        detail,
+    )
+    assert "daemon web1:10:aa step crawl" not in found
+    rows = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    data = rows["daemon web1:10:aa step analyse"]["data"]
+    assert (data["step"], data["interval_s"], data["stall_after_s"]) == (
+        "analyse",
+        300,
+        60,
+    )
+
+
+def test_the_automation_switch_paused_warns_and_shadow_mode_shows(
+    cli: Cli, svc: Services
+) -> None:
+    with svc.sessions() as s, s.begin():
+        PolicyRepo(s).save_state(
+            now(), paused=True, paused_by="alice", paused_at=now(), reason="upgrade"
+        )
+    result = cli("health", "--format", "json")
+    assert result.exit_code == ExitCode.OK, result.output
+    state, detail = checks(result.stdout)["automation"]
+    assert state == "warning"
+    assert re.fullmatch(r"paused by alice \ds ago: upgrade \(ssop resume\)", detail)
+    with svc.sessions() as s, s.begin():
+        PolicyRepo(s).save_state(now(), paused=False, mode="shadow")
+    result = cli("health")
+    assert result.exit_code == ExitCode.OK, result.output
+    assert any(
+        "automation" in line and "shadow mode" in line
+        for line in result.stdout.splitlines()
+    )

@@ -58,3 +58,13 @@ def test_an_unscripted_request_gets_a_500(api: FakeOpenAI) -> None:
     with pytest.raises(openai.InternalServerError):
         ask(client(api))
     assert api.left() == 0 and len(api.received) == 1
+
+
+def test_the_always_reply_answers_once_the_script_is_done(api: FakeOpenAI) -> None:
+    api.script(Reply.chat("scripted"))
+    api.always(Reply.chat("again"))
+    c = client(api)
+    assert [ask(c), ask(c), ask(c)] == ["scripted", "again", "again"]
+    api.always(None)
+    with pytest.raises(openai.InternalServerError):
+        ask(c)

@@ -2,7 +2,8 @@
 
 Each test queues the replies it wants (status, headers, body, delay) and
 reads back every request received, to check what the prompt held. With no
-reply left it answers 500 "unscripted", which a test would notice.
+reply left it answers the ``always`` reply if one is set, else 500
+"unscripted", which a test would notice.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.received: list[Received] = []
+        self._always: Reply | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -109,6 +111,11 @@ class FakeOpenAI:
     def script(self, *replies: Reply) -> None:
         with self._lock:
             self.replies.extend(replies)
+
+    def always(self, reply: Reply | None) -> None:
+        """Answer ``reply`` whenever the script is empty (None: 500 again)."""
+        with self._lock:
+            self._always = reply
 
     def left(self) -> int:
         with self._lock:
@@ -129,7 +136,7 @@ class FakeOpenAI:
             self.received.append(received)
             if self.replies:
                 return self.replies.popleft()
-        return Reply.error(500)
+            return self._always or Reply.error(500)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

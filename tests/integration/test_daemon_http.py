@@ -94,6 +94,19 @@ def test_health_is_503_with_flags_when_a_step_fails_or_falls_behind(
     assert data["steps"]["crawl"]["last_error"] == "database error: disk full"
 
 
+def test_health_is_503_naming_a_stalled_step_and_how_long_it_runs(
+    server: int, board: StatusBoard, clock: FakeClock
+) -> None:
+    board.start("crawl", clock.now())
+    clock.advance(61)  # longer than the board's stall limit (60 s)
+    code, data = health(server)
+    assert code == 503
+    assert data["degraded"] == ["crawl: stalled"]
+    crawl = data["steps"]["crawl"]
+    assert (crawl["stalled"], crawl["running_for_s"]) == (True, 61)
+    assert crawl["running_since"] == (clock.now() - timedelta(seconds=61)).isoformat()
+
+
 def test_health_is_503_while_stopping(server: int, board: StatusBoard) -> None:
     board.set_stopping()
     code, data = health(server)

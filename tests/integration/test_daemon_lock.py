@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ssop.core.config.loader import load_config
-from ssop.core.errors import Conflict, ExitCode
+from ssop.core.errors import Conflict, ExitCode, SsopError
 from ssop.core.ops.daemon_registry import DaemonState
 from ssop.core.services import build_services
 from ssop.daemon.lock import DaemonLock, lock_path
@@ -127,5 +129,71 @@ def test_daemons_sharing_mariadb_take_no_lock(
     finally:
         for runtime in runtimes:
             runtime.teardown()
+        support.clean_tables(observer.engine)
+        observer.close()
+
+
+def all_at_once(
+    runtimes: list[DaemonRuntime], do: Callable[[DaemonRuntime], object]
+) -> list[str]:
+    """``do(runtime)`` for every runtime at the same instant, one thread each;
+    the error messages of those that failed."""
+    barrier = threading.Barrier(len(runtimes))
+    errors: list[str] = []
+
+    def run(runtime: DaemonRuntime) -> None:
+        barrier.wait()
+        try:
+            do(runtime)
+        except SsopError as e:
+            errors.append(e.message)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in runtimes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def start_together(runtimes: list[DaemonRuntime]) -> list[str]:
+    """Bootstrap (register) every runtime at once, then beat at once."""
+    for runtime in runtimes:
+        # connected and schema checked: bootstrap then goes straight to registering
+        runtime.services.store.require_current()
+    failed = all_at_once(runtimes, DaemonRuntime.bootstrap)
+    return failed + all_at_once(
+        runtimes, lambda r: r.services.daemons.beat(r.daemon_id, errors=0)
+    )
+
+
+@pytest.mark.mariadb
+def test_daemons_started_together_on_mariadb_all_register(
+    mariadb_url: str, isolated_env: dict[str, str]
+) -> None:
+    """Registration marks the host's silent daemons lost and inserts its row:
+    two of those at once used to deadlock (1213) and one daemon died."""
+    config = load_config(
+        environ=dict(isolated_env, SSOP_DATABASE_URL=mariadb_url),
+        system_config=Path("/nonexistent"),
+    )
+    observer = build_services(config)
+    support.clean_tables(observer.engine)
+    try:
+        for _round in range(10):
+            for count in (2, 3):
+                runtimes = [
+                    DaemonRuntime(config, lambda: config, once=True)
+                    for _ in range(count)
+                ]
+                try:
+                    assert start_together(runtimes) == []
+                finally:
+                    for runtime in runtimes:
+                        runtime.teardown()
+        daemons = observer.daemons.list()
+        assert len(daemons) == 50
+        assert {d.status for d in daemons} == {DaemonState.STOPPED}
+    finally:
         support.clean_tables(observer.engine)
         observer.close()

@@ -39,9 +39,11 @@ def test_ssop_daemon_once_reports_ready_watchdog_status_and_stopping(
         WATCHDOG_USEC="200000",
     )
     proc = Process(["-m", "ssop", "daemon", "--once"], env, tmp_path / "d.log")
+    # Read while it runs: a datagram socket queues only 10 unread messages
+    # (net.unix.max_dgram_qlen), then the daemon's next send blocks.
+    messages = drain(notify)
     code, err = proc.finish(timeout=30)
     assert code == ExitCode.OK, err
-    messages = drain(notify)
     assert messages[0] == "READY=1"
     assert "WATCHDOG=1" in messages
     (status,) = [m for m in messages if m.startswith("STATUS=")]

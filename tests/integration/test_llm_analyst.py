@@ -59,8 +59,8 @@ def make_services(
         OPENAI_MODEL="fake-model",
         OPENAI_TIMEOUT="0.5",
         OPENAI_MAX_RETRIES="2",
-        **extra,
     )
+    environ.update(extra)
     config = load_config(environ=environ, system_config=Path("/nonexistent"))
     return build_services(config, clock=clock)
 
@@ -316,6 +316,55 @@ def test_a_reply_slower_than_the_timeout_is_a_timeout_without_retry(
     api.script(Reply.advice(advice(), delay_s=3.0))
     assert_fell_back(run(svc, who), svc, "llm_timeout")
     assert len(api.received) == 1
+
+
+def test_the_model_gets_model_wait_s_in_all_then_the_rules_stand_in(
+    isolated_env: dict[str, str], store_url: str, clock: FakeClock, api: FakeOpenAI
+) -> None:
+    """A 30 s request timeout no longer decides: the analysis's wait does."""
+    services = make_services(
+        isolated_env,
+        store_url,
+        clock,
+        api.base_url,
+        OPENAI_TIMEOUT="30",
+        SSOP_ANALYSIS__MODEL_WAIT_S="0.5",
+    )
+    services.store.seed()
+    add_server(services, "web1", ACTIONS)
+    store_readings(services, "web1", [DOWN] * 5)
+    api.script(Reply.advice(advice(), delay_s=5.0))
+    try:
+        (outcome,) = services.analysis.analyse(admin(services), ["web1"])
+        assert_fell_back(outcome, services, "llm_timeout")
+    finally:
+        services.close()
+    assert len(api.received) == 1
+
+
+def test_a_retry_after_beyond_the_wait_left_is_not_waited_and_closes_the_model(
+    isolated_env: dict[str, str], store_url: str, clock: FakeClock, api: FakeOpenAI
+) -> None:
+    services = make_services(
+        isolated_env,
+        store_url,
+        clock,
+        api.base_url,
+        SSOP_ANALYSIS__MODEL_WAIT_S="5",
+    )
+    services.store.seed()
+    add_server(services, "web1", ACTIONS)
+    store_readings(services, "web1", [DOWN] * 5)
+    api.script(*[Reply.error(429, {"Retry-After": "7"})] * 3)
+    who = admin(services)
+    try:
+        (first,) = services.analysis.analyse(who, ["web1"])
+        assert_fell_back(first, services, "llm_429")
+        (second,) = services.analysis.analyse(who, ["web1"])
+    finally:
+        services.close()
+    assert clock.slept == [] and len(api.received) == 1
+    assert second.analysis.llm_error == "llm_circuit_open"
 
 
 def test_an_unreachable_endpoint_falls_back_and_then_is_left_alone(

@@ -7,7 +7,8 @@ takes real time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from ssop.core.config.loader import load_config
 from ssop.core.queue.base import CrawlNotice, LiveEvent, QueueBackend, WorkQueue
 from ssop.core.queue.factory import build_queue_backend
+from ssop.core.queue.redis_conn import DEFAULT_TIMEOUT_S
 from ssop.core.services import build_services
 from tests.fakes.clock import FakeClock
 from tests.support.queue_rigs import settings_for
@@ -191,3 +193,40 @@ def test_services_choose_the_backend_from_settings(
         assert backend.cache.get("web1") == {"cpu": 1} and not backend.degraded
         backend.close()
         services.close()
+
+
+def timed(call: Callable[[], object]) -> float:
+    started = time.monotonic()
+    call()
+    return time.monotonic() - started
+
+
+def test_a_paused_redis_costs_one_short_timeout_then_the_fallback_serves_at_once(
+    private_redis: PrivateRedis, backend: QueueBackend, clock: FakeClock
+) -> None:
+    """SIGSTOP: connections are accepted and never answered. Each call used to
+    wait the 10 s socket timeout, twice with the retry, on the crawl's path."""
+    q = backend.work_queue
+    q.publish(notice("before"))
+    private_redis.pause()
+    try:
+        first = timed(lambda: q.publish(notice("paused-1")))
+        assert backend.degraded
+
+        def publish_more() -> None:
+            for n in range(2, 50):
+                q.publish(notice(f"paused-{n}"))
+
+        rest = timed(publish_more)
+        clock.advance(1.0)  # the backoff has passed: one probe, refused again
+        probe = timed(lambda: backend.cache.put("web1", {"cpu": 1}))
+        assert backend.degraded
+    finally:
+        private_redis.resume()
+    # redis.timeout is 1 s: one wait of about that, then no wait at all
+    assert first < 3 * DEFAULT_TIMEOUT_S and probe < 3 * DEFAULT_TIMEOUT_S
+    assert rest < 0.5
+    clock.advance(2.0)
+    q.publish(notice("resumed"))
+    assert not backend.degraded
+    assert drain(q)[-1] == "resumed"

@@ -1,11 +1,14 @@
 """A private redis-server on a free loopback port, to stop and start at will.
 
-Outage tests kill this one, never the shared Redis on 6379.
+Outage tests kill or pause (SIGSTOP) this one, never the shared Redis on 6379.
+A paused Redis still accepts connections (the kernel does that) but never
+answers: the hung-server case, unlike a dead one that refuses at once.
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -56,8 +59,17 @@ class PrivateRedis:
         self._proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         self._wait_ready()
 
+    def pause(self) -> None:
+        assert self._proc is not None, "start it first"
+        self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._proc is not None, "start it first"
+        self._proc.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)  # a paused one dies on SIGKILL too
             self._proc.kill()
             self._proc.wait(timeout=10)
             self._proc = None

@@ -5,8 +5,11 @@ validates the answer strictly (``advice``). Retries are done here rather
 than by the client, so their waits go through the injected clock: 429 and
 5xx answers and refused connections are retried with exponential backoff,
 honouring Retry-After up to ``max_retry_after``; a timeout is not retried
-(a slow endpoint stays slow). Every library error becomes an
-``AnalysisError`` subclass at this boundary.
+(a slow endpoint stays slow). One analysis waits at most
+``analysis.model_wait_s`` in all: each request's timeout is what is left of
+it, and a wait that would not fit is not started, so the rules stand in
+instead of the analysis hanging on the model. Every library error becomes
+an ``AnalysisError`` subclass at this boundary.
 """
 
 from __future__ import annotations
@@ -94,27 +97,44 @@ class LlmAnalyst:
     def _complete(self, prompt: Prompt) -> ChatCompletion:
         import openai
 
+        deadline = self.clock.monotonic() + self.cfg.model_wait_s
         attempt = 0
         while True:
             try:
-                return self._call(prompt)
+                return self._call(prompt, self._left(deadline))
             except (openai.RateLimitError, openai.InternalServerError) as e:
                 delay = self._delay(e, attempt)
-                if delay is None:
+                if delay is None or not self._fits(delay, deadline):
                     raise translate(e) from e
             except openai.APITimeoutError as e:
                 raise translate(e) from e
             except openai.APIConnectionError as e:
-                if attempt >= self.settings.max_retries:
-                    raise translate(e) from e
                 delay = _backoff(attempt)
+                if attempt >= self.settings.max_retries or not self._fits(
+                    delay, deadline
+                ):
+                    raise translate(e) from e
             except openai.OpenAIError as e:
                 raise translate(e) from e
             log.info("model endpoint: retry %d in %.1fs", attempt + 1, delay)
             self.clock.sleep(delay)
             attempt += 1
 
-    def _call(self, prompt: Prompt) -> ChatCompletion:
+    def _left(self, deadline: float) -> float:
+        """This request's timeout: the configured one, within the analysis's wait."""
+        left = deadline - self.clock.monotonic()
+        if left <= 0:
+            raise ModelTimeout(
+                f"model endpoint did not answer within {self.cfg.model_wait_s:g}s"
+                " (analysis.model_wait_s)"
+            )
+        return min(self.settings.timeout, left)
+
+    def _fits(self, delay: float, deadline: float) -> bool:
+        """Whether waiting ``delay`` still leaves time for another request."""
+        return self.clock.monotonic() + delay < deadline
+
+    def _call(self, prompt: Prompt, timeout: float) -> ChatCompletion:
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},
@@ -125,6 +145,7 @@ class LlmAnalyst:
             response_format=cast("ResponseFormatJSONSchema", response_format()),
             max_tokens=self.settings.max_tokens,
             temperature=0,
+            timeout=timeout,
         )
 
     def _delay(self, e: openai.APIStatusError, attempt: int) -> float | None:

@@ -79,6 +79,10 @@ class RedisSection(Section):
     """Redis password."""
     db: int = Field(default=0, ge=0)
     """Redis database index."""
+    timeout: float = Field(default=1.0, gt=0, le=30)
+    """Seconds to wait for Redis to connect or answer one command. A slower
+    Redis counts as down: the in-process queue serves at once and Redis is
+    tried again with backoff, so a hung Redis never holds up the crawl."""
 
     @field_validator("url")
     @classmethod
@@ -150,6 +154,10 @@ class AnalysisSection(Section):
     """When to ask the model: auto (only when the rules see something), always, never."""
     reuse_window_s: int = Field(default=900, ge=0)
     """Seconds during which an analysis of unchanged readings is reused, not redone."""
+    model_wait_s: float = Field(default=90.0, gt=0)
+    """Seconds one analysis waits for the model in all: answers, retries and
+    Retry-After waits. Past it the model counts as failed (llm_timeout, or
+    llm_429 for a Retry-After that does not fit) and the rules' result stands."""
     breaker_failures: int = Field(default=3, ge=1)
     """Consecutive model failures that open the circuit breaker."""
     breaker_cooldown_s: float = Field(default=300.0, gt=0)

@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from ssop.core.accounts.auth import AuthService
 from ssop.core.accounts.permissions import Capability, Principal
@@ -46,6 +47,7 @@ from ssop.core.queue.base import QueueBackend
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.metric_repo import MetricRepo
+from ssop.core.store.retry import retrying_transaction
 from ssop.core.transport.pool import TransportPool
 from ssop.core.work import ShouldStop, never_stop
 
@@ -250,11 +252,19 @@ class CrawlService:
             StoreUnreachable, StoreError: nothing was stored.
         """
         with_sample = [r for r in records if r.values is not None]
-        with translate_errors(self.engine), self.sessions() as s, s.begin():
+
+        def insert(s: Session) -> list[int]:
             repo = MetricRepo(s)
             ids = repo.add_samples([_sample_row(r) for r in with_sample])
             repo.add_outputs([_output_row(r, o) for r in records for o in r.outputs])
             repo.add_errors([_error_row(r) for r in records if r.cause is not None])
+            return ids
+
+        with translate_errors(self.engine):
+            # Other daemons (and this one's analysis) write beside the crawl.
+            ids = retrying_transaction(
+                self.sessions, insert, clock=self.clock, what="crawl write"
+            )
         by_record = {id(r): i for r, i in zip(with_sample, ids, strict=True)}
         return [by_record.get(id(r)) for r in records]
 

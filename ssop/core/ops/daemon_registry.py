@@ -1,4 +1,10 @@
-"""The daemon registry: who is running, where, and when each was last seen."""
+"""The daemon registry: who is running, where, and when each was last seen.
+
+Daemons started together on one database meet in the same rows (a new one
+marks the silent ones of its host lost), so every write here is a
+``retrying_transaction``: a deadlock or lock wait costs a retry, not a daemon.
+Registering twice with one id (a retry after a lost reply) updates the row.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,27 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from ssop.core.clock import Clock
 from ssop.core.config.schema import AppSection
 from ssop.core.models import DaemonRecord
 from ssop.core.store.daemon_repo import DaemonRepo
 from ssop.core.store.db import SessionFactory, translate_errors
+from ssop.core.store.retry import retrying_transaction
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_S = 15.0
+STALL_MIN_S = 60.0
+T = TypeVar("T")
 
 
 def stale_after_s(app: AppSection) -> float:
@@ -32,6 +42,16 @@ def stale_after_s(app: AppSection) -> float:
     setting must not make every healthy daemon look stale.
     """
     return 3.0 * max(float(app.crawler_delay), HEARTBEAT_INTERVAL_S)
+
+
+def stall_after_s(app: AppSection) -> float:
+    """How long one run of a daemon step may last before it counts as stalled.
+
+    One crawl period, but at least a minute. Every step is meant to finish
+    well within a crawl period: one that runs longer is waiting on something
+    that hangs, and on the main lane the crawl waits behind it.
+    """
+    return max(float(app.crawler_delay), STALL_MIN_S)
 
 
 class DaemonState(StrEnum):
@@ -108,19 +128,25 @@ class DaemonRegistry:
         """
         hostname, pid = _split_id(daemon_id)
         now = self.clock.now()
-        row = DaemonRecord(
-            id=daemon_id,
-            hostname=hostname,
-            pid=pid,
-            started_at=now,
-            last_seen_at=now,
-            info=dict(info or {}),
-        )
-        with translate_errors(self.engine), self.sessions() as s, s.begin():
+        values: dict[str, Any] = {
+            "hostname": hostname,
+            "pid": pid,
+            "started_at": now,
+            "last_seen_at": now,
+            "status": DaemonState.RUNNING.value,
+            "info": dict(info or {}),
+        }
+        before = now - timedelta(seconds=lost_after_s)
+
+        def write(s: Session) -> tuple[int, DaemonInfo]:
             repo = DaemonRepo(s)
-            lost = repo.mark_lost(hostname, now - timedelta(seconds=lost_after_s))
-            repo.add(row)
-            result = _info(row)
+            lost = repo.mark_lost(hostname, before)
+            _upsert(repo, daemon_id, values)
+            row = repo.get(daemon_id)
+            assert row is not None
+            return lost, _info(row)
+
+        lost, result = self._write(write, f"registration of {daemon_id}")
         if lost:
             log.warning(
                 "daemon %s: marked %d silent daemon(s) on %s lost",
@@ -155,13 +181,12 @@ class DaemonRegistry:
             values["last_analysis_at"] = last_analysis_at
         if info is not None:
             values["info"] = dict(info)
-        with translate_errors(self.engine), self.sessions() as s, s.begin():
-            repo = DaemonRepo(s)
-            if not repo.update(daemon_id, **values):
-                hostname, pid = _split_id(daemon_id)
-                repo.add(
-                    DaemonRecord(id=daemon_id, hostname=hostname, pid=pid, **values)
-                )
+        hostname, pid = _split_id(daemon_id)
+        values.update(hostname=hostname, pid=pid)
+        self._write(
+            lambda s: _upsert(DaemonRepo(s), daemon_id, values),
+            f"heartbeat of {daemon_id}",
+        )
 
     def stop(self, daemon_id: str) -> None:
         """Mark a daemon stopped (a clean exit).
@@ -170,8 +195,10 @@ class DaemonRegistry:
             StoreError: the database failed.
         """
         values = {"status": DaemonState.STOPPED.value, "last_seen_at": self.clock.now()}
-        with translate_errors(self.engine), self.sessions() as s, s.begin():
-            DaemonRepo(s).update(daemon_id, **values)
+        self._write(
+            lambda s: DaemonRepo(s).update(daemon_id, **values),
+            f"stop of {daemon_id}",
+        )
 
     def prune(self, days: int) -> int:
         """Forget daemons not seen for ``days`` (a live one beats every 15 s).
@@ -180,8 +207,9 @@ class DaemonRegistry:
             StoreError: the database failed.
         """
         cutoff = self.clock.now() - timedelta(days=days)
-        with translate_errors(self.engine), self.sessions() as s, s.begin():
-            return DaemonRepo(s).delete_unseen(cutoff)
+        return self._write(
+            lambda s: DaemonRepo(s).delete_unseen(cutoff), "prune of daemons"
+        )
 
     def list(self) -> tuple[DaemonInfo, ...]:
         """Every daemon ever registered and not cleaned up, by host then start.
@@ -191,6 +219,16 @@ class DaemonRegistry:
         """
         with translate_errors(self.engine), self.sessions() as s:
             return tuple(_info(row) for row in DaemonRepo(s).all())
+
+    def _write(self, fn: Callable[[Session], T], what: str) -> T:
+        with translate_errors(self.engine):
+            return retrying_transaction(self.sessions, fn, clock=self.clock, what=what)
+
+
+def _upsert(repo: DaemonRepo, daemon_id: str, values: Mapping[str, Any]) -> None:
+    """Update the row, or write it when it is missing (deleted, or never written)."""
+    if not repo.update(daemon_id, **values):
+        repo.add(DaemonRecord(id=daemon_id, **values))
 
 
 def _split_id(daemon_id: str) -> tuple[str, int]:

@@ -3,12 +3,16 @@
 Each dependency gives one ``Check``; the report's exit code says what kind
 of trouble was found (CONNECTION for an unreachable dependency, ERROR for a
 stale daemon or an outdated schema). Rendering is the shell's job.
+
+With the store reachable it also tells what the daemons do (rows built in
+``ssop.core.ops.watch``): unreachable and stale servers, stalled daemon
+steps, and the automation switch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -21,6 +25,7 @@ from ssop.core.ops.daemon_registry import (
     DaemonRegistry,
     DaemonState,
     stale_after_s,
+    stall_after_s,
 )
 from ssop.core.ops.probes import OPENAI_DEFAULT_BASE_URL, ping_redis, probe_llm
 
@@ -42,9 +47,18 @@ class Check:
     state: CheckState
     detail: str
     exit_code: ExitCode = ExitCode.OK
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """Machine-readable facts behind the detail (JSON output only)."""
 
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "state": self.state.value, "detail": self.detail}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "state": self.state.value,
+            "detail": self.detail,
+        }
+        if self.data:
+            out["data"] = dict(self.data)
+        return out
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,7 @@ class HealthService:
         if database.state is CheckState.OK:
             checks.extend(self._master_key())
             checks.extend(self._daemons(require_daemon))
+            checks.extend(self._watch())
         return HealthReport(self.clock.now(), tuple(checks))
 
     def _database(self) -> Check:
@@ -173,6 +188,8 @@ class HealthService:
         now = self.clock.now()
         for daemon in running:
             yield self._daemon_check(daemon, now, max_age)
+            if not daemon.is_stale(now, max_age):
+                yield from self._stalled_steps(daemon, now)
 
     @staticmethod
     def _daemon_check(daemon: DaemonInfo, now: datetime, max_age: float) -> Check:
@@ -182,3 +199,26 @@ class HealthService:
             detail = f"stale: last seen {age:.0f}s ago (limit {max_age:.0f}s)"
             return Check(name, CheckState.FAILED, detail, ExitCode.ERROR)
         return _ok(name, f"last seen {age:.0f}s ago, {daemon.errors} step error(s)")
+
+    def _stalled_steps(self, daemon: DaemonInfo, now: datetime) -> list[Check]:
+        from ssop.core.ops import watch  # it builds on Check: imported late
+
+        return watch.step_checks(daemon, now, stall_after_s(self.settings.app))
+
+    def _watch(self) -> Iterator[Check]:
+        """The fleet's servers and the automation switch, as the store has them."""
+        from ssop.core.ops import watch
+
+        try:
+            seen, state, shadow = watch.read_watch(
+                self.store.engine, self.store.sessions, self.settings.policy
+            )
+            daemons = self.daemons.list()
+        except SsopError as e:
+            yield _failed("servers", e)
+            return
+        now = self.clock.now()
+        every = float(self.settings.app.crawler_delay)
+        crawling = any(d.status is DaemonState.RUNNING for d in daemons)
+        yield from watch.server_checks(seen, now, every, crawling=crawling)
+        yield watch.automation_check(state, self.settings.policy, shadow, now)

@@ -18,6 +18,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlmodel import Session
 
@@ -35,12 +36,14 @@ from ssop.core.policy.states import FINISHED, RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.store.retry import retrying_transaction
 from ssop.core.store.verify_repo import VerifyRepo
 
 log = logging.getLogger(__name__)
 
 BASELINE_KEY = "ssop_baseline"
 CLAIMED, RUNNING = RequestStatus.CLAIMED, RequestStatus.RUNNING
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,17 @@ class RequestRunner:
     def claim(self, request_id: int) -> bool:
         """Claim an approved, unexpired request; True only for the one winner."""
         now = self.clock.now()
-        with self.sessions() as s, s.begin():
-            return ApprovalRepo(s).move(
+        return self._transaction(
+            lambda s: ApprovalRepo(s).move(
                 request_id,
                 [RequestStatus.APPROVED],
                 CLAIMED,
                 not_expired_at=now,
                 claimed_by=self.runner_id,
                 claimed_at=now,
-            )
+            ),
+            f"claim of request {request_id}",
+        )
 
     def claim_and_run(self, request_id: int) -> RequestRunResult | None:
         """Claim and run; None when the request was not there to claim."""
@@ -191,8 +196,16 @@ class RequestRunner:
             return rows[-1].id
 
     def _move(self, request_id: int, old: str, new: str) -> bool:
-        with self.sessions() as s, s.begin():
-            return ApprovalRepo(s).move(request_id, [old], new, holder=self.runner_id)
+        return self._transaction(
+            lambda s: ApprovalRepo(s).move(
+                request_id, [old], new, holder=self.runner_id
+            ),
+            f"request {request_id} to {new}",
+        )
+
+    def _transaction(self, fn: Callable[[Session], T], what: str) -> T:
+        # Several daemons claim from one table: a lost lock race is retried.
+        return retrying_transaction(self.sessions, fn, clock=self.clock, what=what)
 
     def _close(
         self,
@@ -204,7 +217,8 @@ class RequestRunner:
         row: ApprovalRequest | None = None,
     ) -> RequestRunResult:
         now = self.clock.now()
-        with self.sessions() as s, s.begin():
+
+        def close(s: Session) -> bool:
             moved = ApprovalRepo(s).move(
                 request_id,
                 [old],
@@ -217,6 +231,9 @@ class RequestRunner:
             )
             if moved and row is not None and execution_id is not None:
                 self._schedule_verification(s, row, status, execution_id)
+            return moved
+
+        moved = self._transaction(close, f"closing request {request_id}")
         if not moved:
             log.warning("request %s: no longer %s; left as it is", request_id, old)
         return RequestRunResult(request_id, status, execution_id, reason)

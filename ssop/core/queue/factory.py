@@ -32,5 +32,11 @@ def build_queue_backend(
         return local  # and redis-py (~6 MB) is never imported
     from ssop.core.queue.redis_backend import redis_backend
 
-    remote = redis_backend(url, clock, min_idle_s=min_idle_s, maxlen=maxlen)
+    remote = redis_backend(
+        url,
+        clock,
+        min_idle_s=min_idle_s,
+        maxlen=maxlen,
+        timeout_s=settings.redis.timeout,
+    )
     return resilient_backend(remote, local, clock)

@@ -24,7 +24,7 @@ from ssop.core.queue.codec import (
 )
 from ssop.core.queue.redis_conn import (
     DEFAULT_KEYS,
-    SOCKET_TIMEOUT_S,
+    DEFAULT_TIMEOUT_S,
     Keys,
     as_text,
     connect,
@@ -128,9 +128,15 @@ class RedisSubscription:
 
 
 class RedisEventBus:
-    def __init__(self, client: redis.Redis, keys: Keys = DEFAULT_KEYS) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys = DEFAULT_KEYS,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
         self._r = client
         self._channel = keys.channel
+        self._timeout_s = timeout_s
 
     def publish(self, event: LiveEvent) -> None:
         text = event_json(event)
@@ -142,7 +148,7 @@ class RedisEventBus:
         with unavailable_on_error("subscribe to events"):
             pubsub.subscribe(self._channel)
             # Wait for the confirmation: only then are later publishes seen.
-            deadline = time.monotonic() + SOCKET_TIMEOUT_S
+            deadline = time.monotonic() + self._timeout_s
             while time.monotonic() < deadline:
                 message = pubsub.get_message(timeout=deadline - time.monotonic())
                 if message is not None and message["type"] == "subscribe":
@@ -158,19 +164,27 @@ def redis_backend(
     min_idle_s: float = 120.0,
     maxlen: int = 100_000,
     keys: Keys = DEFAULT_KEYS,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> QueueBackend:
     """All four services on the Redis at ``url``; nothing connects until first use.
 
+    ``timeout_s`` bounds every connect and reply (a blocking read waits half).
+
     Raises: ConfigError (``url`` is not a Redis URL).
     """
-    client = connect(url)
+    client = connect(url, timeout_s)
     return QueueBackend(
         kind="redis",
         work_queue=RedisWorkQueue(
-            client, clock, keys=keys, min_idle_s=min_idle_s, maxlen=maxlen
+            client,
+            clock,
+            keys=keys,
+            min_idle_s=min_idle_s,
+            maxlen=maxlen,
+            max_block_ms=int(timeout_s * 500),
         ),
         cache=RedisCache(client, keys),
-        events=RedisEventBus(client, keys),
+        events=RedisEventBus(client, keys, timeout_s),
         heartbeats=RedisHeartbeats(client, keys),
         closer=client.close,
     )

@@ -18,7 +18,9 @@ from redis.retry import Retry
 
 from ssop.core.errors import ConfigError, QueueUnavailable
 
-SOCKET_TIMEOUT_S = 10.0
+# Redis answers in milliseconds: past this it is hung (paused, swapping, a
+# dead link) and the caller falls back instead of waiting (redis.timeout).
+DEFAULT_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -57,18 +59,23 @@ def as_text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def connect(url: str) -> redis.Redis:
+def connect(url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> redis.Redis:
     """A client that fails fast, so the caller can fall back instead of hanging."""
     try:
         return redis.Redis.from_url(
             url,
             decode_responses=True,
             protocol=2,  # replies are parsed in the RESP2 shapes
-            socket_connect_timeout=2.0,
-            socket_timeout=SOCKET_TIMEOUT_S,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
             health_check_interval=30,
-            # One quick retry re-opens a pooled connection after a Redis restart.
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 1),
+            # One quick retry re-opens a pooled connection after a Redis restart;
+            # a timeout is not retried: a hung Redis would cost it twice.
+            retry=Retry(
+                ExponentialBackoff(cap=0.2, base=0.02),
+                1,
+                supported_errors=(redis.ConnectionError,),
+            ),
         )
     except ValueError as e:
         raise ConfigError(f"redis.url: not a Redis URL ({e})") from e

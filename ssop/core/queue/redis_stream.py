@@ -48,6 +48,7 @@ class RedisWorkQueue:
         maxlen: int = 100_000,
         journal_cap: int = 10_000,
         reconcile_every_s: float = 30.0,
+        max_block_ms: int = MAX_BLOCK_MS,
     ) -> None:
         self._r = client
         self._clock = clock
@@ -58,6 +59,7 @@ class RedisWorkQueue:
         self._every = reconcile_every_s
         self._next_reconcile = float("-inf")
         self._run_id: str | None = None
+        self._max_block_ms = max(1, max_block_ms)
 
     @property
     def journal_size(self) -> int:
@@ -180,7 +182,9 @@ class RedisWorkQueue:
         )
         out = self._decode(stale)
         if len(out) < count:
-            block = min(block_ms, MAX_BLOCK_MS) if not out and block_ms > 0 else None
+            block = (
+                min(block_ms, self._max_block_ms) if not out and block_ms > 0 else None
+            )
             reply: Any = self._r.xreadgroup(
                 GROUP,
                 consumer,

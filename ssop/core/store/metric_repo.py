@@ -76,6 +76,20 @@ class MetricRepo:
         )
         return list(self.s.exec(query))
 
+    def last_read_at(self) -> dict[str, datetime]:
+        """When each server's newest sample was taken, by server name."""
+        query = select(col(MetricSample.server_name), func.max(MetricSample.at))
+        rows = self.s.exec(query.group_by(col(MetricSample.server_name)))
+        return {name: at for name, at in rows if at is not None}
+
+    def last_errors(self) -> dict[str, CrawlError]:
+        """Each server's newest crawl error, by server name."""
+        newest = select(func.max(CrawlError.id)).group_by(col(CrawlError.server_name))
+        query = select(CrawlError).where(
+            col(CrawlError.id).in_(newest.scalar_subquery())
+        )
+        return {e.server_name: e for e in self.s.exec(query)}
+
     def history(
         self, name: str, since: datetime, until: datetime | None = None
     ) -> list[MetricSample]:
