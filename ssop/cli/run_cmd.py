@@ -118,10 +118,10 @@ def _show_fanout_plan(plan: FanoutPlan) -> int:
 
 
 def _outcome(record: ExecutionRecord, raw: bool) -> int:
-    from ssop.core.actions.spec import ActionType
     from ssop.core.actions.summary import summarise_get
     from ssop.core.errors import CommandTimeout, TransportError
     from ssop.core.execution.executor import ExecutionStatus, display_text
+    from ssop.core.models.action import ActionType
 
     hint = f"recorded as execution #{record.id} ({record.status})"
     if record.status is ExecutionStatus.TIMED_OUT:

@@ -19,6 +19,7 @@ from ssop.core.config.loader import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
+    from ssop.core.accounts.audit_log import AuditLogService
     from ssop.core.accounts.auth import AuthService
     from ssop.core.accounts.passwords import PasswordHasher
     from ssop.core.accounts.roles import RoleService
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from ssop.core.actions.guards.rails import GuardRails
     from ssop.core.analysis.service import AnalysisService
     from ssop.core.audit import AuditService
-    from ssop.core.config.admin import SettingsAdminService
     from ssop.core.crawl.service import CrawlService
     from ssop.core.execution.executor import ExecutionRunner, ExecutionService
     from ssop.core.execution.manual_runs import RunService
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ssop.core.ops.health import HealthService
     from ssop.core.ops.init import InitService
     from ssop.core.ops.quickstart import QuickstartService
+    from ssop.core.ops.settings_admin import SettingsAdminService
     from ssop.core.ops.store_admin import StoreService
     from ssop.core.policy.admin import PolicyAdminService
     from ssop.core.policy.approvals import ApprovalService
@@ -88,6 +89,12 @@ class Services:
         return AuditService(self.sessions, self.clock)
 
     @cached_property
+    def audit_log(self) -> AuditLogService:
+        from ssop.core.accounts.audit_log import AuditLogService
+
+        return AuditLogService(self.sessions, self.clock)
+
+    @cached_property
     def auth(self) -> AuthService:
         from ssop.core.accounts.auth import AuthService
 
@@ -123,7 +130,7 @@ class Services:
 
     @cached_property
     def settings_admin(self) -> SettingsAdminService:
-        from ssop.core.config.admin import SettingsAdminService
+        from ssop.core.ops.settings_admin import SettingsAdminService
 
         return SettingsAdminService(self.config, self.store, self.sessions, self.clock)
 
@@ -370,7 +377,16 @@ class Services:
     def quickstart(self) -> QuickstartService:
         from ssop.core.ops.quickstart import QuickstartService
 
-        return QuickstartService(self)
+        return QuickstartService(
+            app=self.config.settings.app,
+            sessions=self.sessions,
+            clock=self.clock,
+            init=self.init,
+            auth=self.auth,
+            servers=self.servers,
+            crawler=self.crawler,
+            analysis=self.analysis,
+        )
 
     def close(self) -> None:
         close_notifier = getattr(self.__dict__.get("notifier"), "close", None)

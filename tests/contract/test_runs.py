@@ -247,7 +247,9 @@ def test_bad_parameters_are_refused_before_anything_runs(
     with pytest.raises(InvalidInput, match=match):
         fleet.services.runs.dry_run(root, "web1", action, {param: value})
     assert fleet.calls() == [] and fleet.records() == []
-    refused = [e for e in fleet.services.audit.list(root) if e.event == "run.refused"]
+    refused = [
+        e for e in fleet.services.audit_log.list(root) if e.event == "run.refused"
+    ]
     assert refused and refused[0].target == f"web1/{action}" and not refused[0].ok
 
 

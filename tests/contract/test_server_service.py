@@ -161,7 +161,7 @@ def test_add_stores_the_key_encrypted_and_pins_the_accepted_host_key(rig: Rig) -
         rig.sshd.host_key.base64,
     )
     assert rig.scanner.calls == [(*ADDRESS, 2.0)]
-    audit = rig.services.audit.list(rig.root, event="server.add")
+    audit = rig.services.audit_log.list(rig.root, event="server.add")
     assert [(e.actor, e.target) for e in audit] == [("root", "web1")]
 
 
@@ -482,7 +482,7 @@ def test_edit_changes_only_what_is_given_and_keeps_the_key(rig: Rig) -> None:
     )
     assert rig.transports["web1"][-1].closed == 1  # the pool let it go
     assert rig.services.servers.test(rig.root, "web1").os.startswith("Debian")
-    audit = rig.services.audit.list(rig.root, event="server.edit")
+    audit = rig.services.audit_log.list(rig.root, event="server.edit")
     assert [e.detail for e in audit] == ["changed: description"]
 
 
@@ -582,9 +582,9 @@ def test_remove_takes_tags_and_assignments_along(rig: Rig) -> None:
     rig.services.servers.remove(rig.root, "web1")
 
     assert rig.state() == {"servers": [], "server_tags": [], "server_actions": []}
-    assert [e.target for e in rig.services.audit.list(rig.root, event="server.rm")] == [
-        "web1"
-    ]
+    assert [
+        e.target for e in rig.services.audit_log.list(rig.root, event="server.rm")
+    ] == ["web1"]
     with pytest.raises(NotFound):
         rig.services.servers.remove(rig.root, "web1")
 
@@ -621,7 +621,7 @@ def test_trust_repins_the_presented_key_when_it_matches(rig: Rig) -> None:
 
     assert key == rig.sshd.host_key
     assert rig.row().host_key_fingerprint == rig.sshd.host_key.fingerprint
-    audit = rig.services.audit.list(rig.root, event="server.trust")
+    audit = rig.services.audit_log.list(rig.root, event="server.trust")
     assert [e.detail for e in audit] == [rig.sshd.host_key.fingerprint]
 
 

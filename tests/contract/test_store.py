@@ -98,7 +98,7 @@ def test_seed_writes_default_matrix_once(store_engine: Engine) -> None:
     store.seed()
     with Session(store_engine) as s, s.begin():
         repo = RoleRepo(s)
-        assert repo.matrix() == {role: caps for role, caps in DEFAULT_MATRIX.items()}
+        assert {r: repo.capabilities(r) for r in Role} == DEFAULT_MATRIX
         repo.revoke(Role.VIEWER, Capability.REPORTS_READ)
     store.seed()  # an edited matrix is kept, not re-seeded
     with Session(store_engine) as s:

@@ -12,8 +12,9 @@ from types import MappingProxyType
 
 from ssop.core.actions import scripts
 from ssop.core.actions.params import ParamSpec
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.actions.template import literal
+from ssop.core.models.action import ActionType
 from ssop.core.transport.base import Command
 
 GET, EXECUTE = ActionType.COMMAND_GET, ActionType.COMMAND_EXECUTE

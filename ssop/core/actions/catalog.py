@@ -19,13 +19,20 @@ from sqlalchemy.engine import Engine
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.params import ParamSpec
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
-from ssop.core.actions.toml_spec import parse_param_decl, spec_from_dict, spec_from_toml
+from ssop.core.actions.spec import ActionSpec, RiskLevel
+from ssop.core.actions.stored import save_spec, spec_of
+from ssop.core.actions.toml_spec import (
+    parse_param_decl,
+    spec_from_dict,
+    spec_from_toml,
+    spec_to_dict,
+)
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, InvalidInput, NotFound
 from ssop.core.models import Action
-from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
+from ssop.core.models.action import ActionType
+from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.server_repo import ServerRepo
 
@@ -122,7 +129,7 @@ class ActionDraft:
         Raises:
             InvalidInput: naming the option or key that is wrong.
         """
-        data: dict[str, Any] = base.to_dict() if base else {"name": name}
+        data: dict[str, Any] = spec_to_dict(base) if base else {"name": name}
         for key in ("type", "risk", "description", "timeout_s", "needs_root"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
@@ -235,7 +242,7 @@ class ActionService:
             repo = ActionRepo(s)
             if repo.find(spec.name) is not None:
                 raise Conflict(f"an action named {spec.name!r} already exists")
-            row = repo.save(spec)
+            row = save_spec(repo, spec)
             detail = f"type={spec.type} risk={spec.risk} {template_text(spec)}"
             record_in(s, now, current.actor, "action.create", spec.name, detail)
             return view_of(row, [])
@@ -264,7 +271,7 @@ class ActionService:
             repo = ActionRepo(s)
             row = _custom(repo.get(name), "edited")
             spec: ActionSpec = change(spec_of(row))
-            row = repo.save(spec, row)
+            row = save_spec(repo, spec, row)
             detail = f"type={spec.type} risk={spec.risk} {template_text(spec)}"
             record_in(s, now, current.actor, "action.edit", name, detail)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))

@@ -36,14 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from ssop.core.actions import template
 from ssop.core.actions.params import ParamSpec
-from ssop.core.actions.spec import (
-    MAX_TIMEOUT_S,
-    ActionSpec,
-    ActionType,
-    HttpSpec,
-    RiskLevel,
-)
+from ssop.core.actions.spec import MAX_TIMEOUT_S, ActionSpec, HttpSpec, RiskLevel
 from ssop.core.errors import InvalidInput
+from ssop.core.models.action import ActionType
 
 
 class _Input(BaseModel):

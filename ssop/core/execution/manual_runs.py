@@ -23,13 +23,15 @@ from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.guards.rails import GuardRails
 from ssop.core.actions.render import ValidatedParams, validate_params
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
+from ssop.core.actions.stored import spec_of
 from ssop.core.audit import AuditService
 from ssop.core.clock import Clock
 from ssop.core.errors import InvalidInput, NotFound, PolicyRefused, SsopError
 from ssop.core.execution.executor import ExecutionRecord, ExecutionRunner, Trigger
 from ssop.core.models import Action, Server
-from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
+from ssop.core.models.action import ActionType
+from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.server_repo import ServerRepo
 

@@ -25,14 +25,14 @@ from ssop.core.fleet.server_input import (
     ServerCreate,
     check_fingerprint,
 )
-from ssop.core.models import Server
-from ssop.core.secrets.secretbox import SecretBox
-from ssop.core.secrets.server_keys import (
+from ssop.core.fleet.server_keys import (
     HostKeyGate,
     HostKeyScanner,
     SealedKey,
     seal_key,
 )
+from ssop.core.models import Server
+from ssop.core.secrets.secretbox import SecretBox
 from ssop.core.store.action_repo import AssignmentRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.fleet_repo import FleetRepo

@@ -27,9 +27,9 @@ from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PolicyRefused
 from ssop.core.models import ApprovalRequest
+from ssop.core.models.keys import open_key
 from ssop.core.notify.events import Event, EventKind, Notifier
 from ssop.core.policy import conditions
-from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import ReadingsSource
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.request_view import (

@@ -20,11 +20,14 @@ from ssop.core.actions.render import (
     render_http,
     validate_params,
 )
-from ssop.core.actions.spec import ActionSpec, ActionType
+from ssop.core.actions.spec import ActionSpec
+from ssop.core.actions.stored import spec_of
+from ssop.core.actions.toml_spec import spec_to_dict
 from ssop.core.errors import InvalidInput
 from ssop.core.models import Action, Server, ServerAction
-from ssop.core.policy.keys import params_key, spec_hash
-from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
+from ssop.core.models.action import ActionType
+from ssop.core.models.keys import params_key, spec_hash
+from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 
 
@@ -82,7 +85,7 @@ def prepare(
         strings,
         params_key(strings),
         command,
-        spec_hash(spec.to_dict()),
+        spec_hash(spec_to_dict(spec)),
     )
 
 

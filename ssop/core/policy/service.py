@@ -23,11 +23,11 @@ from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import SsopError
 from ssop.core.models import ApprovalRequest, PolicyDecision
+from ssop.core.models.keys import open_key
 from ssop.core.notify.events import Event, EventKind, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.facts import gather
 from ssop.core.policy.gates import Decision, Facts, decide, effective_risk
-from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import Proposal, ReadingsSource, RecommendationSource
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RunResult

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.readings import Baseline, parse_combined
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.crawl.host_visit import (
     FIRST_READINGS,
     READINGS,
@@ -17,6 +17,7 @@ from ssop.core.crawl.host_visit import (
 from ssop.core.crawl.parse import Cause
 from ssop.core.errors import HostKeyMismatch, TransportError
 from ssop.core.models import Server
+from ssop.core.models.action import ActionType
 from ssop.core.transport.base import CommandResult
 from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.clock import FakeClock
