@@ -162,15 +162,15 @@ class Services:
         from ssop.core.fleet.servers import ServerService
 
         return ServerService(
-            self.sessions,
-            self.clock,
-            self.auth,
-            self.audit,
-            self.secret_box,
-            self.pool,
-            self.host_key_scanner or _scan_host_key,
-            self.config.settings.ssh.connect_timeout,
-            self.config.settings.ssh.command_timeout,
+            sessions=self.sessions,
+            clock=self.clock,
+            auth=self.auth,
+            audit=self.audit,
+            secrets=self.secret_box,
+            pool=self.pool,
+            scan=self.host_key_scanner or _scan_host_key,
+            connect_timeout=self.config.settings.ssh.connect_timeout,
+            command_timeout=self.config.settings.ssh.command_timeout,
         )
 
     @cached_property
@@ -211,12 +211,12 @@ class Services:
 
         ssh = self.config.settings.ssh
         return ExecutionRunner(
-            self.engine,
-            self.sessions,
-            self.clock,
-            self.pool.get,
-            HttpRunner(ssh.output_cap),
-            ssh,
+            engine=self.engine,
+            sessions=self.sessions,
+            clock=self.clock,
+            transports=self.pool.get,
+            http=HttpRunner(ssh.output_cap),
+            ssh=ssh,
         )
 
     @cached_property
@@ -225,13 +225,13 @@ class Services:
 
         settings = self.config.settings
         return RunService(
-            self.engine,
-            self.sessions,
-            self.clock,
-            self.audit,
-            self.runner,
-            self.guard_rails,
-            settings.daemon.concurrency,
+            engine=self.engine,
+            sessions=self.sessions,
+            clock=self.clock,
+            audit=self.audit,
+            runner=self.runner,
+            rails=self.guard_rails,
+            max_parallel=settings.daemon.concurrency,
         )
 
     @cached_property
@@ -280,14 +280,14 @@ class Services:
         from ssop.core.policy.runner import RequestRunner, new_runner_id
 
         return RequestRunner(
-            self.sessions,
-            self.clock,
-            self.config.settings,
-            lambda: self.policy_executor,
-            self.latest_readings,
-            self.notifier,
-            self.guard_rails.for_server,
-            new_runner_id(),
+            sessions=self.sessions,
+            clock=self.clock,
+            settings=self.config.settings,
+            executor=lambda: self.policy_executor,
+            readings=self.latest_readings,
+            notifier=self.notifier,
+            guards=self.guard_rails.for_server,
+            runner_id=new_runner_id(),
         )
 
     @cached_property
@@ -295,14 +295,14 @@ class Services:
         from ssop.core.policy.service import RemediationService
 
         return RemediationService(
-            self.sessions,
-            self.clock,
-            self.config.settings,
-            self.request_runner,
-            self.latest_readings,
-            self.notifier,
-            self.guard_rails.for_server,
-            lambda: self.recommendation_source,
+            sessions=self.sessions,
+            clock=self.clock,
+            settings=self.config.settings,
+            runner=self.request_runner,
+            readings=self.latest_readings,
+            notifier=self.notifier,
+            guards=self.guard_rails.for_server,
+            source=lambda: self.recommendation_source,
         )
 
     @cached_property
@@ -310,13 +310,13 @@ class Services:
         from ssop.core.policy.approvals import ApprovalService
 
         return ApprovalService(
-            self.sessions,
-            self.clock,
-            self.config.settings,
-            self.request_runner,
-            self.latest_readings,
-            self.notifier,
-            self.guard_rails.for_server,
+            sessions=self.sessions,
+            clock=self.clock,
+            settings=self.config.settings,
+            runner=self.request_runner,
+            readings=self.latest_readings,
+            notifier=self.notifier,
+            guards=self.guard_rails.for_server,
         )
 
     @cached_property
@@ -350,12 +350,12 @@ class Services:
         from ssop.core.analysis.service import AnalysisService
 
         return AnalysisService(
-            self.sessions,
-            self.clock,
-            self.auth,
-            self.audit,
-            self.config.settings,
-            lambda: self.queue,
+            sessions=self.sessions,
+            clock=self.clock,
+            auth=self.auth,
+            audit=self.audit,
+            settings=self.config.settings,
+            queue=lambda: self.queue,
             guards_for=self.guard_rails.for_server,
         )
 
@@ -364,13 +364,13 @@ class Services:
         from ssop.core.crawl.service import CrawlService
 
         return CrawlService(
-            self.engine,
-            self.sessions,
-            self.clock,
-            self.auth,
-            self.pool,
-            self.queue,
-            self.config.settings,
+            engine=self.engine,
+            sessions=self.sessions,
+            clock=self.clock,
+            auth=self.auth,
+            pool=self.pool,
+            queue=self.queue,
+            settings=self.config.settings,
         )
 
     @cached_property

@@ -412,13 +412,13 @@ def test_guards_protect_own_addresses_never_block_and_configured_units(
     settings.guards.never_block = ["203.0.113.0/24"]
     settings.guards.protected_units = ["payments.service"]
     runs = RunService(
-        fleet.services.engine,
-        fleet.services.sessions,
-        fleet.services.clock,
-        fleet.services.audit,
-        fleet.services.runner,
-        GuardRails(settings.guards, own_addresses=lambda: ("198.51.100.7",)),
-        8,
+        engine=fleet.services.engine,
+        sessions=fleet.services.sessions,
+        clock=fleet.services.clock,
+        audit=fleet.services.audit,
+        runner=fleet.services.runner,
+        rails=GuardRails(settings.guards, own_addresses=lambda: ("198.51.100.7",)),
+        max_parallel=8,
     )
     web(fleet, "web1", "block_ip_firewalld", "restart_service")
     cases = [

@@ -281,9 +281,12 @@ def test_a_taken_name_is_refused_before_reading_anything(rig: Rig) -> None:
         (lambda k: ServerCreate("-x", *ADDRESS, key=k), "invalid server name"),
         (lambda k: ServerCreate("x", "-oProxyCommand=x", key=k), "invalid host"),
         (lambda k: ServerCreate("x", "a..b", key=k), "invalid host"),
-        (lambda k: ServerCreate("x", "h", 0, key=k), "invalid port 0"),
-        (lambda k: ServerCreate("x", "h", 65536, key=k), "invalid port 65536"),
-        (lambda k: ServerCreate("x", "h", 22, "root;id", key=k), "invalid user"),
+        (lambda k: ServerCreate("x", "h", port=0, key=k), "invalid port 0"),
+        (lambda k: ServerCreate("x", "h", port=65536, key=k), "invalid port 65536"),
+        (
+            lambda k: ServerCreate("x", "h", port=22, username="root;id", key=k),
+            "invalid user",
+        ),
         (lambda k: ServerCreate("x", "h", tags=("no tag",), key=k), "invalid tag"),
         (lambda k: ServerCreate("x", key=k), "needs --host"),
         (lambda k: ServerCreate("x", "h"), "needs --key-file PATH or --agent"),
@@ -735,8 +738,8 @@ def add_real(
     spec = ServerCreate(
         "box",
         sshd.host,
-        sshd.port,
-        "root",
+        port=sshd.port,
+        username="root",
         key=KeySource(client.path, client.passphrase),
     )
     accept = decision or HostKeyDecision(sshd.host_key.fingerprint)

@@ -15,7 +15,7 @@ from ssop.core.store.db import SessionFactory
 MAX_LIMIT = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class AuditEntry:
     at: datetime
     actor: str
@@ -49,6 +49,13 @@ class AuditLogService:
             require_in(s, self.clock.now(), principal, Capability.AUDIT_READ)
             rows = AuditRepo(s).latest(limit, actor, event)
             return [
-                AuditEntry(r.at, r.actor, r.event, r.target, r.detail, r.ok)
+                AuditEntry(
+                    at=r.at,
+                    actor=r.actor,
+                    event=r.event,
+                    target=r.target,
+                    detail=r.detail,
+                    ok=r.ok,
+                )
                 for r in rows
             ]

@@ -42,7 +42,14 @@ def _get(
     name: str, description: str, argv: tuple[str, ...], *params: ParamSpec
 ) -> ActionSpec:
     return ActionSpec(
-        name, description, GET, LOW, 30.0, params, command_template=argv, builtin=True
+        name,
+        description,
+        GET,
+        LOW,
+        30.0,
+        params=params,
+        command_template=argv,
+        builtin=True,
     )
 
 
@@ -59,7 +66,7 @@ def _execute(
         EXECUTE,
         risk,
         120.0,
-        params,
+        params=params,
         command_template=argv,
         needs_root=True,
         builtin=True,

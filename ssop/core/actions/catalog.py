@@ -40,7 +40,7 @@ READ, WRITE = Capability.ACTIONS_READ, Capability.ACTIONS_WRITE
 _PLAIN_TOKEN = re.compile(r"[\w@%+=:,./{}-]+")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ActionView:
     """One catalogue entry as a user sees it."""
 
@@ -58,7 +58,7 @@ class ActionView:
     spec: ActionSpec
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Assignment:
     """An action a server may run; ``automatic`` lets policy run it unasked."""
 
@@ -86,18 +86,18 @@ def template_text(spec: ActionSpec) -> str:
 def view_of(row: Action, servers: list[str]) -> ActionView:
     spec = spec_of(row)
     return ActionView(
-        spec.name,
-        spec.description,
-        spec.type,
-        spec.risk,
-        spec.timeout_s,
-        spec.builtin,
-        row.enabled,
-        spec.needs_root,
-        spec.params,
-        template_text(spec),
-        tuple(servers),
-        spec,
+        name=spec.name,
+        description=spec.description,
+        type=spec.type,
+        risk=spec.risk,
+        timeout_s=spec.timeout_s,
+        builtin=spec.builtin,
+        enabled=row.enabled,
+        needs_root=spec.needs_root,
+        params=spec.params,
+        template=template_text(spec),
+        servers=tuple(servers),
+        spec=spec,
     )
 
 
@@ -356,12 +356,12 @@ class ActionService:
 
 def _assignment(server: str, row: Action, automatic: bool) -> Assignment:
     return Assignment(
-        server,
-        row.name,
-        ActionType(row.type),
-        RiskLevel(row.risk),
-        automatic,
-        row.enabled,
+        server=server,
+        action=row.name,
+        type=ActionType(row.type),
+        risk=RiskLevel(row.risk),
+        automatic=automatic,
+        enabled=row.enabled,
     )
 
 

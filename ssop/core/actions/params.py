@@ -17,7 +17,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from types import MappingProxyType
 
 from ssop.core.actions.guards.checks import GUARDS, IPAddress, IPNetwork
@@ -50,6 +50,7 @@ class ParamSpec:
 
     name: str
     type: str
+    _: KW_ONLY
     required: bool = True
     default: str | None = None
     help: str = ""

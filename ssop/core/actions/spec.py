@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -131,6 +131,7 @@ class ActionSpec:
     type: ActionType
     risk: RiskLevel
     timeout_s: float
+    _: KW_ONLY
     params: tuple[ParamSpec, ...] = ()
     command_template: tuple[str, ...] | None = None
     http: HttpSpec | None = None

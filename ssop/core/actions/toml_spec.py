@@ -57,7 +57,13 @@ class ParamInput(_Input):
         default = None if self.default is None else str(self.default)
         required = default is None if self.required is None else self.required
         return ParamSpec(
-            name, self.type, required, default, self.help, tuple(self.roots), self.guard
+            name,
+            self.type,
+            required=required,
+            default=default,
+            help=self.help,
+            roots=tuple(self.roots),
+            guard=self.guard,
         )
 
 

@@ -130,10 +130,10 @@ class HostCrawl:
             at,
             duration,
             digest,
-            values,
-            cause,
-            message,
-            tuple(outputs),
+            values=values,
+            cause=cause,
+            message=message,
+            outputs=tuple(outputs),
         )
 
     def _readings(self) -> Readings:

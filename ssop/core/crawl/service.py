@@ -63,6 +63,7 @@ def _never() -> bool:
 class CrawlService:
     def __init__(
         self,
+        *,
         engine: Engine,
         sessions: SessionFactory,
         clock: Clock,

@@ -61,7 +61,7 @@ _SECRET_HEADER = re.compile(r"(?i)auth|cookie|token|key|secret|password")
 _HIDDEN = ("Cc", "Cf", "Zl", "Zp")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ExecutionRecord:
     """One execution as stored: who ran what, where, why, and what came of it."""
 
@@ -93,26 +93,26 @@ class ExecutionRecord:
 
 def record_of(row: Execution) -> ExecutionRecord:
     return ExecutionRecord(
-        row.id or 0,
-        row.server_name,
-        row.action_name,
-        row.action_type,
-        row.actor,
-        row.trigger,
-        row.reason,
-        dict(row.params),
-        row.command,
-        ExecutionStatus(row.status),
-        row.exit_code,
-        row.stdout,
-        row.stderr,
-        row.stdout_truncated,
-        row.stderr_truncated,
-        row.error,
-        row.started_at,
-        row.finished_at,
-        row.duration_s,
-        row.request_id,
+        id=row.id or 0,
+        server_name=row.server_name,
+        action_name=row.action_name,
+        action_type=row.action_type,
+        actor=row.actor,
+        trigger=row.trigger,
+        reason=row.reason,
+        params=dict(row.params),
+        command=row.command,
+        status=ExecutionStatus(row.status),
+        exit_code=row.exit_code,
+        stdout=row.stdout,
+        stderr=row.stderr,
+        stdout_truncated=row.stdout_truncated,
+        stderr_truncated=row.stderr_truncated,
+        error=row.error,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        duration_s=row.duration_s,
+        request_id=row.request_id,
     )
 
 
@@ -163,6 +163,7 @@ class ExecutionRunner:
 
     def __init__(
         self,
+        *,
         engine: Engine,
         sessions: SessionFactory,
         clock: Clock,
@@ -283,11 +284,11 @@ class ExecutionRunner:
             status,
             self.clock.now(),
             result.duration_s,
-            result.exit_code,
-            result.stdout,
-            result.stderr,
-            result.stdout_truncated,
-            result.stderr_truncated,
+            exit_code=result.exit_code,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            stdout_truncated=result.stdout_truncated,
+            stderr_truncated=result.stderr_truncated,
         )
 
     def _failure(

@@ -44,7 +44,7 @@ class NotConfirmed(SsopError):
     """A run that changes something was not confirmed."""
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class RunPlan:
     """What a run would do on one server: exactly this command."""
 
@@ -131,6 +131,7 @@ def parse_param_args(items: Sequence[str]) -> dict[str, str]:
 class RunService:
     def __init__(
         self,
+        *,
         engine: Engine,
         sessions: SessionFactory,
         clock: Clock,
@@ -325,13 +326,13 @@ class RunService:
         params = validate_params(spec, raw, self.guard_config(server))
         rendered = self.runner.render(server, spec, params)
         plan = RunPlan(
-            server.name,
-            spec.name,
-            spec.type,
-            spec.risk,
-            params.as_strings(),
-            rendered.text,
-            spec.timeout_s,
+            server=server.name,
+            action=spec.name,
+            type=spec.type,
+            risk=spec.risk,
+            params=params.as_strings(),
+            command=rendered.text,
+            timeout_s=spec.timeout_s,
         )
         return _Prepared(plan, server, spec, params, actor)
 

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 LOCALHOST = "localhost"
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class QuickstartReport:
     """What quickstart did or found, in order, and what comes next.
 
@@ -106,13 +106,13 @@ class QuickstartService:
         analysis = self._analyse(done, who)
         self._audit(who, done.lines)
         return QuickstartReport(
-            tuple(done.lines),
-            crawl,
-            self._next_steps(),
-            done.admin,
-            analysis,
-            done.password,
-            done.token,
+            lines=tuple(done.lines),
+            crawl=crawl,
+            next_steps=self._next_steps(),
+            admin=done.admin,
+            analysis=analysis,
+            password=done.password,
+            token=done.token,
         )
 
     def _initialise(self, done: _Progress) -> None:

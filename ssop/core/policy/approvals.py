@@ -70,6 +70,7 @@ class StepReport:
 class ApprovalService:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         settings: Settings,

@@ -17,7 +17,7 @@ from ssop.core.models import Server
 from ssop.core.models.execution import Trigger as ExecTrigger
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Proposal:
     """One recommendation as policy sees it.
 

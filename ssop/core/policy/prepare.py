@@ -31,7 +31,7 @@ from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Prepared:
     """A proposal resolved against the store. ``invalid`` says what is wrong."""
 
@@ -65,7 +65,15 @@ def prepare(
     if action is not None and not action.enabled:
         action = None
     if server is None or action is None:
-        return Prepared(server, action, None, None, None, dict(raw), raw_key)
+        return Prepared(
+            server=server,
+            action=action,
+            spec=None,
+            link=None,
+            params=None,
+            strings=dict(raw),
+            key=raw_key,
+        )
     link = AssignmentRepo(s).find(server.id or 0, action.id or 0)
     try:
         spec = spec_of(action)
@@ -73,19 +81,26 @@ def prepare(
         command = command_text(spec, params, server, use_sudo)
     except InvalidInput as e:
         return Prepared(
-            server, action, None, link, None, dict(raw), raw_key, invalid=e.message
+            server=server,
+            action=action,
+            spec=None,
+            link=link,
+            params=None,
+            strings=dict(raw),
+            key=raw_key,
+            invalid=e.message,
         )
     strings = params.as_strings()
     return Prepared(
-        server,
-        action,
-        spec,
-        link,
-        params,
-        strings,
-        params_key(strings),
-        command,
-        spec_hash(spec_to_dict(spec)),
+        server=server,
+        action=action,
+        spec=spec,
+        link=link,
+        params=params,
+        strings=strings,
+        key=params_key(strings),
+        command=command,
+        spec_hash=spec_hash(spec_to_dict(spec)),
     )
 
 

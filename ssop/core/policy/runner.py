@@ -54,6 +54,7 @@ class RunResult:
 class RequestRunner:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         settings: Settings,

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 ShouldStop = Callable[[], bool]
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Decided:
     """One recorded decision, and the request it made or joined."""
 
@@ -80,6 +80,7 @@ class ProcessReport:
 class RemediationService:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         settings: Settings,
@@ -259,7 +260,12 @@ class RemediationService:
         )
         assert row.id is not None
         return Decided(
-            row.id, p, decision.outcome, decision.gate, decision.detail, request_id
+            decision_id=row.id,
+            proposal=p,
+            outcome=decision.outcome,
+            gate=decision.gate,
+            detail=decision.detail,
+            request_id=request_id,
         )
 
     def _link_execution(self, decision_id: int, result: RunResult) -> None:
