@@ -5,10 +5,18 @@ The docstrings become the help text of ``ssop config show``.
 
 from __future__ import annotations
 
+import posixpath
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 # Sections whose keys also answer to the seed tool's variable names (MYSQL_HOST ...).
 LEGACY_SECTIONS = frozenset({"app", "mysql", "redis", "openai"})
@@ -174,7 +182,17 @@ class GuardsSection(Section):
     )
     """systemd units that ssop never stops."""
     cleanup_roots: list[str] = Field(default_factory=lambda: ["/tmp", "/var/tmp"])
-    """Roots under which path parameters of custom actions must stay."""
+    """Roots that path parameters of changing (command_execute) actions must stay
+    under; checked as written, then on the server with symlinks resolved."""
+
+    @field_validator("cleanup_roots")
+    @classmethod
+    def _clean_roots(cls, roots: list[str]) -> list[str]:
+        for root in roots:
+            clean = root[:1] == "/" and posixpath.normpath(root) == root
+            if not clean or root == "/" or root.startswith("//"):
+                raise ValueError(f"{root!r} must be a clean absolute path other than /")
+        return roots
 
 
 class DaemonSection(Section):
