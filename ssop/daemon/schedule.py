@@ -24,9 +24,6 @@ class Slots:
     def is_due(self, now: float) -> bool:
         return now >= self.next_due
 
-    def wait_s(self, now: float) -> float:
-        return max(0.0, self.next_due - now)
-
     def complete(self, started: float, finished: float) -> int:
         """Book a run from ``started`` to ``finished``; return the slots skipped.
 

@@ -14,9 +14,16 @@ from dataclasses import replace
 
 from ssop.core.errors import CommandTimeout
 from ssop.core.transport.base import DEFAULT_OUTPUT_CAP, Command, CommandResult
-from ssop.core.transport.capture import capped_text
+from ssop.core.transport.capture import CappedBuffer
 
 Outcome = CommandResult | Exception | Callable[[Command], CommandResult]
+
+
+def capped_text(data: bytes, cap: int) -> tuple[str, bool]:
+    """What a real adapter keeps of ``data`` under ``cap``, and whether it cut."""
+    buffer = CappedBuffer(cap)
+    buffer.feed(data)
+    return buffer.text(), buffer.truncated
 
 
 class UnscriptedCommand(AssertionError):

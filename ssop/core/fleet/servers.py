@@ -163,11 +163,6 @@ class ServerService:
             )
             return ServerDetail(view_of(server, repo.tags(server.id or 0)), actions)
 
-    def probe(self, who: Principal, host: str, port: int) -> HostKey:
-        """The host key a server presents, for a person to look at."""
-        self.auth.require(who, WRITE)
-        return self.scan(host, port, self.connect_timeout)
-
     def add(
         self, who: Principal, spec: ServerCreate, decision: HostKeyDecision
     ) -> ServerView:

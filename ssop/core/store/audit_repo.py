@@ -63,12 +63,3 @@ class AuditRepo:
                 col(AuditEvent.at) > since,
             )
         ).one()
-
-    def last_by_target(self, event: str, since: datetime) -> dict[str, datetime]:
-        """The latest ``event`` per target after ``since``."""
-        rows = self.s.exec(
-            select(AuditEvent.target, func.max(AuditEvent.at))
-            .where(AuditEvent.event == event, col(AuditEvent.at) > since)
-            .group_by(col(AuditEvent.target))
-        )
-        return {target: at for target, at in rows}
