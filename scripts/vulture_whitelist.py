@@ -22,7 +22,7 @@ _.depends_on  # Alembic: migration header
 _.downgrade  # Alembic: run by `alembic downgrade`
 _.whitespace_split  # shlex.shlex setting (actions/template.py)
 _.banner_timeout  # paramiko.Transport setting (transport/ssh.py)
-_.missing_host_key  # paramiko.MissingHostKeyPolicy hook (transport/ssh_errors.py)
+_.missing_host_key  # paramiko.MissingHostKeyPolicy hook (transport/ssh_errors)
 _.validate_host_public_key  # asyncssh.SSHClient callback
 _.data_received  # asyncssh.SSHClientSession callback
 _.connection_lost  # asyncssh.SSHClientSession callback
@@ -31,7 +31,7 @@ _.address_family  # socketserver setting: the IPv6 server class
 _.server_version  # http.server: the Server response header
 _.do_GET  # http.server: GET dispatch
 _.log_message  # http.server hook, sent to logging instead of stderr
-ResponseFormatJSONSchema  # typing only: named in a cast() string (analysis/llm.py)
+_.ResponseFormatJSONSchema  # typing only: named in a cast() string (analysis/llm)
 
 # SQLModel columns ssop writes but never reads back itself
 _.updated_at  # several tables: when the row last changed

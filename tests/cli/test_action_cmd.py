@@ -1,4 +1,4 @@
-"""``ssop action`` and ``ssop executions`` in-process: output, exit codes, stored data."""
+"""``ssop action`` and ``ssop executions`` in-process: output, exit codes, rows."""
 
 from __future__ import annotations
 

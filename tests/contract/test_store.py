@@ -60,7 +60,8 @@ def test_checking_the_schema_does_not_load_alembic(store_engine: Engine) -> None
         "from ssop.core.ops.store_admin import StoreService\n"
         f"engine = create_engine({store_engine.url.render_as_string(False)!r})\n"
         "StoreService(engine, lambda: Session(engine)).require_current()\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('alembic', 'mako')))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", check], capture_output=True, text=True, timeout=60

@@ -68,7 +68,8 @@ class RoleService:
         r, cap = parse_role(role), parse_capability(capability)
         if r is Role.ADMIN and cap is MANAGE:
             raise Conflict(
-                "the admin role always keeps users.manage, so the matrix can be repaired"
+                "the admin role always keeps users.manage, "
+                "so the matrix can be repaired"
             )
         now = self.clock.now()
         with self.sessions() as s, s.begin():

@@ -289,7 +289,10 @@ def memory_rule(
     if not held.sustained:
         return
     hog = dominant(latest.processes, cfg.dominant_process_share)
-    message = f"memory at {latest.memory_percent:.0f}% (>= {cfg.memory_percent:g}% in {held.text()})"
+    message = (
+        f"memory at {latest.memory_percent:.0f}% "
+        f"(>= {cfg.memory_percent:g}% in {held.text()})"
+    )
     evidence: dict[str, object] = {"kind": "memory_pressure", **_where(latest)}
     proposals: list[Proposal] = []
     if hog is not None:

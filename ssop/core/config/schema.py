@@ -122,7 +122,7 @@ class AnalysisSection(Section):
     cleanup_days: int = Field(default=7, ge=1)
     """The days parameter given to recommended cleanup actions."""
     llm_mode: Literal["auto", "always", "never"] = "auto"
-    """When to ask the model: auto (only when the rules see something), always, never."""
+    """When to ask the model: auto (when the rules see something), always, never."""
     reuse_window_s: int = Field(default=900, ge=0)
     """Seconds during which an analysis of unchanged readings is reused, not redone."""
     breaker_failures: int = Field(default=3, ge=1)
@@ -220,7 +220,7 @@ class PolicySection(Section):
     min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
     """Lowest analysis confidence acted on without approval."""
     cooldown_s: int = Field(default=900, ge=0)
-    """Seconds before the same action with the same parameters runs again on a server."""
+    """Seconds before the same action and parameters run again on a server."""
     max_auto_per_hour: int = Field(default=3, ge=0)
     """Automatic executions per server per hour."""
     fleet_max_auto_per_hour: int = Field(default=20, ge=0)
@@ -228,19 +228,19 @@ class PolicySection(Section):
     max_concurrent: int = Field(default=2, ge=0)
     """Automatic executions running at the same time across the fleet."""
     max_fleet_percent: float = Field(default=20.0, ge=0.0, le=100.0)
-    """Share of servers changed in the last hour beyond which automation waits (at least one)."""
+    """Share of servers changed in the last hour past which automation waits (>= 1)."""
     four_eyes: bool = True
-    """A requester may not approve their own manual request at or above four_eyes_min_risk."""
+    """Nobody approves their own manual request at or above four_eyes_min_risk."""
     four_eyes_min_risk: Literal["low", "medium", "high"] = "high"
     """Lowest risk at which four-eyes applies."""
     approval_ttl_hours: float = Field(default=24.0, gt=0)
-    """Hours before an undecided (or approved, unrun) request expires, which means rejected."""
+    """Hours until an undecided (or approved, unrun) request expires: rejected."""
     claim_lease_s: int = Field(default=300, ge=10)
-    """Seconds past an action's timeout after which a claimed or running execution is unknown."""
+    """Seconds past the timeout before a claimed or running execution is unknown."""
     verify_delay_s: int = Field(default=60, ge=0)
-    """Seconds after a change before readings are checked for the condition to have cleared."""
+    """Seconds after a change before readings show whether the condition cleared."""
     verify_failures_to_demote: int = Field(default=2, ge=1)
-    """Failed verifications in a row after which an action needs approval on that server."""
+    """Failed verifications in a row before an action needs approval on that server."""
 
 
 class WebhookConfig(Section):

@@ -73,7 +73,7 @@ def check_description(value: str) -> str:
 
 @dataclass(frozen=True)
 class KeySource:
-    """A private key file to read, with its passphrase; read once, never stored plain."""
+    """A private key file and its passphrase; read once, never stored in the clear."""
 
     path: Path
     passphrase: str | None = field(default=None, repr=False)

@@ -119,7 +119,10 @@ class HealthService:
                 ExitCode.ERROR,
             )
         if not status.up_to_date:
-            detail = f"schema at {status.current}, needs {status.head} (run: ssop db upgrade)"
+            detail = (
+                f"schema at {status.current}, needs {status.head} "
+                "(run: ssop db upgrade)"
+            )
             return Check("database", CheckState.FAILED, detail, ExitCode.ERROR)
         return _ok("database", f"reachable, schema {status.current} is current")
 

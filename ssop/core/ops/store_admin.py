@@ -95,7 +95,8 @@ class StoreService:
             raise StoreError("the store is not initialised", hint="run: ssop init")
         if not status.up_to_date:
             raise StoreError(
-                f"the store schema is at {status.current}, this ssop needs {status.head}",
+                f"the store schema is at {status.current}, "
+                f"this ssop needs {status.head}",
                 hint="run: ssop db upgrade",
             )
 

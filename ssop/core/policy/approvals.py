@@ -142,7 +142,8 @@ class ApprovalService:
             if ApprovalRepo(s).add(row) is None:
                 held = ApprovalRepo(s).find_open(row.open_key or "")
                 raise Conflict(
-                    f"the same change is already open as request #{held.id if held else '?'}"
+                    "the same change is already open as request "
+                    f"#{held.id if held else '?'}"
                 )
             record_in(s, now, current.actor, "approval.request", _target(row), action)
             view = view_of(row)
@@ -282,7 +283,8 @@ class ApprovalService:
             return
         if RiskLevel(row.effective_risk) >= RiskLevel(self.policy.four_eyes_min_risk):
             raise PolicyRefused(
-                f"four-eyes: {who.actor} requested #{row.id} ({row.effective_risk} risk) "
+                f"four-eyes: {who.actor} requested #{row.id} "
+                f"({row.effective_risk} risk) "
                 "and cannot approve it too",
                 hint="ask another user with approvals.decide",
             )

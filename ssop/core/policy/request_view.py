@@ -81,7 +81,10 @@ def parse_status(value: str) -> RequestStatus:
 def why_not_pending(row: ApprovalRequest, now: datetime) -> str:
     rid, status = row.id, row.status
     if status == RequestStatus.EXPIRED or (status == PENDING and row.expires_at <= now):
-        return f"request #{rid} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC (expired means rejected)"
+        return (
+            f"request #{rid} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC "
+            "(expired means rejected)"
+        )
     if status == RequestStatus.REJECTED:
         return f"request #{rid} was rejected by {row.decided_by}: {row.comment}"
     if status == RequestStatus.CANCELLED:

@@ -279,7 +279,8 @@ class RemediationService:
             Event(
                 EventKind.APPROVAL_REQUESTED,
                 self.clock.now(),
-                f"approval requested: {p.action} on {p.server} (request #{decided.request_id})",
+                f"approval requested: {p.action} on {p.server} "
+                f"(request #{decided.request_id})",
                 server=p.server,
                 action=p.action,
                 params=prep.strings,

@@ -54,7 +54,8 @@ class AuditRepo:
     def count_after(
         self, event: str, target: str, after_id: int, since: datetime
     ) -> int:
-        """How many ``event`` rows on ``target`` follow row ``after_id`` and ``since``."""
+        """How many ``event`` rows on ``target`` come after row ``after_id`` and
+        ``since``."""
         return self.s.exec(
             select(func.count()).where(
                 AuditEvent.event == event,

@@ -21,7 +21,7 @@ from tests.fakes.notify import RecordingSender
 
 
 class DeadlineClock(FakeClock):
-    """A fake clock that asks the daemon to stop once monotonic time reaches a deadline."""
+    """A fake clock that asks the daemon to stop once monotonic time hits a deadline."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -318,7 +318,8 @@ def test_sighup_reloads_between_steps_and_a_bad_reload_keeps_the_old_steps(
     with caplog.at_level(logging.ERROR, logger="ssop"):
         daemon.run()
     assert reloads == [0, 1]
-    # Interval 10 until the first reload at 0, then 5; the failed reload changes nothing.
+    # Interval 10 until the first reload at 0, then 5; the failed reload changes
+    # nothing.
     assert log.times("a") == [0, 5, 10, 15, 20, 25]
     assert "reload failed, keeping the old configuration" in caplog.text
 
