@@ -49,5 +49,4 @@ def confine(
     """
     if not roots:
         raise InvalidInput(f"{path}: no cleanup roots are configured")
-    script = scripts.CONFINE_SCRIPT
-    return ("sh", "-c", script, "sh", path, *roots, "--", *argv)
+    return ("sh", "-c", scripts.CONFINE_SCRIPT, "sh", path, *roots, "--", *argv)
