@@ -125,10 +125,12 @@ def report(hosts: int, results: dict[str, Any], big: dict[str, Any] | None) -> N
     s, f, a = (results.get(k, {}) for k in ("ssop", "fabric", "ansible"))
     print("\nRatios (targets in brackets)")
     print(
-        f"  ssop / raw Fabric client CPU  {_ratio(s.get('client_ms'), f.get('client_ms'))}  [<= 1.3x]"
+        f"  ssop / raw Fabric client CPU  "
+        f"{_ratio(s.get('client_ms'), f.get('client_ms'))}  [<= 1.3x]"
     )
     print(
-        f"  Ansible / ssop client CPU     {_ratio(a.get('client_ms'), s.get('client_ms'))}  [>= 15x]"
+        f"  Ansible / ssop client CPU     "
+        f"{_ratio(a.get('client_ms'), s.get('client_ms'))}  [>= 15x]"
     )
     print(
         f"  Ansible / ssop sshd-side CPU  {_ratio(a.get('sshd_ms'), s.get('sshd_ms'))}"
@@ -141,7 +143,8 @@ def report(hosts: int, results: dict[str, Any], big: dict[str, Any] | None) -> N
         print(f"  ssop combined command  {_fmt(h['combined_ms'])} ms")
         print(f"  reference set (6 cmds) {_fmt(h['reference_ms'])} ms")
         print(
-            f"  ratio                  {_ratio(h['combined_ms'], h['reference_ms'])}  [<= 0.5x]"
+            f"  ratio                  "
+            f"{_ratio(h['combined_ms'], h['reference_ms'])}  [<= 0.5x]"
         )
     if big is not None:
         _report_scale(big)
@@ -149,7 +152,8 @@ def report(hosts: int, results: dict[str, Any], big: dict[str, Any] | None) -> N
 
 def _report_scale(big: dict[str, Any]) -> None:
     print(
-        f"\nLarge fleet: {big.get('hosts')} hosts, ssop alone, sshds on the same 2 cores"
+        f"\nLarge fleet: {big.get('hosts')} hosts, ssop alone, "
+        "sshds on the same 2 cores"
     )
     if "error" in big:
         print(f"  n/a: {big['error']}")
@@ -170,7 +174,8 @@ def _report_scale(big: dict[str, Any]) -> None:
     print(f"  first crawl done after start       {_fmt(d['first_crawl_done_s'])} s")
     print(f"  daemon CPU per steady interval     {_fmt(d['cpu_s_per_steady_crawl'])} s")
     print(
-        f"  daemon RSS between crawls          {_fmt(d['rss_mb'], '.0f')} MB  [<= 150 MB]"
+        f"  daemon RSS between crawls          "
+        f"{_fmt(d['rss_mb'], '.0f')} MB  [<= 150 MB]"
     )
     print(f"  daemon peak RSS (during a crawl)   {_fmt(d['peak_rss_mb'], '.0f')} MB")
     print(f"  daemon threads                     {d['threads']}")

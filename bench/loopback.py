@@ -43,7 +43,7 @@ class BenchHost:
     port: int
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Fleet:
     """Everything a benchmark child process needs to reach the hosts."""
 
@@ -159,13 +159,13 @@ def start_fleet(
             for i, a in enumerate(group)
         ]
     fleet = Fleet(
-        str(workdir),
-        os.environ.get("USER", "root"),
-        str(workdir / "client_key"),
-        key_type,
-        blob,
-        tuple(p.pid for p in procs),
-        tuple(hosts),
+        workdir=str(workdir),
+        user=os.environ.get("USER", "root"),
+        key_path=str(workdir / "client_key"),
+        host_key_type=key_type,
+        host_key_b64=blob,
+        sshd_pids=tuple(p.pid for p in procs),
+        hosts=tuple(hosts),
     )
     return fleet, procs
 

@@ -129,5 +129,6 @@ def show(
         typer.echo(f"reasoning:\n{a.reasoning}")
         if prompt:
             typer.echo(
-                f"prompt (sha256 {a.prompt_hash}):\n{a.prompt or '(none: no model was asked)'}"
+                f"prompt (sha256 {a.prompt_hash}):\n"
+                f"{a.prompt or '(none: no model was asked)'}"
             )

@@ -26,7 +26,7 @@ def list_events(
 ) -> None:
     """Show who did what, newest first (needs audit.read)."""
     st = state(ctx)
-    entries = st.store().audit.list(st.principal(), limit, actor, event)
+    entries = st.store().audit_log.list(st.principal(), limit, actor, event)
     columns = ["at", "actor", "event", "target", "ok", "detail"]
     data = [
         [

@@ -1,4 +1,4 @@
-"""``ssop health``: check the store, Redis, the LLM endpoint, the daemons and the fleet."""
+"""``ssop health``: check the store, Redis, the LLM, the daemons and the fleet."""
 
 from __future__ import annotations
 

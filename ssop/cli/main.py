@@ -91,7 +91,8 @@ def _error_line(message: str, hint: str | None = None) -> None:
 app = typer.Typer(
     cls=FunnelGroup,
     name="ssop",
-    help="Smart System Operator: watch a Linux fleet, analyse it, fix what policy allows.",
+    help="Smart System Operator: watch a Linux fleet, analyse it, "
+    "fix what policy allows.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

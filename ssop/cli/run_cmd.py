@@ -164,8 +164,8 @@ def _print_outcome(record: ExecutionRecord, raw: bool) -> None:
 
 def _readable(record: ExecutionRecord) -> str:
     """A get action's readings as text (not raw /proc); other output unchanged."""
-    from ssop.core.actions.spec import ActionType
     from ssop.core.actions.summary import summarise_get
+    from ssop.core.models.action import ActionType
 
     if record.action_type == ActionType.COMMAND_GET:
         return summarise_get(record.action_name, record.stdout)
@@ -281,8 +281,8 @@ def _fanout_row(item: FanoutItem) -> list[object]:
 
 def _fanout_output(r: ExecutionRecord) -> str:
     """A get action's readings in full; of other actions the first line of output."""
-    from ssop.core.actions.spec import ActionType
     from ssop.core.execution.executor import display_text
+    from ssop.core.models.action import ActionType
 
     text = _readable(r).strip()
     if r.action_type != ActionType.COMMAND_GET:

@@ -72,7 +72,8 @@ def reset(
         )
     dropped = service.reset(who)
     render.ok(
-        f"dropped {dropped.secrets} sealed secret(s) of {len(dropped.servers)} server(s)"
+        f"dropped {dropped.secrets} sealed secret(s) "
+        f"of {len(dropped.servers)} server(s)"
     )
     typer.echo(
         "next: ssop init (creates a new master key if there is none), then "

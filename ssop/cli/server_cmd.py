@@ -93,14 +93,14 @@ def add(
     spec = ServerCreate(
         name,
         host,
-        port,
-        user,
-        local,
-        agent,
-        key,
-        tuple(tag or ()),
-        description,
-        default_actions,
+        port=port,
+        username=user,
+        local=local,
+        use_agent=agent,
+        key=key,
+        tags=tuple(tag or ()),
+        description=description,
+        default_actions=default_actions,
     )
     decision = _decision(name, accept_host_key, trust_on_first_use)
     view = state(ctx).store().servers.add(principal, spec, decision)
@@ -166,7 +166,16 @@ def edit(
     principal = authorize(ctx, Capability.SERVERS_WRITE)
     key = _key(key_file, passphrase_stdin)
     tags = _tags(tag, clear_tags)
-    changes = ServerChanges(host, port, user, agent, key, tags, description, enabled)
+    changes = ServerChanges(
+        host=host,
+        port=port,
+        username=user,
+        use_agent=agent,
+        key=key,
+        tags=tags,
+        description=description,
+        enabled=enabled,
+    )
     view = state(ctx).store().servers.edit(principal, name, changes)
     render.ok(f"updated server {view.name} ({_where(view)})")
     if not view.local and view.host_key_fingerprint is None:

@@ -1,4 +1,4 @@
-"""The audit trail: record who did what, and let auditors read it back.
+"""The audit trail: record who did what (``accounts.audit_log`` reads it back).
 
 Rows never hold passwords or tokens: callers pass names and keys only, and
 every detail is run through the log redactor as a second line of defence.
@@ -6,31 +6,15 @@ every detail is run through the log redactor as a second line of defence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
-from ssop.core.accounts.access import require_in
-from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.clock import Clock
-from ssop.core.errors import InvalidInput
 from ssop.core.logsetup import redact
 from ssop.core.models import AuditEvent
 from ssop.core.store.audit_repo import AuditRepo
 from ssop.core.store.db import SessionFactory
-
-MAX_LIMIT = 10_000
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    actor: str
-    event: str
-    target: str
-    detail: str
-    ok: bool
 
 
 def record_in(
@@ -71,26 +55,3 @@ class AuditService:
         """Add one audit row in a transaction of its own."""
         with self.sessions() as s, s.begin():
             record_in(s, self.clock.now(), actor, event, target, detail, ok)
-
-    def list(
-        self,
-        principal: Principal,
-        limit: int = 50,
-        actor: str | None = None,
-        event: str | None = None,
-    ) -> list[AuditEntry]:
-        """The newest events first, filtered by exact actor and event names.
-
-        Raises:
-            PermissionDenied: the caller lacks audit.read.
-            InvalidInput: ``limit`` is not between 1 and 10000.
-        """
-        if not 1 <= limit <= MAX_LIMIT:
-            raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}")
-        with self.sessions() as s, s.begin():
-            require_in(s, self.clock.now(), principal, Capability.AUDIT_READ)
-            rows = AuditRepo(s).latest(limit, actor, event)
-            return [
-                AuditEntry(r.at, r.actor, r.event, r.target, r.detail, r.ok)
-                for r in rows
-            ]

@@ -19,6 +19,7 @@ from ssop.core.config.loader import LoadedConfig
 from ssop.core.store.db import SessionFactory, create_engine_for, session_factory
 
 if TYPE_CHECKING:
+    from ssop.core.accounts.audit_log import AuditLogService
     from ssop.core.accounts.auth import AuthService
     from ssop.core.accounts.passwords import PasswordHasher
     from ssop.core.accounts.roles import RoleService
@@ -28,16 +29,17 @@ if TYPE_CHECKING:
     from ssop.core.actions.guards.rails import GuardRails
     from ssop.core.analysis.service import AnalysisService
     from ssop.core.audit import AuditService
-    from ssop.core.config.admin import SettingsAdminService
     from ssop.core.crawl.service import CrawlService
     from ssop.core.execution.executor import ExecutionRunner, ExecutionService
     from ssop.core.execution.manual_runs import RunService
+    from ssop.core.fleet.server_keys import HostKeyScanner
     from ssop.core.fleet.servers import ServerService
     from ssop.core.notify.events import Notifier
     from ssop.core.ops.daemon_registry import DaemonRegistry
     from ssop.core.ops.health import HealthService
     from ssop.core.ops.init import InitService
     from ssop.core.ops.quickstart import QuickstartService
+    from ssop.core.ops.settings_admin import SettingsAdminService
     from ssop.core.ops.store_admin import StoreService
     from ssop.core.policy.admin import PolicyAdminService
     from ssop.core.policy.approvals import ApprovalService
@@ -50,7 +52,6 @@ if TYPE_CHECKING:
     from ssop.core.secrets.recovery import SealedSecretsService
     from ssop.core.secrets.rotation import SecretsService
     from ssop.core.secrets.secretbox import SecretBox
-    from ssop.core.secrets.server_keys import HostKeyScanner
     from ssop.core.transport.base import HostKey, Transport
     from ssop.core.transport.connection_spec import ConnectionSpec
     from ssop.core.transport.pool import TransportPool
@@ -89,6 +90,12 @@ class Services:
         return AuditService(self.sessions, self.clock)
 
     @cached_property
+    def audit_log(self) -> AuditLogService:
+        from ssop.core.accounts.audit_log import AuditLogService
+
+        return AuditLogService(self.sessions, self.clock)
+
+    @cached_property
     def auth(self) -> AuthService:
         from ssop.core.accounts.auth import AuthService
 
@@ -124,7 +131,7 @@ class Services:
 
     @cached_property
     def settings_admin(self) -> SettingsAdminService:
-        from ssop.core.config.admin import SettingsAdminService
+        from ssop.core.ops.settings_admin import SettingsAdminService
 
         return SettingsAdminService(self.config, self.store, self.sessions, self.clock)
 
@@ -156,15 +163,15 @@ class Services:
         from ssop.core.fleet.servers import ServerService
 
         return ServerService(
-            self.sessions,
-            self.clock,
-            self.auth,
-            self.audit,
-            self.secret_box,
-            self.pool,
-            self.host_key_scanner or _scan_host_key,
-            self.config.settings.ssh.connect_timeout,
-            self.config.settings.ssh.command_timeout,
+            sessions=self.sessions,
+            clock=self.clock,
+            auth=self.auth,
+            audit=self.audit,
+            secrets=self.secret_box,
+            pool=self.pool,
+            scan=self.host_key_scanner or _scan_host_key,
+            connect_timeout=self.config.settings.ssh.connect_timeout,
+            command_timeout=self.config.settings.ssh.command_timeout,
         )
 
     @cached_property
@@ -219,12 +226,12 @@ class Services:
 
         ssh = self.config.settings.ssh
         return ExecutionRunner(
-            self.engine,
-            self.sessions,
-            self.clock,
-            self.pool.get,
-            HttpRunner(ssh.output_cap),
-            ssh,
+            engine=self.engine,
+            sessions=self.sessions,
+            clock=self.clock,
+            transports=self.pool.get,
+            http=HttpRunner(ssh.output_cap),
+            ssh=ssh,
         )
 
     @cached_property
@@ -233,13 +240,13 @@ class Services:
 
         settings = self.config.settings
         return RunService(
-            self.engine,
-            self.sessions,
-            self.clock,
-            self.audit,
-            self.runner,
-            self.guard_rails,
-            settings.daemon.concurrency,
+            engine=self.engine,
+            sessions=self.sessions,
+            clock=self.clock,
+            audit=self.audit,
+            runner=self.runner,
+            rails=self.guard_rails,
+            max_parallel=settings.daemon.concurrency,
         )
 
     @cached_property
@@ -288,14 +295,14 @@ class Services:
         from ssop.core.policy.runner import RequestRunner, new_runner_id
 
         return RequestRunner(
-            self.sessions,
-            self.clock,
-            self.config.settings,
-            lambda: self.policy_executor,
-            self.latest_readings,
-            self.notifier,
-            self.guard_rails.for_server,
-            new_runner_id(),
+            sessions=self.sessions,
+            clock=self.clock,
+            settings=self.config.settings,
+            executor=lambda: self.policy_executor,
+            readings=self.latest_readings,
+            notifier=self.notifier,
+            guards=self.guard_rails.for_server,
+            runner_id=new_runner_id(),
         )
 
     @cached_property
@@ -303,14 +310,14 @@ class Services:
         from ssop.core.policy.service import RemediationService
 
         return RemediationService(
-            self.sessions,
-            self.clock,
-            self.config.settings,
-            self.request_runner,
-            self.latest_readings,
-            self.notifier,
-            self.guard_rails.for_server,
-            lambda: self.recommendation_source,
+            sessions=self.sessions,
+            clock=self.clock,
+            settings=self.config.settings,
+            runner=self.request_runner,
+            readings=self.latest_readings,
+            notifier=self.notifier,
+            guards=self.guard_rails.for_server,
+            source=lambda: self.recommendation_source,
         )
 
     @cached_property
@@ -318,13 +325,13 @@ class Services:
         from ssop.core.policy.approvals import ApprovalService
 
         return ApprovalService(
-            self.sessions,
-            self.clock,
-            self.config.settings,
-            self.request_runner,
-            self.latest_readings,
-            self.notifier,
-            self.guard_rails.for_server,
+            sessions=self.sessions,
+            clock=self.clock,
+            settings=self.config.settings,
+            runner=self.request_runner,
+            readings=self.latest_readings,
+            notifier=self.notifier,
+            guards=self.guard_rails.for_server,
         )
 
     @cached_property
@@ -358,12 +365,12 @@ class Services:
         from ssop.core.analysis.service import AnalysisService
 
         return AnalysisService(
-            self.sessions,
-            self.clock,
-            self.auth,
-            self.audit,
-            self.config.settings,
-            lambda: self.queue,
+            sessions=self.sessions,
+            clock=self.clock,
+            auth=self.auth,
+            audit=self.audit,
+            settings=self.config.settings,
+            queue=lambda: self.queue,
             guards_for=self.guard_rails.for_server,
         )
 
@@ -372,20 +379,29 @@ class Services:
         from ssop.core.crawl.service import CrawlService
 
         return CrawlService(
-            self.engine,
-            self.sessions,
-            self.clock,
-            self.auth,
-            self.pool,
-            self.queue,
-            self.config.settings,
+            engine=self.engine,
+            sessions=self.sessions,
+            clock=self.clock,
+            auth=self.auth,
+            pool=self.pool,
+            queue=self.queue,
+            settings=self.config.settings,
         )
 
     @cached_property
     def quickstart(self) -> QuickstartService:
         from ssop.core.ops.quickstart import QuickstartService
 
-        return QuickstartService(self)
+        return QuickstartService(
+            app=self.config.settings.app,
+            sessions=self.sessions,
+            clock=self.clock,
+            init=self.init,
+            auth=self.auth,
+            servers=self.servers,
+            crawler=self.crawler,
+            analysis=self.analysis,
+        )
 
     def close(self) -> None:
         close_notifier = getattr(self.__dict__.get("notifier"), "close", None)

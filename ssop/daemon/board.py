@@ -106,7 +106,10 @@ class DaemonSnapshot:
         return next((s for s in self.steps if s.name == name), None)
 
     def status_line(self) -> str:
-        """One line for systemd's STATUS=, e.g. ``crawl: crawled 50 servers, 2 failed``."""
+        """One line for systemd's STATUS=.
+
+        For example ``crawl: crawled 50 servers, 2 failed; 0 step error(s)``.
+        """
         parts = [f"{s.name}: {s.last_summary}" for s in self.steps if s.last_summary]
         parts.append(f"{self.errors} step error(s)")
         return "; ".join(parts)

@@ -1,11 +1,11 @@
 """Lanes: the daemon's steps grouped onto threads, so one slow step holds up few.
 
-Steps of one lane take turns, each on its own timer (fixed-interval slots, or a daily time). The main
-lane (the crawl, policy, prune) runs on the daemon's own thread and alone
-feeds the systemd watchdog. Every other lane loops on a thread of its own:
-the analysis lane, where the model is asked, so a slow or rate-limiting model
-never delays a crawl; and the heartbeat lane, so the store hears of the
-daemon (and of a stalled step) while another step is stuck.
+Steps of one lane take turns, each on its own timer (fixed-interval slots, or a
+daily time). The main lane (the crawl, policy, prune) runs on the daemon's own
+thread and alone feeds the systemd watchdog. Every other lane loops on a thread
+of its own: the analysis lane, where the model is asked, so a slow or rate-
+limiting model never delays a crawl; and the heartbeat lane, so the store hears
+of the daemon (and of a stalled step) while another step is stuck.
 """
 
 from __future__ import annotations
@@ -13,17 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from ssop.core.clock import Clock
 from ssop.daemon.schedule import Timer
-
-if TYPE_CHECKING:
-    from ssop.daemon.loop import Step
+from ssop.daemon.step import MAIN_LANE, Step
 
 log = logging.getLogger(__name__)
 
-MAIN_LANE = "main"
 # How long the daemon waits for other lanes' current steps: a warm stop must
 # fit systemd's TimeoutStopSec (15 s), and what such a step leaves undone is
 # redone (an unacknowledged crawl notice is handed out again). A reload must
@@ -42,6 +38,7 @@ class Lane:
         name: str,
         steps: Sequence[Step],
         timers: Mapping[str, Timer],
+        *,
         run: Callable[[Step], None],
         clock: Clock,
         slice_s: float,

@@ -46,7 +46,8 @@ class DaemonLock:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
             raise Conflict(
-                f"another ssop daemon (pid {holder}) is already running on {self.db_file}",
+                f"another ssop daemon (pid {holder}) is already running "
+                f"on {self.db_file}",
                 hint="one daemon per SQLite store; use MySQL/MariaDB to run several",
             ) from e
         os.ftruncate(fd, 0)

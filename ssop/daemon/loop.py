@@ -28,7 +28,6 @@ from ssop.core.logsetup import redact
 from ssop.daemon.board import StatusBoard, StepRun
 from ssop.daemon.daily import DailyAt
 from ssop.daemon.lanes import (
-    MAIN_LANE,
     RELOAD_WAIT_S,
     STOP_WAIT_S,
     Lane,
@@ -38,38 +37,12 @@ from ssop.daemon.lanes import (
 from ssop.daemon.memory import release_freed_memory
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.schedule import Slots, Timer
+from ssop.daemon.step import MAIN_LANE, Step, StepOutcome
 from ssop.daemon.systemd_notify import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-@dataclass(frozen=True)
-class StepOutcome:
-    """What a step reports back; every field is optional."""
-
-    summary: str = ""
-    """Short text for systemd's STATUS line and /health (``crawled 50 servers``)."""
-    failed: int = 0
-    """Items (servers, readings) that failed inside an otherwise finished step."""
-    degraded: bool = False
-    """The step ran but could not do its job fully (e.g. the LLM is down)."""
-
-
-StepFn = Callable[[], StepOutcome | None]
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    interval_s: float
-    """Seconds between runs on the monotonic clock (with ``at``: shown only)."""
-    fn: StepFn
-    at: str | None = None
-    """Local time of day (HH:MM) to run at once a day, by the wall clock."""
-    lane: str = MAIN_LANE
-    """Steps of a lane other than main run on a thread of their own (see lanes)."""
 
 
 @dataclass(frozen=True)
@@ -309,7 +282,12 @@ class Daemon:
 
     def _lane(self, name: str, steps: Sequence[Step]) -> Lane:
         return Lane(
-            name, steps, self._timers, self._run_step, self.clock, self._slice_s
+            name,
+            steps,
+            self._timers,
+            run=self._run_step,
+            clock=self.clock,
+            slice_s=self._slice_s,
         )
 
     def _start_lanes(self) -> None:

@@ -27,9 +27,10 @@ from ssop.core.store.db import describe, translate_errors
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.http import HealthServer
 from ssop.daemon.lock import DaemonLock
-from ssop.daemon.loop import Daemon, Hooks, Step, StopControl
+from ssop.daemon.loop import Daemon, Hooks, StopControl
 from ssop.daemon.memory import tune_malloc
 from ssop.daemon.metrics import MetricsRegistry
+from ssop.daemon.step import Step
 from ssop.daemon.steps import build_steps
 from ssop.daemon.systemd_notify import notifier_for
 

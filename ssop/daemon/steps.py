@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from ssop.core.ops.daemon_registry import HEARTBEAT_INTERVAL_S
 from ssop.core.work import ShouldStop, StepReport
 from ssop.daemon.board import StatusBoard
-from ssop.daemon.loop import Step, StepFn, StepOutcome
 from ssop.daemon.metrics import MetricsRegistry
+from ssop.daemon.step import Step, StepFn, StepOutcome
 
 if TYPE_CHECKING:
     from ssop.core.crawl.service import CrawlService

@@ -55,7 +55,7 @@ def login(cli: Cli, name: str, password: str) -> Result:
 
 @pytest.fixture
 def admin_cli(cli: Cli) -> Cli:
-    """``ssop init`` done (admin password from APP_INIT_SECRET), logged in as sysadmin."""
+    """``ssop init`` done (admin password: APP_INIT_SECRET), logged in as sysadmin."""
     result = cli("init", APP_INIT_SECRET=ADMIN_PASSWORD)
     assert result.exit_code == 0, result.stderr
     result = login(cli, "sysadmin", ADMIN_PASSWORD)

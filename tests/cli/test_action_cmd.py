@@ -1,4 +1,4 @@
-"""``ssop action`` and ``ssop executions`` in-process: output, exit codes, stored data."""
+"""``ssop action`` and ``ssop executions`` in-process: output, exit codes, rows."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from ssop.core.actions.stored import spec_of
+from ssop.core.actions.toml_spec import spec_to_dict
 from ssop.core.config.loader import load_config
 from ssop.core.services import Services, build_services
-from ssop.core.store.action_repo import ActionRepo, spec_of
+from ssop.core.store.action_repo import ActionRepo
 from tests.cli.conftest import Cli, error_line
 from tests.support.servers import add_server
 
@@ -45,7 +47,7 @@ def ok(cli: Cli, *args: str) -> str:
 def stored(services: Services, name: str) -> dict[str, object]:
     with services.sessions() as s:
         row = ActionRepo(s).get(name)
-        return {"enabled": row.enabled, **spec_of(row).to_dict()}
+        return {"enabled": row.enabled, **spec_to_dict(spec_of(row))}
 
 
 def test_create_from_options_and_show(admin_cli: Cli, services: Services) -> None:

@@ -1,4 +1,4 @@
-"""``ssop analyze`` and ``ssop analysis list/show`` in-process, against the test store."""
+"""``ssop analyze`` and ``ssop analysis list/show`` in-process, on the test store."""
 
 from __future__ import annotations
 

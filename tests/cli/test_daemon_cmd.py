@@ -62,7 +62,10 @@ def test_an_invalid_config_file_is_a_usage_error(cli: Cli, tmp_path: Path) -> No
 
 
 def test_the_cli_loads_the_daemon_package_only_when_the_command_runs() -> None:
-    code = "import sys, ssop.cli.main; print(any(m.startswith('ssop.daemon') for m in sys.modules))"
+    code = (
+        "import sys, ssop.cli.main; "
+        "print(any(m.startswith('ssop.daemon') for m in sys.modules))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -1,4 +1,4 @@
-"""approvals, approve, reject, pause, resume, explain, policy and maintenance via the CLI.
+"""approvals, approve, reject, pause, resume, explain, policy, maintenance: the CLI.
 
 Recommendations are fed to policy the way the daemon's remediate step
 does; approved requests run through its execute_approved step, against the

@@ -235,7 +235,8 @@ def test_a_password_over_72_bytes(admin_cli: Cli, store_engine: Engine) -> None:
     )
     assert result.exit_code == 2
     assert error_line(result) == (
-        "ssop: error: the password is 73 bytes long; at most 72 bytes (UTF-8) are allowed"
+        "ssop: error: the password is 73 bytes long; "
+        "at most 72 bytes (UTF-8) are allowed"
     )
     result = login(admin_cli, "sysadmin", long_pw)
     assert result.exit_code == 2

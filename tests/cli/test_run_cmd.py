@@ -374,7 +374,10 @@ def test_a_custom_action_deletes_files_in_a_folder_this_test_made(
     site.ok("run", "web1", "clean_dir", "--param", f"dir={folder}", "--yes")
     assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
     (record,) = site.records()
-    assert record.command == f"find {folder} -xdev -type f -name '*.tmp' -delete"
+    find = f"find {folder} -xdev -type f -name '*.tmp' -delete"
+    # behind the host-side check that the folder leads under guards.cleanup_roots
+    assert record.command.startswith("sh -c ") and record.command.endswith(find)
+    assert f" sh {folder} /tmp /var/tmp -- " in record.command
 
 
 def test_fan_out_by_tag_runs_on_every_tagged_server(site: Site, sshd: Sshd) -> None:

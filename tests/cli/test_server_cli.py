@@ -46,7 +46,8 @@ def test_add_pins_the_host_key_ssh_keygen_shows(
     assert expected.startswith("SHA256:")
     assert row(store_engine).host_key_fingerprint == expected
     assert out == (
-        f"added server web1 (root@{sshd.host}:{sshd.port}); pinned host key {expected}\n"
+        f"added server web1 (root@{sshd.host}:{sshd.port}); "
+        f"pinned host key {expected}\n"
     )
 
 

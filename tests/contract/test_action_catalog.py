@@ -7,8 +7,9 @@ import pytest
 from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
 from ssop.core.actions.catalog import ActionDraft, spec_from_file
-from ssop.core.actions.spec import ActionType, RiskLevel
+from ssop.core.actions.spec import RiskLevel
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ssop.core.models.action import ActionType
 from ssop.core.services import Services
 from tests.support.auth import add_user, admin, login
 from tests.support.servers import add_server
@@ -43,7 +44,7 @@ guard = "stoppable"
 
 
 def events(services: Services, root: Principal) -> list[tuple[str, str, str]]:
-    return [(e.event, e.target, e.actor) for e in services.audit.list(root)][::-1]
+    return [(e.event, e.target, e.actor) for e in services.audit_log.list(root)][::-1]
 
 
 def user(services: Services, name: str, role: Role) -> Principal:

@@ -6,9 +6,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
+from ssop.core.actions.stored import spec_of
 from ssop.core.models import Server
 from ssop.core.ops.store_admin import StoreService
-from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
+from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 
 
 def seed(engine: Engine) -> None:

@@ -34,7 +34,15 @@ def begin(engine: Engine, server: str, action: str, at: datetime) -> int:
 
 
 def finish(engine: Engine, execution_id: int, status: ExecutionStatus) -> bool:
-    outcome = Finish(status, T0 + timedelta(seconds=2), 1.5, 0, BIG, "warn", True)
+    outcome = Finish(
+        status,
+        T0 + timedelta(seconds=2),
+        1.5,
+        exit_code=0,
+        stdout=BIG,
+        stderr="warn",
+        stdout_truncated=True,
+    )
     with Session(engine) as s, s.begin():
         return ExecutionRepo(s).finish(execution_id, outcome)
 

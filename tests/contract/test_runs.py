@@ -258,7 +258,9 @@ def test_bad_parameters_are_refused_before_anything_runs(
     with pytest.raises(InvalidInput, match=match):
         fleet.services.runs.dry_run(root, "web1", action, {param: value})
     assert fleet.calls() == [] and fleet.records() == []
-    refused = [e for e in fleet.services.audit.list(root) if e.event == "run.refused"]
+    refused = [
+        e for e in fleet.services.audit_log.list(root) if e.event == "run.refused"
+    ]
     assert refused and refused[0].target == f"web1/{action}" and not refused[0].ok
 
 
@@ -498,13 +500,13 @@ def test_guards_protect_own_addresses_never_block_and_configured_units(
     settings.guards.never_block = ["203.0.113.0/24"]
     settings.guards.protected_units = ["payments.service"]
     runs = RunService(
-        fleet.services.engine,
-        fleet.services.sessions,
-        fleet.services.clock,
-        fleet.services.audit,
-        fleet.services.runner,
-        GuardRails(settings.guards, own_addresses=lambda: ("198.51.100.7",)),
-        8,
+        engine=fleet.services.engine,
+        sessions=fleet.services.sessions,
+        clock=fleet.services.clock,
+        audit=fleet.services.audit,
+        runner=fleet.services.runner,
+        rails=GuardRails(settings.guards, own_addresses=lambda: ("198.51.100.7",)),
+        max_parallel=8,
     )
     web(fleet, "web1", "block_ip_firewalld", "restart_service")
     cases = [

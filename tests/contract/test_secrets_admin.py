@@ -129,7 +129,7 @@ def test_rotate_reencrypts_under_a_new_key_then_drops_the_old(
     assert after["agent"] == (None, None)
     assert all(after[n][0] != before[n][0] for n in ("plain", "locked"))
     assert opens_with(new, services, sshd) and not opens_with(old, services, sshd)
-    audit = services.audit.list(root, event="secrets.rotate")
+    audit = services.audit_log.list(root, event="secrets.rotate")
     assert [(e.actor, e.target) for e in audit] == [("root", "master key")]
     assert audit[0].detail.startswith("re-encrypted 3 secrets of 2 servers")
     assert old.decode() not in audit[0].detail and new.decode() not in audit[0].detail

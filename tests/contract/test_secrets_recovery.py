@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.config.loader import LoadedConfig
 from ssop.core.errors import ConfigError, PermissionDenied
-from ssop.core.ops.health import CheckState
+from ssop.core.ops.checks import CheckState
 from ssop.core.services import Services
 from ssop.core.store.server_repo import ServerRepo
 from tests.support.auth import add_user, login
@@ -78,7 +78,7 @@ def test_reset_drops_the_sealed_secrets_then_init_creates_a_key(
         web1 = ServerRepo(s).get("web1")
     assert (web1.key_ciphertext, web1.passphrase_ciphertext) == (None, None)
     assert web1.key_fingerprint is None
-    (event,) = services.audit.list(root, event="secrets.reset")
+    (event,) = services.audit_log.list(root, event="secrets.reset")
     assert (event.actor, event.target) == ("sysadmin", "sealed keys")
     assert event.detail == "dropped 2 secrets of web1"
     report = services.init.run(never)

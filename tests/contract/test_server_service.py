@@ -161,7 +161,7 @@ def test_add_stores_the_key_encrypted_and_pins_the_accepted_host_key(rig: Rig) -
         rig.sshd.host_key.base64,
     )
     assert rig.scanner.calls == [(*ADDRESS, 2.0)]
-    audit = rig.services.audit.list(rig.root, event="server.add")
+    audit = rig.services.audit_log.list(rig.root, event="server.add")
     assert [(e.actor, e.target) for e in audit] == [("root", "web1")]
 
 
@@ -281,9 +281,12 @@ def test_a_taken_name_is_refused_before_reading_anything(rig: Rig) -> None:
         (lambda k: ServerCreate("-x", *ADDRESS, key=k), "invalid server name"),
         (lambda k: ServerCreate("x", "-oProxyCommand=x", key=k), "invalid host"),
         (lambda k: ServerCreate("x", "a..b", key=k), "invalid host"),
-        (lambda k: ServerCreate("x", "h", 0, key=k), "invalid port 0"),
-        (lambda k: ServerCreate("x", "h", 65536, key=k), "invalid port 65536"),
-        (lambda k: ServerCreate("x", "h", 22, "root;id", key=k), "invalid user"),
+        (lambda k: ServerCreate("x", "h", port=0, key=k), "invalid port 0"),
+        (lambda k: ServerCreate("x", "h", port=65536, key=k), "invalid port 65536"),
+        (
+            lambda k: ServerCreate("x", "h", port=22, username="root;id", key=k),
+            "invalid user",
+        ),
         (lambda k: ServerCreate("x", "h", tags=("no tag",), key=k), "invalid tag"),
         (lambda k: ServerCreate("x", key=k), "needs --host"),
         (lambda k: ServerCreate("x", "h"), "needs --key-file PATH or --agent"),
@@ -482,7 +485,7 @@ def test_edit_changes_only_what_is_given_and_keeps_the_key(rig: Rig) -> None:
     )
     assert rig.transports["web1"][-1].closed == 1  # the pool let it go
     assert rig.services.servers.test(rig.root, "web1").os.startswith("Debian")
-    audit = rig.services.audit.list(rig.root, event="server.edit")
+    audit = rig.services.audit_log.list(rig.root, event="server.edit")
     assert [e.detail for e in audit] == ["changed: description"]
 
 
@@ -582,9 +585,9 @@ def test_remove_takes_tags_and_assignments_along(rig: Rig) -> None:
     rig.services.servers.remove(rig.root, "web1")
 
     assert rig.state() == {"servers": [], "server_tags": [], "server_actions": []}
-    assert [e.target for e in rig.services.audit.list(rig.root, event="server.rm")] == [
-        "web1"
-    ]
+    assert [
+        e.target for e in rig.services.audit_log.list(rig.root, event="server.rm")
+    ] == ["web1"]
     with pytest.raises(NotFound):
         rig.services.servers.remove(rig.root, "web1")
 
@@ -621,7 +624,7 @@ def test_trust_repins_the_presented_key_when_it_matches(rig: Rig) -> None:
 
     assert key == rig.sshd.host_key
     assert rig.row().host_key_fingerprint == rig.sshd.host_key.fingerprint
-    audit = rig.services.audit.list(rig.root, event="server.trust")
+    audit = rig.services.audit_log.list(rig.root, event="server.trust")
     assert [e.detail for e in audit] == [rig.sshd.host_key.fingerprint]
 
 
@@ -735,8 +738,8 @@ def add_real(
     spec = ServerCreate(
         "box",
         sshd.host,
-        sshd.port,
-        "root",
+        port=sshd.port,
+        username="root",
         key=KeySource(client.path, client.passphrase),
     )
     accept = decision or HostKeyDecision(sshd.host_key.fingerprint)

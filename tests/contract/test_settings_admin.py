@@ -23,7 +23,7 @@ def test_an_admin_sets_a_value_and_only_the_key_is_audited(
         read_toml(loaded_config.paths.config_file)["mysql"]["password"]
         == "s3cr3t-value"
     )
-    entry = services.audit.list(root, event="config.set")[0]
+    entry = services.audit_log.list(root, event="config.set")[0]
     assert (entry.actor, entry.target) == ("root", "mysql.password")
     assert "s3cr3t" not in entry.detail
 

@@ -97,7 +97,8 @@ def test_checking_the_schema_does_not_load_alembic(store_engine: Engine) -> None
         "from ssop.core.ops.store_admin import StoreService\n"
         f"engine = create_engine({store_engine.url.render_as_string(False)!r})\n"
         "StoreService(engine, lambda: Session(engine)).require_current()\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('alembic', 'mako')))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", check], capture_output=True, text=True, timeout=60
@@ -135,7 +136,7 @@ def test_seed_writes_default_matrix_once(store_engine: Engine) -> None:
     store.seed()
     with Session(store_engine) as s, s.begin():
         repo = RoleRepo(s)
-        assert repo.matrix() == {role: caps for role, caps in DEFAULT_MATRIX.items()}
+        assert {r: repo.capabilities(r) for r in Role} == DEFAULT_MATRIX
         repo.revoke(Role.VIEWER, Capability.REPORTS_READ)
     store.seed()  # an edited matrix is kept, not re-seeded
     with Session(store_engine) as s:

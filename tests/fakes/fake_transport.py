@@ -1,13 +1,13 @@
 """FakeTransport: a Transport scripted by argv that records what it was asked.
 
 Each exact argv maps to an outcome: a CommandResult, an exception to raise
-(``RunInterrupted`` too), or a callable that gets the Command (stdin
-included) and returns a result. Like the real adapters it caps output per
-stream and, for a command with ``end_at_cap``, reports output past the cap
-as cut off (exit -1, whatever its scripted duration). A scripted result whose ``duration_s`` exceeds the
-caller's timeout is what the command printed before it hung: it raises
-RunTimedOut with that output, its end confirmed. An argv nobody scripted
-fails the test loudly.
+(``RunInterrupted`` too), or a callable that gets the Command (stdin included)
+and returns a result. Like the real adapters it caps output per stream and, for
+a command with ``end_at_cap``, reports output past the cap as cut off (exit -1,
+whatever its scripted duration). A scripted result whose ``duration_s`` exceeds
+the caller's timeout is what the command printed before it hung: it raises
+RunTimedOut with that output, its end confirmed. An argv nobody scripted fails
+the test loudly.
 """
 
 from __future__ import annotations
@@ -21,9 +21,16 @@ from ssop.core.transport.base import (
     CommandResult,
     RunTimedOut,
 )
-from ssop.core.transport.capture import capped_text
+from ssop.core.transport.capture import CappedBuffer
 
 Outcome = CommandResult | BaseException | Callable[[Command], CommandResult]
+
+
+def capped_text(data: bytes, cap: int) -> tuple[str, bool]:
+    """What a real adapter keeps of ``data`` under ``cap``, and whether it cut."""
+    buffer = CappedBuffer(cap)
+    buffer.feed(data)
+    return buffer.text(), buffer.truncated
 
 
 class UnscriptedCommand(AssertionError):

@@ -18,7 +18,8 @@ from ssop.core.clock import SystemClock
 from ssop.core.config.loader import systemd_env
 from ssop.core.config.schema import AppSection
 from ssop.core.logsetup import configure
-from ssop.daemon.loop import Daemon, Hooks, Step, StepOutcome
+from ssop.daemon.loop import Daemon, Hooks
+from ssop.daemon.step import Step, StepOutcome
 from ssop.daemon.systemd_notify import notifier_for
 
 

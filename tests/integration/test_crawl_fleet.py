@@ -12,10 +12,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.config.loader import load_config
 from ssop.core.errors import ExitCode
 from ssop.core.models import ActionOutput, CrawlError
+from ssop.core.models.action import ActionType
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import create_engine_for
 from ssop.core.transport.base import DEFAULT_OUTPUT_CAP

@@ -14,9 +14,10 @@ from ssop.core.errors import ConfigError
 from ssop.core.ops.daemon_registry import DaemonState
 from ssop.core.services import Services, build_services
 from ssop.daemon.board import StatusBoard, StepRun
-from ssop.daemon.loop import Step, StepOutcome, StopControl
+from ssop.daemon.loop import StopControl
 from ssop.daemon.metrics import MetricsRegistry
 from ssop.daemon.runtime import DaemonRuntime
+from ssop.daemon.step import Step, StepOutcome
 from ssop.daemon.steps import PRUNE_INTERVAL_S, build_steps
 from tests.fakes.clock import FakeClock
 

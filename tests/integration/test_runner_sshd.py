@@ -12,8 +12,9 @@ import pytest
 from ssop.core.actions.builtin import cleanup_temp_action
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.render import validate_params
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.execution.executor import ExecutionStatus, Trigger
+from ssop.core.models.action import ActionType
 from ssop.core.secrets.master_key import create_master_key
 from ssop.core.services import Services
 from tests.support.servers import add_sshd_server

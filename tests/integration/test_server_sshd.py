@@ -153,7 +153,9 @@ def test_the_agent_logs_in_and_no_key_is_stored(
     env: Env, sshd: Sshd, agent: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSH_AUTH_SOCK", agent)
-    spec = ServerCreate("web1", sshd.host, sshd.port, "root", use_agent=True)
+    spec = ServerCreate(
+        "web1", sshd.host, port=sshd.port, username="root", use_agent=True
+    )
     env.services.servers.add(env.root, spec, HostKeyDecision(sshd.host_key.fingerprint))
 
     result = env.services.servers.test(env.root, "web1")
@@ -171,7 +173,9 @@ def test_a_running_process_keeps_connecting_across_a_rotation(
     for name, key in (("plain", "rsa"), ("locked", "ed25519_encrypted")):
         client = sshd.keys[key]
         source = KeySource(client.path, client.passphrase)
-        spec = ServerCreate(name, sshd.host, sshd.port, "root", key=source)
+        spec = ServerCreate(
+            name, sshd.host, port=sshd.port, username="root", key=source
+        )
         env.services.servers.add(env.root, spec, decision)
     # a second process, as the daemon would be, with its own pool and services
     daemon = build_services(env.config)

@@ -160,7 +160,7 @@ def test_services_record_failed_deliveries_in_the_audit_trail(
     services.store.seed()
     services.notifier.notify(EVENT)
     assert isinstance(services.notifier, WebhookNotifier) and services.notifier.drain()
-    entries = services.audit.list(admin(services), event="notify.failed")
+    entries = services.audit_log.list(admin(services), event="notify.failed")
     services.close()
 
     assert [(e.target, e.ok) for e in entries] == [(f"http://{host}:{port}", False)]

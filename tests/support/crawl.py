@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from ssop.core.actions.scripts import RESAMPLE
 from ssop.core.actions.spec import ActionSpec
+from ssop.core.actions.stored import save_spec
 from ssop.core.crawl.host_visit import FIRST_READINGS, READINGS
 from ssop.core.models import Action, MetricSample, Server
 from ssop.core.services import Services
@@ -85,7 +86,7 @@ def add_server(
         actions: list[Action] = FleetRepo(s).builtin_get_actions() if builtin else []
         for spec in custom:
             repo = ActionRepo(s)
-            actions.append(repo.find(spec.name) or repo.save(spec))
+            actions.append(repo.find(spec.name) or save_spec(repo, spec))
         for action in actions:
             links.assign(server, action, automatic=False)
 

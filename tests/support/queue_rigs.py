@@ -24,7 +24,7 @@ MIN_IDLE_S = 60.0
 STREAM = "ssop:stream:crawl"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Rig:
     """One backend under test and the handles the suite needs."""
 
@@ -78,7 +78,13 @@ def age_redis(client: redis.Redis, seconds: float) -> None:
 
 def memory_rig(clock: FakeClock) -> Rig:
     backend = memory_backend(clock, min_idle_s=MIN_IDLE_S)
-    return Rig("memory", backend, clock, clock.advance, lambda: backend)
+    return Rig(
+        kind="memory",
+        backend=backend,
+        clock=clock,
+        advance=clock.advance,
+        reopen=lambda: backend,
+    )
 
 
 def redis_rig(clock: FakeClock, db: int) -> Rig:
@@ -92,7 +98,14 @@ def redis_rig(clock: FakeClock, db: int) -> Rig:
         clock.advance(seconds)
         age_redis(client, seconds)
 
-    return Rig("redis", build(), clock, advance, build, client)
+    return Rig(
+        kind="redis",
+        backend=build(),
+        clock=clock,
+        advance=advance,
+        reopen=build,
+        redis=client,
+    )
 
 
 def resilient_rig(clock: FakeClock, db: int) -> Rig:
@@ -104,11 +117,24 @@ def resilient_rig(clock: FakeClock, db: int) -> Rig:
             settings_for(redis_url(db)), clock, min_idle_s=MIN_IDLE_S
         )
 
-    return Rig("resilient", build(), clock, rig.advance, build, rig.redis)
+    return Rig(
+        kind="resilient",
+        backend=build(),
+        clock=clock,
+        advance=rig.advance,
+        reopen=build,
+        redis=rig.redis,
+    )
 
 
 def degraded_rig(clock: FakeClock) -> Rig:
     """The production wiring with Redis unreachable: must behave like memory."""
     settings = settings_for(redis_url(0, free_port()))
     backend = build_queue_backend(settings, clock, min_idle_s=MIN_IDLE_S)
-    return Rig("degraded", backend, clock, clock.advance, lambda: backend)
+    return Rig(
+        kind="degraded",
+        backend=backend,
+        clock=clock,
+        advance=clock.advance,
+        reopen=lambda: backend,
+    )

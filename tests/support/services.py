@@ -25,7 +25,8 @@ MARIADB_HINT = (
     "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd"
 )
 REDIS_HINT = (
-    "Redis is not answering on 127.0.0.1:6379. Start it with: redis-server --daemonize yes "
+    "Redis is not answering on 127.0.0.1:6379. "
+    "Start it with: redis-server --daemonize yes "
     '--bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no'
 )
 

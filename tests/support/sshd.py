@@ -72,7 +72,7 @@ class ClientKey:
     fingerprint: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Sshd:
     """A running test sshd and everything needed to talk to it."""
 
@@ -145,15 +145,15 @@ def start_sshd(workdir: Path, addresses: Sequence[str] = ("127.0.0.1",)) -> Sshd
         process, log_path = _launch(workdir, tuple(addresses), port, shims)
         if _wait_ready(process, addresses, port):
             return Sshd(
-                tuple(addresses),
-                port,
-                host_key,
-                host_key_pub,
-                other_host_key,
-                keys,
-                shims,
-                log_path,
-                process,
+                addresses=tuple(addresses),
+                port=port,
+                host_key=host_key,
+                host_key_pub=host_key_pub,
+                other_host_key=other_host_key,
+                keys=keys,
+                shims=shims,
+                log_path=log_path,
+                process=process,
             )
     pytest.fail(f"sshd did not start; its log:\n{log_path.read_text()}", pytrace=False)
 

@@ -1,4 +1,8 @@
-"""ssop.core must never load a CLI/TUI library, and --help must stay light."""
+"""ssop.core and the daemon never load a CLI/TUI library; --help stays light.
+
+import-linter checks the import statements; these check what actually ends
+up in ``sys.modules``, lazy imports included.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ import sys
 import pytest
 
 import ssop.core
+import ssop.daemon
 
 FORBIDDEN = ("typer", "click", "textual", "rich", "ssop.cli", "ssop.tui", "ssop.daemon")
+DAEMON_FORBIDDEN = ("typer", "click", "textual", "rich", "ssop.cli", "ssop.tui")
 
 
 def core_modules() -> list[str]:
@@ -40,6 +46,13 @@ def test_core_module_list_is_not_empty() -> None:
 @pytest.mark.parametrize("module", core_modules())
 def test_core_module_imports_no_shell_library(module: str) -> None:
     assert loaded_after_import(module, FORBIDDEN) == []
+
+
+def test_the_daemon_loads_no_cli_or_tui_library() -> None:
+    modules = sorted(
+        m.name for m in pkgutil.walk_packages(ssop.daemon.__path__, "ssop.daemon.")
+    )
+    assert loaded_after_import(", ".join(modules), DAEMON_FORBIDDEN) == []
 
 
 def test_cli_entry_does_not_import_heavy_libraries() -> None:

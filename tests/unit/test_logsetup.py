@@ -49,7 +49,8 @@ def test_reconfiguring_does_not_stack_handlers(
         ("token=ssopt_abcdefghijklmnopqrstuvwxyz123", "abcdefghijklmnop"),
         ("OPENAI key sk-abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnop"),
         (
-            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n"
+            "-----END OPENSSH PRIVATE KEY-----",
             "AAAA",
         ),
     ],

@@ -1,1 +1,4 @@
-"""Accounts: users, roles and capabilities, passwords, sessions, tokens, and the checks on every call."""
+"""Accounts: users, roles, passwords, sessions, tokens, the checks on every call.
+
+The audit trail's reader lives here too: reading it needs audit.read.
+"""

@@ -14,7 +14,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from ssop.core.accounts.access import LOGIN_HINT, refresh_in, require_in
+from ssop.core.accounts.access import (
+    LOGIN_HINT,
+    capabilities_in,
+    refresh_in,
+    require_in,
+)
 from ssop.core.accounts.credentials import (
     API_TOKEN_PREFIX,
     SESSION_PREFIX,
@@ -31,7 +36,6 @@ from ssop.core.config.schema import AuthSection
 from ssop.core.errors import AuthenticationFailed, PermissionDenied
 from ssop.core.models import User
 from ssop.core.store.db import SessionFactory
-from ssop.core.store.role_repo import RoleRepo
 from ssop.core.store.session_repo import SessionRepo
 from ssop.core.store.token_repo import TokenRepo
 from ssop.core.store.user_repo import UserRepo
@@ -184,7 +188,7 @@ class AuthService:
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             current = refresh_in(s, now, principal)
-            caps = tuple(sorted(RoleRepo(s).capabilities(current.role)))
+            caps = tuple(sorted(capabilities_in(s, current.role)))
             return WhoAmI(
                 current.name, current.role, current.kind, _expiry(s, current), caps
             )

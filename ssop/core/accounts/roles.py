@@ -6,7 +6,7 @@ matrix. Nobody grants a capability they lack, or changes a role above their own.
 
 from __future__ import annotations
 
-from ssop.core.accounts.access import require_in, require_rank
+from ssop.core.accounts.access import capabilities_in, require_in, require_rank
 from ssop.core.accounts.permissions import (
     Capability,
     Principal,
@@ -32,7 +32,7 @@ class RoleService:
         """Raises PermissionDenied without users.manage."""
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), actor, MANAGE)
-            return RoleRepo(s).matrix()
+            return {r: capabilities_in(s, r) for r in Role}
 
     def grant(self, actor: Principal, role: str, capability: str) -> bool:
         """Give ``role`` a capability; False when it already had it.
@@ -47,13 +47,12 @@ class RoleService:
         with self.sessions() as s, s.begin():
             current = require_in(s, now, actor, MANAGE)
             require_rank(current, r, "change")
-            repo = RoleRepo(s)
-            if cap not in repo.capabilities(current.role):
+            if cap not in capabilities_in(s, current.role):
                 raise PermissionDenied(
                     f"permission denied: {current.actor} cannot grant {cap}, "
                     "which it does not hold"
                 )
-            changed = repo.grant(r, cap)
+            changed = RoleRepo(s).grant(r, cap)
             if changed:
                 record_in(s, now, current.actor, "role.grant", r.value, cap.value)
             return changed
@@ -69,7 +68,8 @@ class RoleService:
         r, cap = parse_role(role), parse_capability(capability)
         if r is Role.ADMIN and cap is MANAGE:
             raise Conflict(
-                "the admin role always keeps users.manage, so the matrix can be repaired"
+                "the admin role always keeps users.manage, "
+                "so the matrix can be repaired"
             )
         now = self.clock.now()
         with self.sessions() as s, s.begin():

@@ -28,7 +28,7 @@ MANAGE = Capability.USERS_MANAGE
 MAX_LIFETIME = durations.YEAR
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class TokenInfo:
     name: str
     role: Role
@@ -116,11 +116,11 @@ class TokenService:
 
 def _info(row: ApiToken) -> TokenInfo:
     return TokenInfo(
-        row.name,
-        Role(row.role),
-        row.created_by,
-        row.created_at,
-        row.expires_at,
-        row.revoked_at,
-        row.last_used_at,
+        name=row.name,
+        role=Role(row.role),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
     )

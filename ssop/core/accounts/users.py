@@ -180,7 +180,7 @@ def check_name(name: str) -> None:
 def _keep_an_admin(s: Session, user: User, doing: str) -> None:
     if user.role != Role.ADMIN.value or user.disabled:
         return
-    if UserRepo(s).active_admin_names() == [user.name]:
+    if UserRepo(s).active_names(Role.ADMIN) == [user.name]:
         raise Conflict(f"cannot {doing} {user.name}: it is the last active admin")
 
 

@@ -12,8 +12,9 @@ from types import MappingProxyType
 
 from ssop.core.actions import scripts
 from ssop.core.actions.params import ParamSpec
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.actions.template import literal
+from ssop.core.models.action import ActionType
 from ssop.core.transport.base import Command
 
 GET, EXECUTE = ActionType.COMMAND_GET, ActionType.COMMAND_EXECUTE
@@ -41,7 +42,14 @@ def _get(
     name: str, description: str, argv: tuple[str, ...], *params: ParamSpec
 ) -> ActionSpec:
     return ActionSpec(
-        name, description, GET, LOW, 30.0, params, command_template=argv, builtin=True
+        name,
+        description,
+        GET,
+        LOW,
+        30.0,
+        params=params,
+        command_template=argv,
+        builtin=True,
     )
 
 
@@ -58,7 +66,7 @@ def _execute(
         EXECUTE,
         risk,
         120.0,
-        params,
+        params=params,
         command_template=argv,
         needs_root=True,
         builtin=True,

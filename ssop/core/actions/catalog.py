@@ -19,13 +19,20 @@ from sqlalchemy.engine import Engine
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.params import ParamSpec
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
-from ssop.core.actions.toml_spec import parse_param_decl, spec_from_dict, spec_from_toml
+from ssop.core.actions.spec import ActionSpec, RiskLevel
+from ssop.core.actions.stored import save_spec, spec_of
+from ssop.core.actions.toml_spec import (
+    parse_param_decl,
+    spec_from_dict,
+    spec_from_toml,
+    spec_to_dict,
+)
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, InvalidInput, NotFound
 from ssop.core.models import Action
-from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
+from ssop.core.models.action import ActionType
+from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.server_repo import ServerRepo
 
@@ -33,7 +40,7 @@ READ, WRITE = Capability.ACTIONS_READ, Capability.ACTIONS_WRITE
 _PLAIN_TOKEN = re.compile(r"[\w@%+=:,./{}-]+")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ActionView:
     """One catalogue entry as a user sees it."""
 
@@ -51,7 +58,7 @@ class ActionView:
     spec: ActionSpec
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Assignment:
     """An action a server may run; ``automatic`` lets policy run it unasked."""
 
@@ -79,18 +86,18 @@ def template_text(spec: ActionSpec) -> str:
 def view_of(row: Action, servers: list[str]) -> ActionView:
     spec = spec_of(row)
     return ActionView(
-        spec.name,
-        spec.description,
-        spec.type,
-        spec.risk,
-        spec.timeout_s,
-        spec.builtin,
-        row.enabled,
-        spec.needs_root,
-        spec.params,
-        template_text(spec),
-        tuple(servers),
-        spec,
+        name=spec.name,
+        description=spec.description,
+        type=spec.type,
+        risk=spec.risk,
+        timeout_s=spec.timeout_s,
+        builtin=spec.builtin,
+        enabled=row.enabled,
+        needs_root=spec.needs_root,
+        params=spec.params,
+        template=template_text(spec),
+        servers=tuple(servers),
+        spec=spec,
     )
 
 
@@ -122,7 +129,7 @@ class ActionDraft:
         Raises:
             InvalidInput: naming the option or key that is wrong.
         """
-        data: dict[str, Any] = base.to_dict() if base else {"name": name}
+        data: dict[str, Any] = spec_to_dict(base) if base else {"name": name}
         for key in ("type", "risk", "description", "timeout_s", "needs_root"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
@@ -235,7 +242,7 @@ class ActionService:
             repo = ActionRepo(s)
             if repo.find(spec.name) is not None:
                 raise Conflict(f"an action named {spec.name!r} already exists")
-            row = repo.save(spec)
+            row = save_spec(repo, spec)
             detail = f"type={spec.type} risk={spec.risk} {template_text(spec)}"
             record_in(s, now, current.actor, "action.create", spec.name, detail)
             return view_of(row, [])
@@ -264,7 +271,7 @@ class ActionService:
             repo = ActionRepo(s)
             row = _custom(repo.get(name), "edited")
             spec: ActionSpec = change(spec_of(row))
-            row = repo.save(spec, row)
+            row = save_spec(repo, spec, row)
             detail = f"type={spec.type} risk={spec.risk} {template_text(spec)}"
             record_in(s, now, current.actor, "action.edit", name, detail)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))
@@ -349,12 +356,12 @@ class ActionService:
 
 def _assignment(server: str, row: Action, automatic: bool) -> Assignment:
     return Assignment(
-        server,
-        row.name,
-        ActionType(row.type),
-        RiskLevel(row.risk),
-        automatic,
-        row.enabled,
+        server=server,
+        action=row.name,
+        type=ActionType(row.type),
+        risk=RiskLevel(row.risk),
+        automatic=automatic,
+        enabled=row.enabled,
     )
 
 

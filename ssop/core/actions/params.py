@@ -17,10 +17,11 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from types import MappingProxyType
 
 from ssop.core.actions.guards.checks import GUARDS, IPAddress, IPNetwork
+from ssop.core.actions.guards.paths import is_clean_root, is_under
 from ssop.core.errors import InvalidInput
 
 ParamValue = str | int | IPAddress | IPNetwork
@@ -50,6 +51,7 @@ class ParamSpec:
 
     name: str
     type: str
+    _: KW_ONLY
     required: bool = True
     default: str | None = None
     help: str = ""
@@ -167,7 +169,7 @@ def parse_path(raw: str, spec: ParamSpec) -> str:
     _common(raw, spec, MAX_RAW_LEN)
     if not raw.startswith("/") or posixpath.normpath(raw) != raw:
         raise refuse(spec, raw, "must be an absolute path without '.', '..' or '//'")
-    if not any(raw == r or raw.startswith(r + "/") for r in spec.roots):
+    if not is_under(raw, spec.roots):
         raise refuse(
             spec, raw, f"is not under an allowed root ({', '.join(spec.roots)})"
         )
@@ -218,7 +220,7 @@ def _check_roots(spec: ParamSpec, where: str) -> None:
     if (spec.type == "path") != bool(spec.roots):
         raise InvalidInput(f"{where}: roots are required for, and only for, type path")
     for root in spec.roots:
-        if not root.startswith("/") or posixpath.normpath(root) != root or root == "/":
+        if not is_clean_root(root):
             raise InvalidInput(
                 f"{where}: root {root!r} must be a normalised absolute path, not /"
             )

@@ -17,9 +17,11 @@ from urllib.parse import quote
 
 from ssop.core.actions import template
 from ssop.core.actions.guards.checks import GUARDS, GuardConfig
+from ssop.core.actions.guards.paths import check_cleanup_path, confine
 from ssop.core.actions.params import ParamSpec, ParamValue
-from ssop.core.actions.spec import ActionSpec, ActionType
+from ssop.core.actions.spec import ActionSpec
 from ssop.core.errors import InvalidInput
+from ssop.core.models.action import ActionType
 from ssop.core.transport.base import Command
 
 # -n: never prompt for a password (there is no one to answer); --: the
@@ -29,10 +31,15 @@ SUDO_PREFIX = ("sudo", "-n", "--")
 
 @dataclass(frozen=True)
 class ValidatedParams:
-    """Parameter values that passed their type and guard for ``action``."""
+    """Parameter values that passed their type and guard for ``action``.
+
+    ``cleanup_roots`` are the roots the host checks a changing action's paths
+    against (empty when it has none).
+    """
 
     action: str
     values: Mapping[str, ParamValue] = field(default_factory=dict)
+    cleanup_roots: tuple[str, ...] = ()
 
     def as_strings(self) -> dict[str, str]:
         """The values as the text that goes into templates (and records)."""
@@ -72,7 +79,8 @@ def validate_params(
 
     Raises:
         InvalidInput: an unknown or missing parameter, a value its type
-            refuses, or one its guard rail refuses; the message names it.
+            refuses, one its guard rail refuses, or a changing action's path
+            outside ``guards.cleanup_roots``; the message names it.
     """
     known = [p.name for p in spec.params]
     unknown = sorted(set(raw) - set(known))
@@ -84,7 +92,20 @@ def validate_params(
     values: dict[str, ParamValue] = {}
     for p in spec.params:
         values[p.name] = _one(spec, p, raw, guards)
-    return ValidatedParams(spec.name, MappingProxyType(values))
+    confined = confined_paths(spec, values)
+    for name, path in confined:
+        check_cleanup_path(name, path, guards.cleanup_roots)
+    roots = guards.cleanup_roots if confined else ()
+    return ValidatedParams(spec.name, MappingProxyType(values), roots)
+
+
+def confined_paths(
+    spec: ActionSpec, values: Mapping[str, ParamValue]
+) -> list[tuple[str, str]]:
+    """(name, value) of each path a changing command must keep under the roots."""
+    if spec.type is not ActionType.COMMAND_EXECUTE:
+        return []
+    return [(p.name, str(values[p.name])) for p in spec.params if p.type == "path"]
 
 
 def _one(
@@ -115,13 +136,15 @@ def _check_pair(spec: ActionSpec, params: ValidatedParams) -> dict[str, str]:
 def render_command(
     spec: ActionSpec, params: ValidatedParams, *, use_sudo: bool
 ) -> Command:
-    """Fill the argv template; prefix ``sudo -n --`` when the action needs
+    """Fill the argv template; put a changing command's paths behind the
+    host-side cleanup-root check; prefix ``sudo -n --`` when the action needs
     root and the login is not root (``use_sudo``). A read-only action is
     ended once its output passes the cap; one that changes the host runs on
     (``Command.end_at_cap``).
 
     Raises:
-        InvalidInput: ``spec`` is an HTTP action, or ``params`` belong to another.
+        InvalidInput: ``spec`` is an HTTP action, ``params`` belong to another,
+            or a path has no cleanup roots to be checked against.
     """
     texts = _check_pair(spec, params)
     if spec.command_template is None:
@@ -130,6 +153,8 @@ def render_command(
         template.fill(token, texts, f"action {spec.name!r}")
         for token in spec.command_template
     )
+    for _, path in confined_paths(spec, params.values):
+        argv = confine(argv, path, params.cleanup_roots)
     if spec.needs_root and use_sudo:
         argv = SUDO_PREFIX + argv
     return Command(argv, end_at_cap=spec.type is ActionType.COMMAND_GET)

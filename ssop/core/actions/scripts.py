@@ -1,4 +1,4 @@
-"""The constant POSIX sh scripts behind the built-in actions.
+"""The constant POSIX sh scripts behind the built-in actions and path guard.
 
 They target a minimal Linux host: /proc, a POSIX sh, and coreutils or
 busybox; no Python. Each is run as ``sh -c SCRIPT sh ARG...``: parameter
@@ -69,6 +69,37 @@ CLEANUP_LOGS_SCRIPT = (
     + r"""-o -name '*.[0-9]' -o -name '*.[0-9][0-9]' """
     + r"""-o -name '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' \)"""
     + _CLEANUP_TAIL
+)
+
+# The exit status when CONFINE_SCRIPT refuses (the shell's "found, not run").
+CONFINE_REFUSED = 126
+
+# $1 = a path, then the allowed roots, then "--" and the command. The host
+# resolves both sides (readlink -f follows every symlink) and runs the
+# command only if the path leads to a root or below one, never to "/". A
+# user who can write under a root may still swap a component after this
+# check, so cleanup commands should not follow symlinks themselves either.
+CONFINE_SCRIPT = (
+    r"""target=$1
+shift
+real=$(readlink -f "$target" 2>/dev/null) || real=
+[ "$real" = / ] && real=
+ok=
+while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+  root=$(readlink -f "$1" 2>/dev/null) || root=
+  shift
+  [ -n "$real" ] && [ -n "$root" ] || continue
+  case $real in "$root" | "$root"/*) ok=1 ;; esac
+done
+shift
+if [ -z "$ok" ]; then
+  echo "refused: $target leads to ${real:-nowhere}, outside the cleanup roots" >&2
+  exit """
+    + str(CONFINE_REFUSED)
+    + """
+fi
+exec "$@"
+"""
 )
 
 # The drop zone by source address: runtime now, permanent for the next reload.

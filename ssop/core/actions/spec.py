@@ -9,28 +9,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
-from typing import Any
 from urllib.parse import urlsplit
 
 from ssop.core.actions import template
 from ssop.core.actions.params import ParamSpec
 from ssop.core.errors import InvalidInput
+from ssop.core.models.action import ActionType
 
 ACTION_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 MAX_TIMEOUT_S = 3600.0
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 _HEADER_NAME_RE = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
-
-
-class ActionType(StrEnum):
-    """How an action runs: a read-only command, a changing command, or HTTP."""
-
-    COMMAND_GET = "command_get"
-    COMMAND_EXECUTE = "command_execute"
-    HTTP = "http"
 
 
 _RISK_RANK = {"low": 0, "medium": 1, "high": 2}
@@ -140,6 +131,7 @@ class ActionSpec:
     type: ActionType
     risk: RiskLevel
     timeout_s: float
+    _: KW_ONLY
     params: tuple[ParamSpec, ...] = ()
     command_template: tuple[str, ...] | None = None
     http: HttpSpec | None = None
@@ -160,23 +152,6 @@ class ActionSpec:
         for i, token in enumerate(self.command_template or ()):
             found |= template.fields(token, f"command template token {i + 1}")
         return found
-
-    @classmethod
-    def from_toml_dict(cls, data: Mapping[str, Any]) -> ActionSpec:
-        """Build a custom action from a parsed TOML file (see ``toml_spec``).
-
-        Raises:
-            InvalidInput: naming the key that is wrong.
-        """
-        from ssop.core.actions.toml_spec import spec_from_dict  # it imports this
-
-        return spec_from_dict(data)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The TOML-shaped dict ``from_toml_dict`` reads back (for storage)."""
-        from ssop.core.actions.toml_spec import spec_to_dict
-
-        return spec_to_dict(self)
 
 
 def _check_identity(spec: ActionSpec) -> None:

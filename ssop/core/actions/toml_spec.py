@@ -36,14 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from ssop.core.actions import template
 from ssop.core.actions.params import ParamSpec
-from ssop.core.actions.spec import (
-    MAX_TIMEOUT_S,
-    ActionSpec,
-    ActionType,
-    HttpSpec,
-    RiskLevel,
-)
+from ssop.core.actions.spec import MAX_TIMEOUT_S, ActionSpec, HttpSpec, RiskLevel
 from ssop.core.errors import InvalidInput
+from ssop.core.models.action import ActionType
 
 
 class _Input(BaseModel):
@@ -62,7 +57,13 @@ class ParamInput(_Input):
         default = None if self.default is None else str(self.default)
         required = default is None if self.required is None else self.required
         return ParamSpec(
-            name, self.type, required, default, self.help, tuple(self.roots), self.guard
+            name,
+            self.type,
+            required=required,
+            default=default,
+            help=self.help,
+            roots=tuple(self.roots),
+            guard=self.guard,
         )
 
 

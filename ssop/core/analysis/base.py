@@ -9,7 +9,7 @@ against the server's allow-list, the parameter types and what was observed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -94,6 +94,7 @@ class Finding:
     subject: str
     risk: RiskLevel
     message: str
+    _: KW_ONLY
     held: int = 0
     of: int = 0
     evidence: Mapping[str, Any] = field(default_factory=dict)
@@ -106,6 +107,7 @@ class AnalyserProposal:
     action: str
     params: Mapping[str, object]
     reason: str
+    _: KW_ONLY
     priority: int = 1
     server: str | None = None  # the server the analyser named, if it named one
     risk: RiskLevel | None = None  # the analyser's own view

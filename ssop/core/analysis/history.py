@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ssop.core.actions.stored import spec_of
 from ssop.core.analysis.base import (
     AllowedAction,
     AnalysisBrief,
@@ -33,7 +34,7 @@ from ssop.core.models import (
     RecommendationRecord,
     Server,
 )
-from ssop.core.store.action_repo import AssignmentRepo, spec_of
+from ssop.core.store.action_repo import AssignmentRepo
 from ssop.core.store.analysis_repo import AnalysisRepo
 from ssop.core.store.history_repo import HistoryRepo
 

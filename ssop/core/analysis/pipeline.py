@@ -199,7 +199,7 @@ class Pipeline:
         )
 
     def _reusable(self, server: str, digest: str, now: datetime) -> AnalysisView | None:
-        """The last analysis, if it saw the same readings recently and nothing failed."""
+        """The last analysis, if it recently saw the same readings and none failed."""
         window = timedelta(seconds=self.cfg.reuse_window_s)
         with self.sessions() as s:
             repo = AnalysisRepo(s)

@@ -77,7 +77,7 @@ class Reviewer:
     def review(
         self, proposals: Sequence[AnalyserProposal], source: str
     ) -> list[Recommendation]:
-        """Each proposal accepted or rejected; a repeat of an accepted one is rejected."""
+        """Each proposal accepted or rejected; repeating an accepted one is rejected."""
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         out = []
         for proposal in proposals:
@@ -138,7 +138,8 @@ class Reviewer:
         allowed = self.allowed.get(proposal.action)
         if allowed is None:
             raise InvalidInput(
-                f"action {clean(proposal.action, 64)!r} is not assigned to {self.server}"
+                f"action {clean(proposal.action, 64)!r} "
+                f"is not assigned to {self.server}"
             )
         spec = allowed.spec
         values = validate_params(spec, proposal.params, self.guards).as_strings()

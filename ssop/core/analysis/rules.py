@@ -119,7 +119,13 @@ def disk_rule(
             **_where(latest),
         }
         finding = Finding(
-            "disk_full", disk.mount, risk, message, held.held, held.of, evidence
+            "disk_full",
+            disk.mount,
+            risk,
+            message,
+            held=held.held,
+            of=held.of,
+            evidence=evidence,
         )
         proposals = [
             AnalyserProposal(
@@ -186,14 +192,26 @@ def unit_rule(
             flapping = {**evidence, "kind": "unit_flapping", "refailures": again}
             yield (
                 Finding(
-                    "unit_flapping", unit, HIGH, message, held.held, held.of, flapping
+                    "unit_flapping",
+                    unit,
+                    HIGH,
+                    message,
+                    held=held.held,
+                    of=held.of,
+                    evidence=flapping,
                 ),
                 [],
             )
             continue
         message = f"unit {unit} failed (in {held.text()})"
         finding = Finding(
-            "unit_failed", unit, MEDIUM, message, held.held, held.of, evidence
+            "unit_failed",
+            unit,
+            MEDIUM,
+            message,
+            held=held.held,
+            of=held.of,
+            evidence=evidence,
         )
         proposals = (
             [
@@ -201,10 +219,10 @@ def unit_rule(
                     "restart_service",
                     {"service": unit},
                     message,
-                    1,
-                    None,
-                    MEDIUM,
-                    evidence,
+                    priority=1,
+                    server=None,
+                    risk=MEDIUM,
+                    evidence=evidence,
                 )
             ]
             if "restart_service" in ctx.allowed
@@ -241,9 +259,9 @@ def load_rule(
             "",
             MEDIUM,
             message,
-            held.held,
-            held.of,
-            {**evidence, **_where(latest)},
+            held=held.held,
+            of=held.of,
+            evidence={**evidence, **_where(latest)},
         ),
         [],
     )
@@ -271,7 +289,10 @@ def memory_rule(
     if not held.sustained:
         return
     hog = dominant(latest.processes, cfg.dominant_process_share)
-    message = f"memory at {latest.memory_percent:.0f}% (>= {cfg.memory_percent:g}% in {held.text()})"
+    message = (
+        f"memory at {latest.memory_percent:.0f}% "
+        f"(>= {cfg.memory_percent:g}% in {held.text()})"
+    )
     evidence: dict[str, object] = {"kind": "memory_pressure", **_where(latest)}
     proposals: list[AnalyserProposal] = []
     if hog is not None:
@@ -283,16 +304,22 @@ def memory_rule(
                     "kill_process",
                     {"process": hog.name},
                     message,
-                    1,
-                    None,
-                    HIGH,
-                    evidence,
+                    priority=1,
+                    server=None,
+                    risk=HIGH,
+                    evidence=evidence,
                 )
             )
     subject = hog.name if hog else ""
     yield (
         Finding(
-            "memory_pressure", subject, MEDIUM, message, held.held, held.of, evidence
+            "memory_pressure",
+            subject,
+            MEDIUM,
+            message,
+            held=held.held,
+            of=held.of,
+            evidence=evidence,
         ),
         proposals,
     )
@@ -331,7 +358,7 @@ def unreachable_rule(
         "at": latest.at.isoformat(),
     }
     return Finding(
-        "unreachable", "", HIGH, message, failed, len(window), evidence
+        "unreachable", "", HIGH, message, held=failed, of=len(window), evidence=evidence
     ), True
 
 

@@ -92,6 +92,7 @@ def _risks_from(risk: str | None) -> list[str]:
 class AnalysisService:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         auth: AuthService,

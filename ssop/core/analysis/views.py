@@ -11,7 +11,7 @@ from ssop.core.analysis.base import AnalysisResult, Recommendation
 from ssop.core.models import AnalysisRecord, RecommendationRecord
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class RecommendationView:
     id: int | None
     source: str
@@ -29,7 +29,7 @@ class RecommendationView:
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class AnalysisView:
     id: int | None
     server: str
@@ -80,20 +80,20 @@ class ErrorView:
 
 def rec_view(row: RecommendationRecord) -> RecommendationView:
     return RecommendationView(
-        row.id,
-        row.source,
-        row.action_name,
-        dict(row.params),
-        row.reason,
-        row.priority,
-        row.status,
-        row.reject_reason,
-        row.effective_risk,
-        row.intrinsic_risk,
-        row.rule_risk,
-        row.model_risk,
-        row.confidence,
-        dict(row.evidence),
+        id=row.id,
+        source=row.source,
+        action=row.action_name,
+        params=dict(row.params),
+        reason=row.reason,
+        priority=row.priority,
+        status=row.status,
+        reject_reason=row.reject_reason,
+        effective_risk=row.effective_risk,
+        intrinsic_risk=row.intrinsic_risk,
+        rule_risk=row.rule_risk,
+        model_risk=row.model_risk,
+        confidence=row.confidence,
+        evidence=dict(row.evidence),
     )
 
 
@@ -103,25 +103,25 @@ def analysis_view(
     with_prompt: bool = False,
 ) -> AnalysisView:
     return AnalysisView(
-        row.id,
-        row.server_name,
-        row.at,
-        row.analyzer,
-        row.model,
-        row.actor,
-        row.summary,
-        row.reasoning,
-        row.risk,
-        row.confidence,
-        row.model_risk,
-        row.risk_disagreement,
-        row.llm_error,
-        row.prompt_hash,
-        row.tokens_prompt,
-        row.tokens_completion,
-        row.digest,
-        tuple(rec_view(r) for r in recs),
-        row.prompt if with_prompt else None,
+        id=row.id,
+        server=row.server_name,
+        at=row.at,
+        analyzer=row.analyzer,
+        model=row.model,
+        actor=row.actor,
+        summary=row.summary,
+        reasoning=row.reasoning,
+        risk=row.risk,
+        confidence=row.confidence,
+        model_risk=row.model_risk,
+        risk_disagreement=row.risk_disagreement,
+        llm_error=row.llm_error,
+        prompt_hash=row.prompt_hash,
+        tokens_prompt=row.tokens_prompt,
+        tokens_completion=row.tokens_completion,
+        digest=row.digest,
+        recommendations=tuple(rec_view(r) for r in recs),
+        prompt=row.prompt if with_prompt else None,
     )
 
 

@@ -1,1 +1,1 @@
-"""Configuration: the settings schema, loading it from flags, env and TOML, and changing it."""
+"""Configuration: the settings schema, and loading it from flags, env and TOML."""

@@ -92,7 +92,7 @@ class SystemdEnv:
 
 
 def systemd_env(environ: Mapping[str, str] | None = None) -> SystemdEnv:
-    """Read NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID (see sd_watchdog_enabled(3))."""
+    """Read NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID (sd_watchdog_enabled(3))."""
     env = os.environ if environ is None else environ
     usec = env.get("WATCHDOG_USEC", "")
     owner = env.get("WATCHDOG_PID", "")

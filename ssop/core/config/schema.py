@@ -5,6 +5,7 @@ The docstrings become the help text of ``ssop config show``.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Literal
 from urllib.parse import quote, urlsplit
@@ -151,7 +152,7 @@ class AnalysisSection(Section):
     cleanup_days: int = Field(default=7, ge=1)
     """The days parameter given to recommended cleanup actions."""
     llm_mode: Literal["auto", "always", "never"] = "auto"
-    """When to ask the model: auto (only when the rules see something), always, never."""
+    """When to ask the model: auto (when the rules see something), always, never."""
     reuse_window_s: int = Field(default=900, ge=0)
     """Seconds during which an analysis of unchanged readings is reused, not redone."""
     model_wait_s: float = Field(default=90.0, gt=0)
@@ -217,7 +218,17 @@ class GuardsSection(Section):
     )
     """systemd units that ssop never stops."""
     cleanup_roots: list[str] = Field(default_factory=lambda: ["/tmp", "/var/tmp"])
-    """Roots under which path parameters of custom actions must stay."""
+    """Roots that path parameters of changing (command_execute) actions must stay
+    under; checked as written, then on the server with symlinks resolved."""
+
+    @field_validator("cleanup_roots")
+    @classmethod
+    def _clean_roots(cls, roots: list[str]) -> list[str]:
+        for root in roots:
+            clean = root[:1] == "/" and posixpath.normpath(root) == root
+            if not clean or root == "/" or root.startswith("//"):
+                raise ValueError(f"{root!r} must be a clean absolute path other than /")
+        return roots
 
 
 class DaemonSection(Section):
@@ -232,7 +243,8 @@ class DaemonSection(Section):
 class RetentionSection(Section):
     days: int = Field(default=30, ge=1)
     """Days of history kept: metric samples, action outputs, crawl errors, error
-    events and policy decisions (`ssop db prune`; the daemon prunes daily at prune_at)."""
+    events and policy decisions (`ssop db prune`; the daemon prunes daily at
+    prune_at)."""
     prune_at: str = "03:30"
     """Time of day (HH:MM, the daemon host's local time) the daemon prunes at."""
 
@@ -254,7 +266,7 @@ class PolicySection(Section):
     min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
     """Lowest analysis confidence acted on without approval."""
     cooldown_s: int = Field(default=900, ge=0)
-    """Seconds before the same action with the same parameters runs again on a server."""
+    """Seconds before the same action and parameters run again on a server."""
     max_auto_per_hour: int = Field(default=3, ge=0)
     """Automatic executions per server per hour."""
     fleet_max_auto_per_hour: int = Field(default=20, ge=0)
@@ -262,19 +274,19 @@ class PolicySection(Section):
     max_concurrent: int = Field(default=2, ge=0)
     """Automatic executions running at the same time across the fleet."""
     max_fleet_percent: float = Field(default=20.0, ge=0.0, le=100.0)
-    """Share of servers changed in the last hour beyond which automation waits (at least one)."""
+    """Share of servers changed in the last hour past which automation waits (>= 1)."""
     four_eyes: bool = True
-    """A requester may not approve their own manual request at or above four_eyes_min_risk."""
+    """Nobody approves their own manual request at or above four_eyes_min_risk."""
     four_eyes_min_risk: Literal["low", "medium", "high"] = "high"
     """Lowest risk at which four-eyes applies."""
     approval_ttl_hours: float = Field(default=24.0, gt=0)
-    """Hours before an undecided (or approved, unrun) request expires, which means rejected."""
+    """Hours until an undecided (or approved, unrun) request expires: rejected."""
     claim_lease_s: int = Field(default=300, ge=10)
-    """Seconds past an action's timeout after which a claimed or running execution is unknown."""
+    """Seconds past the timeout before a claimed or running execution is unknown."""
     verify_delay_s: int = Field(default=60, ge=0)
-    """Seconds after a change before readings are checked for the condition to have cleared."""
+    """Seconds after a change before readings show whether the condition cleared."""
     verify_failures_to_demote: int = Field(default=2, ge=1)
-    """Failed verifications in a row after which an action needs approval on that server."""
+    """Failed verifications in a row before an action needs approval on that server."""
 
 
 class WebhookConfig(Section):

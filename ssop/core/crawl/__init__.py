@@ -1,1 +1,1 @@
-"""Crawling: visit servers, parse what they print, store it, and tell the rest of ssop."""
+"""Crawling: visit servers, parse what they print, store it, tell the rest of ssop."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ class HostRecord:
     at: datetime
     duration_s: float
     digest: str
+    _: KW_ONLY
     values: Mapping[str, Any] | None = None  # metric_samples columns
     cause: Cause | None = None
     message: str = ""

@@ -97,6 +97,7 @@ class HostCrawl:
         self,
         target: CrawlTarget,
         transport: Transport,
+        *,
         previous: Baseline | None,
         clock: Clock,
         settings: HostSettings,
@@ -147,10 +148,10 @@ class HostCrawl:
             at,
             duration,
             digest,
-            values,
-            cause,
-            message,
-            tuple(outputs),
+            values=values,
+            cause=cause,
+            message=message,
+            outputs=tuple(outputs),
         )
 
     def _readings(self) -> Readings:

@@ -1,4 +1,4 @@
-"""Problems a crawl names although the host answered: df failing, sudo wanting a password.
+"""Problems a crawl names though the host answered: df failing, sudo asking a password.
 
 A visit that meets one still stores what it got (the other readings, the
 action's output) and records the problem as the server's crawl error.

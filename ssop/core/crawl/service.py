@@ -61,6 +61,7 @@ FLUSH_EVERY_S = 2.0
 class CrawlService:
     def __init__(
         self,
+        *,
         engine: Engine,
         sessions: SessionFactory,
         clock: Clock,
@@ -223,10 +224,10 @@ class CrawlService:
             crawl = HostCrawl(
                 target,
                 transport,
-                self._previous_of(target.name),
-                self.clock,
-                self.host_settings,
-                halted,
+                previous=self._previous_of(target.name),
+                clock=self.clock,
+                settings=self.host_settings,
+                stopping=halted,
             )
             outcome = crawl.run()
         except SsopError as e:

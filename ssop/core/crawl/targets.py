@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from ssop.core.actions.spec import ActionSpec
+from ssop.core.actions.stored import spec_of
 from ssop.core.crawl.host_visit import CrawlTarget
 from ssop.core.errors import InvalidInput, NotFound
 from ssop.core.models import Action, Server
-from ssop.core.store.action_repo import spec_of
 from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.transport.connection_spec import ConnectionSpec
 

@@ -1,1 +1,1 @@
-"""Executing actions: one recorded run, manual runs over a server or a tag, HTTP actions."""
+"""Executing actions: one recorded run, manual runs on a server or tag, HTTP actions."""

@@ -121,6 +121,7 @@ class ExecutionRunner:
 
     def __init__(
         self,
+        *,
         engine: Engine,
         sessions: SessionFactory,
         clock: Clock,

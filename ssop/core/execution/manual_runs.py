@@ -23,13 +23,15 @@ from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.guards.rails import GuardRails
 from ssop.core.actions.render import ValidatedParams, validate_params
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
+from ssop.core.actions.stored import spec_of
 from ssop.core.audit import AuditService
 from ssop.core.clock import Clock
 from ssop.core.errors import InvalidInput, NotFound, PolicyRefused, SsopError
 from ssop.core.execution.executor import ExecutionRecord, ExecutionRunner, Trigger
 from ssop.core.models import Action, Server
-from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
+from ssop.core.models.action import ActionType
+from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.server_repo import ServerRepo
 
@@ -42,7 +44,7 @@ class NotConfirmed(SsopError):
     """A run that changes something was not confirmed."""
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class RunPlan:
     """What a run would do on one server: exactly this command."""
 
@@ -129,6 +131,7 @@ def parse_param_args(items: Sequence[str]) -> dict[str, str]:
 class RunService:
     def __init__(
         self,
+        *,
         engine: Engine,
         sessions: SessionFactory,
         clock: Clock,
@@ -330,13 +333,13 @@ class RunService:
         params = validate_params(spec, raw, self.guard_config(server))
         rendered = self.runner.render(server, spec, params)
         plan = RunPlan(
-            server.name,
-            spec.name,
-            spec.type,
-            spec.risk,
-            params.as_strings(),
-            rendered.text,
-            spec.timeout_s,
+            server=server.name,
+            action=spec.name,
+            type=spec.type,
+            risk=spec.risk,
+            params=params.as_strings(),
+            command=rendered.text,
+            timeout_s=spec.timeout_s,
         )
         return _Prepared(plan, server, spec, params, actor)
 

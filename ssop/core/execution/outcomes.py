@@ -28,11 +28,11 @@ def finished(result: CommandResult, now: datetime) -> Finish:
         ExecutionStatus.SUCCEEDED if ok else ExecutionStatus.FAILED,
         now,
         result.duration_s,
-        None if result.cut_off else result.exit_code,
-        result.stdout,
-        result.stderr,
-        result.stdout_truncated,
-        result.stderr_truncated,
+        exit_code=None if result.cut_off else result.exit_code,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        stdout_truncated=result.stdout_truncated,
+        stderr_truncated=result.stderr_truncated,
     )
 
 
@@ -43,11 +43,10 @@ def stopped(error: RunTimedOut | RunInterrupted, now: datetime) -> Finish:
         status_of_stopped(error),
         now,
         partial.duration_s,
-        None,
-        partial.stdout,
-        partial.stderr,
-        partial.stdout_truncated,
-        partial.stderr_truncated,
+        stdout=partial.stdout,
+        stderr=partial.stderr,
+        stdout_truncated=partial.stdout_truncated,
+        stderr_truncated=partial.stderr_truncated,
         error=redact(error.message),
     )
 

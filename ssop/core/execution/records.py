@@ -10,7 +10,7 @@ from ssop.core.models import Execution
 from ssop.core.models.execution import ExecutionStatus
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ExecutionRecord:
     """One execution as stored: who ran what, where, why, and what came of it."""
 
@@ -51,24 +51,24 @@ class ExecutionInterrupted(KeyboardInterrupt):
 
 def record_of(row: Execution) -> ExecutionRecord:
     return ExecutionRecord(
-        row.id or 0,
-        row.server_name,
-        row.action_name,
-        row.action_type,
-        row.actor,
-        row.trigger,
-        row.reason,
-        dict(row.params),
-        row.command,
-        ExecutionStatus(row.status),
-        row.exit_code,
-        row.stdout,
-        row.stderr,
-        row.stdout_truncated,
-        row.stderr_truncated,
-        row.error,
-        row.started_at,
-        row.finished_at,
-        row.duration_s,
-        row.request_id,
+        id=row.id or 0,
+        server_name=row.server_name,
+        action_name=row.action_name,
+        action_type=row.action_type,
+        actor=row.actor,
+        trigger=row.trigger,
+        reason=row.reason,
+        params=dict(row.params),
+        command=row.command,
+        status=ExecutionStatus(row.status),
+        exit_code=row.exit_code,
+        stdout=row.stdout,
+        stderr=row.stderr,
+        stdout_truncated=row.stdout_truncated,
+        stderr_truncated=row.stderr_truncated,
+        error=row.error,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        duration_s=row.duration_s,
+        request_id=row.request_id,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 from ssop.core.errors import InvalidInput
@@ -73,7 +73,7 @@ def check_description(value: str) -> str:
 
 @dataclass(frozen=True)
 class KeySource:
-    """A private key file to read, with its passphrase; read once, never stored plain."""
+    """A private key file and its passphrase; read once, never stored in the clear."""
 
     path: Path
     passphrase: str | None = field(default=None, repr=False)
@@ -112,6 +112,7 @@ class ServerCreate:
     host: str | None = None
     port: int | None = None
     username: str | None = None
+    _: KW_ONLY
     local: bool = False
     use_agent: bool = False
     key: KeySource | None = None
@@ -160,7 +161,7 @@ class ServerCreate:
         return self.username or DEFAULT_USER
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ServerChanges:
     """Only the fields that are not None change; the key stays unless given."""
 

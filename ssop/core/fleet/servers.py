@@ -25,14 +25,14 @@ from ssop.core.fleet.server_input import (
     ServerCreate,
     check_fingerprint,
 )
-from ssop.core.models import Server
-from ssop.core.secrets.secretbox import SecretBox
-from ssop.core.secrets.server_keys import (
+from ssop.core.fleet.server_keys import (
     HostKeyGate,
     HostKeyScanner,
     SealedKey,
     seal_key,
 )
+from ssop.core.models import Server
+from ssop.core.secrets.secretbox import SecretBox
 from ssop.core.store.action_repo import AssignmentRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.fleet_repo import FleetRepo
@@ -48,7 +48,7 @@ PROBE_KERNEL = Command.of("uname", "-srm")
 PROBE_RELEASE = Command.of("cat", "/etc/os-release")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ServerView:
     """What a server looks like to a user: never any secret."""
 
@@ -94,23 +94,24 @@ class ServerTestResult:
 def view_of(server: Server, tags: list[str]) -> ServerView:
     auth = "local" if server.local else ("agent" if server.use_agent else "key")
     return ServerView(
-        server.name,
-        server.host,
-        server.port,
-        server.username,
-        server.local,
-        auth,
-        server.key_fingerprint,
-        server.host_key_fingerprint,
-        tuple(tags),
-        server.description,
-        server.enabled,
+        name=server.name,
+        host=server.host,
+        port=server.port,
+        username=server.username,
+        local=server.local,
+        auth=auth,
+        key_fingerprint=server.key_fingerprint,
+        host_key_fingerprint=server.host_key_fingerprint,
+        tags=tuple(tags),
+        description=server.description,
+        enabled=server.enabled,
     )
 
 
 class ServerService:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         auth: AuthService,
@@ -161,11 +162,6 @@ class ServerService:
                 for a, link in assigned
             )
             return ServerDetail(view_of(server, repo.tags(server.id or 0)), actions)
-
-    def probe(self, who: Principal, host: str, port: int) -> HostKey:
-        """The host key a server presents, for a person to look at."""
-        self.auth.require(who, WRITE)
-        return self.scan(host, port, self.connect_timeout)
 
     def add(
         self, who: Principal, spec: ServerCreate, decision: HostKeyDecision

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Double
 from sqlmodel import Field, SQLModel
 
 from ssop.core.models.types import JsonColumn, LongText, UtcDateTime, utcnow
+
+
+class ActionType(StrEnum):
+    """How an action runs: a read-only command, a changing command, or HTTP."""
+
+    COMMAND_GET = "command_get"
+    COMMAND_EXECUTE = "command_execute"
+    HTTP = "http"
 
 
 class Action(SQLModel, table=True):

@@ -1,1 +1,2 @@
-"""Operating ssop itself: first run, quickstart, health, store housekeeping, the daemon registry."""
+"""Operating ssop itself: first run, quickstart, health, settings changes, store
+housekeeping and the daemon registry."""

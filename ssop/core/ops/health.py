@@ -11,15 +11,16 @@ steps, and the automation switch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import ExitCode, SsopError
+from ssop.core.ops import watch
+from ssop.core.ops.checks import Check, CheckState
 from ssop.core.ops.daemon_registry import (
     DaemonInfo,
     DaemonRegistry,
@@ -31,34 +32,6 @@ from ssop.core.ops.probes import OPENAI_DEFAULT_BASE_URL, ping_redis, probe_llm
 
 if TYPE_CHECKING:
     from ssop.core.ops.store_admin import StoreService
-
-
-class CheckState(StrEnum):
-    OK = "ok"
-    WARNING = "warning"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One dependency's verdict; ``exit_code`` matters only when it failed."""
-
-    name: str
-    state: CheckState
-    detail: str
-    exit_code: ExitCode = ExitCode.OK
-    data: Mapping[str, Any] = field(default_factory=dict)
-    """Machine-readable facts behind the detail (JSON output only)."""
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "state": self.state.value,
-            "detail": self.detail,
-        }
-        if self.data:
-            out["data"] = dict(self.data)
-        return out
 
 
 @dataclass(frozen=True)
@@ -101,6 +74,7 @@ class HealthService:
         store: StoreService,
         daemons: DaemonRegistry,
         clock: Clock,
+        *,
         probe_timeout: float = 3.0,
         key_check: Callable[[], str] | None = None,
     ) -> None:
@@ -137,7 +111,10 @@ class HealthService:
                 ExitCode.ERROR,
             )
         if not status.up_to_date:
-            detail = f"schema at {status.current}, needs {status.head} (run: ssop db upgrade)"
+            detail = (
+                f"schema at {status.current}, needs {status.head} "
+                "(run: ssop db upgrade)"
+            )
             return Check("database", CheckState.FAILED, detail, ExitCode.ERROR)
         return _ok("database", f"reachable, schema {status.current} is current")
 
@@ -201,14 +178,11 @@ class HealthService:
         return _ok(name, f"last seen {age:.0f}s ago, {daemon.errors} step error(s)")
 
     def _stalled_steps(self, daemon: DaemonInfo, now: datetime) -> list[Check]:
-        from ssop.core.ops import watch  # it builds on Check: imported late
 
         return watch.step_checks(daemon, now, stall_after_s(self.settings.app))
 
     def _watch(self) -> Iterator[Check]:
         """The fleet's servers and the automation switch, as the store has them."""
-        from ssop.core.ops import watch
-
         try:
             seen, state, shadow = watch.read_watch(
                 self.store.engine, self.store.sessions, self.settings.policy

@@ -54,7 +54,8 @@ def probe_llm(base_url: str, api_key: str | None, timeout: float) -> None:
         ) from e
     if response.status_code in (401, 403):
         raise AnalysisError(
-            f"the LLM endpoint {shown} refused the API key (HTTP {response.status_code})",
+            f"the LLM endpoint {shown} refused the API key "
+            f"(HTTP {response.status_code})",
             hint="check openai.api_key",
         )
     if response.status_code >= 400:

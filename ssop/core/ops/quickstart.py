@@ -26,15 +26,22 @@ from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.server_repo import ServerRepo
 
 if TYPE_CHECKING:
+    from ssop.core.accounts.auth import AuthService
+    from ssop.core.analysis.service import AnalysisService
     from ssop.core.analysis.views import AnalysisOutcome
-    from ssop.core.services import Services
+    from ssop.core.clock import Clock
+    from ssop.core.config.schema import AppSection
+    from ssop.core.crawl.service import CrawlService
+    from ssop.core.fleet.servers import ServerService
+    from ssop.core.ops.init import InitService
+    from ssop.core.store.db import SessionFactory
 
 log = logging.getLogger(__name__)
 
 LOCALHOST = "localhost"
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class QuickstartReport:
     """What quickstart did or found, in order, and what comes next.
 
@@ -61,8 +68,26 @@ class _Progress:
 
 
 class QuickstartService:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self,
+        *,
+        app: AppSection,
+        sessions: SessionFactory,
+        clock: Clock,
+        init: InitService,
+        auth: AuthService,
+        servers: ServerService,
+        crawler: CrawlService,
+        analysis: AnalysisService,
+    ) -> None:
+        self.app = app
+        self.sessions = sessions
+        self.clock = clock
+        self.init = init
+        self.auth = auth
+        self.servers = servers
+        self.crawler = crawler
+        self.analysis = analysis
 
     def run(self, credential: str | None) -> QuickstartReport:
         """Do every missing step; ``credential`` is the caller's current login.
@@ -76,22 +101,22 @@ class QuickstartService:
         self._initialise(done)
         who = self._principal(done, credential)
         self._add_localhost(done, who)
-        crawl = self.services.crawler.crawl(who, [LOCALHOST])
+        crawl = self.crawler.crawl(who, [LOCALHOST])
         done.lines.append(f"crawled {LOCALHOST}: {crawl.summary()}")
         analysis = self._analyse(done, who)
         self._audit(who, done.lines)
         return QuickstartReport(
-            tuple(done.lines),
-            crawl,
-            self._next_steps(),
-            done.admin,
-            analysis,
-            done.password,
-            done.token,
+            lines=tuple(done.lines),
+            crawl=crawl,
+            next_steps=self._next_steps(),
+            admin=done.admin,
+            analysis=analysis,
+            password=done.password,
+            token=done.token,
         )
 
     def _initialise(self, done: _Progress) -> None:
-        init = self.services.init
+        init = self.init
         if not init.plan().anything:
             done.lines.append("ssop is already initialised")
             return
@@ -107,11 +132,11 @@ class QuickstartService:
             done.password = None  # another init created the admin meanwhile
 
     def _principal(self, done: _Progress, credential: str | None) -> Principal:
-        secret = self.services.config.settings.app.init_secret
+        secret = self.app.init_secret
         password = done.password or (secret.get_secret_value() if secret else None)
         if credential and not done.admin:
             try:
-                who = self.services.auth.authenticate(credential)
+                who = self.auth.authenticate(credential)
             except PermissionDenied:
                 if password is None:
                     raise
@@ -123,19 +148,19 @@ class QuickstartService:
                 "ssop was set up before and you are not logged in",
                 hint="run: ssop login, then ssop quickstart again",
             )
-        result = self.services.auth.login(FIRST_ADMIN, password)
+        result = self.auth.login(FIRST_ADMIN, password)
         done.token = result.token
         done.lines.append(f"logged in as {FIRST_ADMIN}")
         return result.principal
 
     def _add_localhost(self, done: _Progress, who: Principal) -> None:
-        self.services.auth.require(who, Capability.SERVERS_WRITE)
-        with self.services.sessions() as s:
+        self.auth.require(who, Capability.SERVERS_WRITE)
+        with self.sessions() as s:
             exists = ServerRepo(s).find(LOCALHOST) is not None
         if exists:
             done.lines.append(f"server {LOCALHOST} already exists")
         else:
-            self.services.servers.add(who, _this_machine(), HostKeyDecision())
+            self.servers.add(who, _this_machine(), HostKeyDecision())
             done.lines.append(
                 f"added server {LOCALHOST} (this machine, no SSH) "
                 "with the built-in get actions"
@@ -147,7 +172,7 @@ class QuickstartService:
             )
 
     def _assign_builtin_gets(self) -> list[str]:
-        with self.services.sessions() as s, s.begin():
+        with self.sessions() as s, s.begin():
             server = ServerRepo(s).get(LOCALHOST)
             links = AssignmentRepo(s)
             have = {a.name for a, _ in links.assigned(server.id or 0)}
@@ -160,7 +185,7 @@ class QuickstartService:
 
     def _analyse(self, done: _Progress, who: Principal) -> tuple[AnalysisOutcome, ...]:
         try:
-            outcomes = self.services.analysis.analyse(who, [LOCALHOST])
+            outcomes = self.analysis.analyse(who, [LOCALHOST])
         except SsopError as e:
             done.lines.append(f"analysis of {LOCALHOST} failed: {e.message}")
             return ()
@@ -168,7 +193,7 @@ class QuickstartService:
         return tuple(outcomes)
 
     def _next_steps(self) -> tuple[str, ...]:
-        delay = self.services.config.settings.app.crawler_delay
+        delay = self.app.crawler_delay
         return (
             f"ssop daemon        # crawl and analyse every {delay}s, in the foreground",
             # `ssop tui` joins this list when the dashboard ships
@@ -178,10 +203,10 @@ class QuickstartService:
         )
 
     def _audit(self, who: Principal, lines: Sequence[str]) -> None:
-        with self.services.sessions() as s, s.begin():
+        with self.sessions() as s, s.begin():
             record_in(
                 s,
-                self.services.clock.now(),
+                self.clock.now(),
                 who.actor,
                 "quickstart",
                 LOCALHOST,

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ssop.core.accounts.permissions import DEFAULT_MATRIX
 from ssop.core.errors import InvalidInput, StoreError
 from ssop.core.models.types import utcnow
 from ssop.core.store.db import (
@@ -29,13 +30,14 @@ Seeder = Callable[[Session], object]
 
 
 def _seed_roles(session: Session) -> object:
-    return RoleRepo(session).seed_defaults()
+    grants = [(r, c) for r, caps in DEFAULT_MATRIX.items() for c in sorted(caps)]
+    return RoleRepo(session).seed_defaults(grants)
 
 
 def _sync_builtin_actions(session: Session) -> object:
-    from ssop.core.store.action_repo import ActionRepo
+    from ssop.core.actions.stored import sync_builtins
 
-    return ActionRepo(session).sync_builtins()
+    return sync_builtins(session)
 
 
 # Each seeder is idempotent: it adds what is missing and updates built-ins.
@@ -97,7 +99,8 @@ class StoreService:
             raise StoreError("the store is not initialised", hint="run: ssop init")
         if not status.up_to_date:
             raise StoreError(
-                f"the store schema is at {status.current}, this ssop needs {status.head}",
+                f"the store schema is at {status.current}, "
+                f"this ssop needs {status.head}",
                 hint="run: ssop db upgrade",
             )
 

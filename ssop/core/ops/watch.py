@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from ssop.core.config.schema import PolicySection
 from ssop.core.errors import ExitCode
 from ssop.core.models import AutomationState, CrawlError
+from ssop.core.ops.checks import Check, CheckState
 from ssop.core.ops.daemon_registry import DaemonInfo
-from ssop.core.ops.health import Check, CheckState
 from ssop.core.policy.facts import is_shadow
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.metric_repo import MetricRepo

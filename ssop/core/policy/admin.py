@@ -37,7 +37,7 @@ VERDICTS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ExplainLine:
     """One recommendation of an analysis, what policy did, and which gate said so."""
 
@@ -59,7 +59,7 @@ class ExplainLine:
         return VERDICTS.get(Outcome(self.outcome), self.outcome)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class AutomationStatus:
     paused: bool
     paused_by: str | None
@@ -71,7 +71,7 @@ class AutomationStatus:
     demoted: tuple[tuple[str, str, str], ...]  # (server, action, reason)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class WindowView:
     id: int
     server: str
@@ -100,14 +100,14 @@ class PolicyAdminService:
             )
         shadow = tuple(n for n in servers if is_shadow(n, self.policy, state))
         return AutomationStatus(
-            state.paused,
-            state.paused_by,
-            state.paused_at,
-            state.reason,
-            state.mode or self.policy.mode,
-            "override" if state.mode else "settings",
-            shadow,
-            demoted,
+            paused=state.paused,
+            paused_by=state.paused_by,
+            paused_at=state.paused_at,
+            reason=state.reason,
+            mode=state.mode or self.policy.mode,
+            mode_from="override" if state.mode else "settings",
+            shadow_servers=shadow,
+            demoted=demoted,
         )
 
     def pause(self, who: Principal, reason: str = "") -> AutomationStatus:
@@ -258,27 +258,27 @@ def _request_status(repo: ApprovalRepo, request_id: int | None) -> str | None:
 
 def _line(row: PolicyDecision, request_status: str | None) -> ExplainLine:
     return ExplainLine(
-        row.id or 0,
-        row.at,
-        row.recommendation_id,
-        row.server_name,
-        row.action_name,
-        dict(row.params),
-        row.outcome,
-        row.gate,
-        row.detail,
-        row.request_id,
-        request_status,
-        row.execution_id,
+        decision_id=row.id or 0,
+        at=row.at,
+        recommendation_id=row.recommendation_id,
+        server=row.server_name,
+        action=row.action_name,
+        params=dict(row.params),
+        outcome=row.outcome,
+        gate=row.gate,
+        detail=row.detail,
+        request_id=row.request_id,
+        request_status=request_status,
+        execution_id=row.execution_id,
     )
 
 
 def _window_view(row: MaintenanceWindow) -> WindowView:
     return WindowView(
-        row.id or 0,
-        row.server_name,
-        row.starts_at,
-        row.ends_at,
-        row.reason,
-        row.created_by,
+        id=row.id or 0,
+        server=row.server_name,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        reason=row.reason,
+        created_by=row.created_by,
     )

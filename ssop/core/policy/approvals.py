@@ -28,9 +28,9 @@ from ssop.core.config.schema import Settings
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PolicyRefused
 from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest
+from ssop.core.models.keys import open_key
 from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
-from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import ReadingsSource
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.request_view import (
@@ -71,6 +71,7 @@ class RequestBatchReport(StepReport):
 class ApprovalService:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         settings: Settings,
@@ -142,7 +143,8 @@ class ApprovalService:
             if ApprovalRepo(s).add(row) is None:
                 held = ApprovalRepo(s).find_open(row.open_key or "")
                 raise Conflict(
-                    f"the same change is already open as request #{held.id if held else '?'}"
+                    "the same change is already open as request "
+                    f"#{held.id if held else '?'}"
                 )
             record_in(s, now, current.actor, "approval.request", _target(row), action)
             view = view_of(row)
@@ -282,7 +284,8 @@ class ApprovalService:
             return
         if RiskLevel(row.effective_risk) >= RiskLevel(self.policy.four_eyes_min_risk):
             raise PolicyRefused(
-                f"four-eyes: {who.actor} requested #{row.id} ({row.effective_risk} risk) "
+                f"four-eyes: {who.actor} requested #{row.id} "
+                f"({row.effective_risk} risk) "
                 "and cannot approve it too",
                 hint="ask another user with approvals.decide",
             )

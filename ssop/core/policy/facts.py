@@ -14,8 +14,8 @@ from sqlmodel import Session
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.config.schema import PolicySection
 from ssop.core.models import AutomationState
+from ssop.core.models.keys import open_key
 from ssop.core.policy.gates import Facts, OpenRequest
-from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import Proposal
 from ssop.core.policy.prepare import Prepared
 from ssop.core.policy.states import IN_FLIGHT

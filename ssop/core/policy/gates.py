@@ -206,7 +206,8 @@ def _limits(p: Proposal, f: Facts, policy: PolicySection) -> Decision | None:
         return Decision(
             block,
             Gate.CONCURRENCY,
-            f"{f.running_auto} automatic execution(s) running (max {policy.max_concurrent})",
+            f"{f.running_auto} automatic execution(s) running "
+            f"(max {policy.max_concurrent})",
         )
     return _blast_radius(p, f, policy)
 

@@ -17,7 +17,7 @@ from ssop.core.lifecycle import Trigger
 from ssop.core.models import Server
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Proposal:
     """One recommendation as policy sees it.
 

@@ -20,15 +20,18 @@ from ssop.core.actions.render import (
     render_http,
     validate_params,
 )
-from ssop.core.actions.spec import ActionSpec, ActionType
+from ssop.core.actions.spec import ActionSpec
+from ssop.core.actions.stored import spec_of
+from ssop.core.actions.toml_spec import spec_to_dict
 from ssop.core.errors import InvalidInput
 from ssop.core.models import Action, Server, ServerAction
-from ssop.core.policy.keys import params_key, spec_hash
-from ssop.core.store.action_repo import ActionRepo, AssignmentRepo, spec_of
+from ssop.core.models.action import ActionType
+from ssop.core.models.keys import params_key, spec_hash
+from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Prepared:
     """A proposal resolved against the store. ``invalid`` says what is wrong."""
 
@@ -62,7 +65,15 @@ def prepare(
     if action is not None and not action.enabled:
         action = None
     if server is None or action is None:
-        return Prepared(server, action, None, None, None, dict(raw), raw_key)
+        return Prepared(
+            server=server,
+            action=action,
+            spec=None,
+            link=None,
+            params=None,
+            strings=dict(raw),
+            key=raw_key,
+        )
     link = AssignmentRepo(s).find(server.id or 0, action.id or 0)
     try:
         spec = spec_of(action)
@@ -70,19 +81,26 @@ def prepare(
         command = command_text(spec, params, server, use_sudo)
     except InvalidInput as e:
         return Prepared(
-            server, action, None, link, None, dict(raw), raw_key, invalid=e.message
+            server=server,
+            action=action,
+            spec=None,
+            link=link,
+            params=None,
+            strings=dict(raw),
+            key=raw_key,
+            invalid=e.message,
         )
     strings = params.as_strings()
     return Prepared(
-        server,
-        action,
-        spec,
-        link,
-        params,
-        strings,
-        params_key(strings),
-        command,
-        spec_hash(spec.to_dict()),
+        server=server,
+        action=action,
+        spec=spec,
+        link=link,
+        params=params,
+        strings=strings,
+        key=params_key(strings),
+        command=command,
+        spec_hash=spec_hash(spec_to_dict(spec)),
     )
 
 

@@ -14,7 +14,7 @@ from ssop.core.policy.states import RequestStatus
 PENDING, APPROVED = RequestStatus.PENDING_APPROVAL, RequestStatus.APPROVED
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class RequestView:
     """A request as people see it: the pinned evidence and where it stands."""
 
@@ -45,28 +45,28 @@ class RequestView:
 def view_of(row: ApprovalRequest) -> RequestView:
     assert row.id is not None
     return RequestView(
-        row.id,
-        row.status,
-        row.trigger,
-        row.server_name,
-        row.action_name,
-        dict(row.params),
-        row.command,
-        row.effective_risk,
-        row.confidence,
-        row.gate,
-        row.reasoning,
-        dict(row.evidence),
-        row.analysis_id,
-        row.recommendation_id,
-        row.requested_by,
-        row.created_at,
-        row.expires_at,
-        row.decided_by,
-        row.decided_at,
-        row.comment,
-        row.closed_reason,
-        row.execution_id,
+        id=row.id,
+        status=row.status,
+        trigger=row.trigger,
+        server=row.server_name,
+        action=row.action_name,
+        params=dict(row.params),
+        command=row.command,
+        effective_risk=row.effective_risk,
+        confidence=row.confidence,
+        gate=row.gate,
+        reasoning=row.reasoning,
+        evidence=dict(row.evidence),
+        analysis_id=row.analysis_id,
+        recommendation_id=row.recommendation_id,
+        requested_by=row.requested_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        comment=row.comment,
+        closed_reason=row.closed_reason,
+        execution_id=row.execution_id,
     )
 
 
@@ -81,7 +81,10 @@ def parse_status(value: str) -> RequestStatus:
 def why_not_pending(row: ApprovalRequest, now: datetime) -> str:
     rid, status = row.id, row.status
     if status == RequestStatus.EXPIRED or (status == PENDING and row.expires_at <= now):
-        return f"request #{rid} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC (expired means rejected)"
+        return (
+            f"request #{rid} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC "
+            "(expired means rejected)"
+        )
     if status == RequestStatus.REJECTED:
         return f"request #{rid} was rejected by {row.decided_by}: {row.comment}"
     if status == RequestStatus.CANCELLED:

@@ -59,6 +59,7 @@ class RequestRunResult:
 class RequestRunner:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         settings: Settings,
@@ -120,7 +121,7 @@ class RequestRunner:
         return self._execute(row, prep, executor)
 
     def _executor(self) -> tuple[Executor | None, str]:
-        """The executor, or why there is none (found before anything is marked running)."""
+        """The executor, or why there is none (known before anything is running)."""
         try:
             return self.executor(), ""
         except SsopError as e:

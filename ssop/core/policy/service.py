@@ -24,11 +24,11 @@ from ssop.core.config.schema import Settings
 from ssop.core.errors import SsopError
 from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest, PolicyDecision
+from ssop.core.models.keys import open_key
 from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.facts import gather
 from ssop.core.policy.gates import Decision, Facts, decide, effective_risk
-from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import Proposal, ReadingsSource, RecommendationSource
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RequestRunResult
@@ -41,7 +41,7 @@ from ssop.core.work import ShouldStop, StepReport, never_stop
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Decided:
     """One recorded decision, and the request it made or joined."""
 
@@ -80,6 +80,7 @@ class ProcessReport(StepReport):
 class RemediationService:
     def __init__(
         self,
+        *,
         sessions: SessionFactory,
         clock: Clock,
         settings: Settings,
@@ -259,7 +260,12 @@ class RemediationService:
         )
         assert row.id is not None
         return Decided(
-            row.id, p, decision.outcome, decision.gate, decision.detail, request_id
+            decision_id=row.id,
+            proposal=p,
+            outcome=decision.outcome,
+            gate=decision.gate,
+            detail=decision.detail,
+            request_id=request_id,
         )
 
     def _link_execution(self, decision_id: int, result: RequestRunResult) -> None:
@@ -273,7 +279,8 @@ class RemediationService:
             Notification(
                 EventKind.APPROVAL_REQUESTED,
                 self.clock.now(),
-                f"approval requested: {p.action} on {p.server} (request #{decided.request_id})",
+                f"approval requested: {p.action} on {p.server} "
+                f"(request #{decided.request_id})",
                 server=p.server,
                 action=p.action,
                 params=prep.strings,

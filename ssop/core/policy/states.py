@@ -67,11 +67,5 @@ class RequestStatus(StrEnum):
     CANCELLED = lifecycle.CANCELLED
 
 
-OPEN_STATUSES = (
-    RequestStatus.PENDING_APPROVAL,
-    RequestStatus.APPROVED,
-    RequestStatus.CLAIMED,
-    RequestStatus.RUNNING,
-)
 IN_FLIGHT = (RequestStatus.CLAIMED, RequestStatus.RUNNING)
 FINISHED = (RequestStatus.SUCCEEDED, RequestStatus.FAILED, RequestStatus.TIMED_OUT)

@@ -142,7 +142,8 @@ class VerificationService:
             Notification(
                 EventKind.VERIFICATION_FAILED,
                 self.clock.now(),
-                f"{row.action_name} on {row.server_name} did not clear the condition{suffix}",
+                f"{row.action_name} on {row.server_name} "
+                f"did not clear the condition{suffix}",
                 server=row.server_name,
                 action=row.action_name,
                 params=row.params,

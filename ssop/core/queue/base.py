@@ -111,11 +111,17 @@ class LatestCache(Protocol):
     """The latest readings per server, each entry expiring after its TTL."""
 
     def put(self, server: str, readings: Mapping[str, Any], ttl: int = 600) -> None:
-        """Store a JSON-able copy of ``readings``. Raises: QueueUnavailable, InvalidInput."""
+        """Store a JSON-able copy of ``readings``.
+
+        Raises: QueueUnavailable, InvalidInput.
+        """
         ...
 
     def get(self, server: str) -> dict[str, Any] | None:
-        """The cached readings, or None when absent or expired. Raises: QueueUnavailable."""
+        """The cached readings, or None when absent or expired.
+
+        Raises: QueueUnavailable.
+        """
         ...
 
     def all(self) -> dict[str, dict[str, Any]]:
@@ -125,17 +131,23 @@ class LatestCache(Protocol):
 
 class Subscription(Protocol):
     def get(self, timeout: float) -> LiveEvent | None:
-        """The next event, or None after ``timeout`` seconds. Raises: QueueUnavailable."""
+        """The next event, or None after ``timeout`` seconds.
+
+        Raises: QueueUnavailable.
+        """
         ...
 
     def close(self) -> None: ...
 
 
 class EventBus(Protocol):
-    """Fire-and-forget live events; only subscribers present at publish time see them."""
+    """Fire-and-forget live events: only subscribers present at publish see them."""
 
     def publish(self, event: LiveEvent) -> None:
-        """Send ``event`` (its data must be JSON-able). Raises: QueueUnavailable, InvalidInput."""
+        """Send ``event`` (its data must be JSON-able).
+
+        Raises: QueueUnavailable, InvalidInput.
+        """
         ...
 
     def subscribe(self) -> Subscription:
@@ -147,11 +159,17 @@ class Heartbeats(Protocol):
     """Which daemons are alive: each beat is valid for its own TTL."""
 
     def beat(self, daemon_id: str, info: Mapping[str, Any], ttl_s: float) -> None:
-        """Record that ``daemon_id`` is alive. Raises: QueueUnavailable, InvalidInput."""
+        """Record that ``daemon_id`` is alive.
+
+        Raises: QueueUnavailable, InvalidInput.
+        """
         ...
 
     def alive(self) -> dict[str, dict[str, Any]]:
-        """Info of every daemon whose last beat has not expired. Raises: QueueUnavailable."""
+        """Info of every daemon whose last beat has not expired.
+
+        Raises: QueueUnavailable.
+        """
         ...
 
 

@@ -96,7 +96,8 @@ class Link:
             self._degraded, self._down_since = True, now
             self._delay, self._retry_at = self._first, now + self._first
         log.warning(
-            "redis: unavailable (%s); using the in-process queue, retrying with backoff",
+            "redis: unavailable (%s); using the in-process queue, "
+            "retrying with backoff",
             error.message,
         )
 

@@ -94,7 +94,7 @@ class RedisWorkQueue:
             self._r.xack(self._stream, GROUP, delivery.id)
 
     def forget(self, delivery: Delivery) -> None:
-        """Never re-publish ``delivery``: its result is stored, only the XACK is owed."""
+        """Never re-publish ``delivery``: its result is stored, only an XACK is owed."""
         self._journal.discard(delivery.id)
 
     def pending_count(self) -> int:
@@ -111,7 +111,7 @@ class RedisWorkQueue:
             return int(group["pending"]) + int(lag)
 
     def reconcile(self) -> None:
-        """Check whether Redis lost the stream, put back lost notices, prune the journal.
+        """Check whether Redis lost the stream, restore lost notices, prune the journal.
 
         Raises: QueueUnavailable.
         """

@@ -1,1 +1,1 @@
-"""Secrets at rest: the master key, sealing and opening, rotation, and servers' private keys."""
+"""Secrets at rest: the master key, sealing and opening, and rotation."""

@@ -7,33 +7,9 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from ssop.core.actions.builtin import BUILTINS_BY_NAME
-from ssop.core.actions.spec import ActionSpec
 from ssop.core.errors import NotFound
 from ssop.core.models import Action, Server, ServerAction
 from ssop.core.models.types import utcnow
-
-
-def spec_of(row: Action) -> ActionSpec:
-    """The validated spec of a stored action.
-
-    Built-ins always come from code, never from the stored JSON, so an edited
-    row cannot change what a built-in runs.
-    """
-    if row.builtin:
-        return BUILTINS_BY_NAME[row.name]
-    return ActionSpec.from_toml_dict(row.spec)
-
-
-def row_values(spec: ActionSpec) -> dict[str, object]:
-    return {
-        "description": spec.description,
-        "type": spec.type.value,
-        "risk": spec.risk.value,
-        "timeout_s": spec.timeout_s,
-        "spec": spec.to_dict(),
-        "builtin": spec.builtin,
-    }
 
 
 class ActionRepo:
@@ -55,10 +31,7 @@ class ActionRepo:
             query = query.where(col(Action.name).in_(list(names)))
         return list(self.s.exec(query))
 
-    def save(self, spec: ActionSpec, row: Action | None = None) -> Action:
-        row = row or Action(name=spec.name, type=spec.type.value, risk=spec.risk.value)
-        for key, value in row_values(spec).items():
-            setattr(row, key, value)
+    def save(self, row: Action) -> Action:
         row.updated_at = utcnow()
         self.s.add(row)
         self.s.flush()
@@ -67,19 +40,6 @@ class ActionRepo:
     def remove(self, row: Action) -> None:
         self.s.delete(row)
         self.s.flush()
-
-    def sync_builtins(self) -> int:
-        """Insert or refresh every built-in; returns how many rows changed."""
-        changed = 0
-        for spec in BUILTINS_BY_NAME.values():
-            row = self.find(spec.name)
-            if row is not None and all(
-                getattr(row, k) == v for k, v in row_values(spec).items()
-            ):
-                continue
-            self.save(spec, row)
-            changed += 1
-        return changed
 
 
 class AssignmentRepo:

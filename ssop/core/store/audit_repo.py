@@ -54,7 +54,8 @@ class AuditRepo:
     def count_after(
         self, event: str, target: str, after_id: int, since: datetime
     ) -> int:
-        """How many ``event`` rows on ``target`` follow row ``after_id`` and ``since``."""
+        """How many ``event`` rows on ``target`` come after row ``after_id`` and
+        ``since``."""
         return self.s.exec(
             select(func.count()).where(
                 AuditEvent.event == event,
@@ -63,12 +64,3 @@ class AuditRepo:
                 col(AuditEvent.at) > since,
             )
         ).one()
-
-    def last_by_target(self, event: str, since: datetime) -> dict[str, datetime]:
-        """The latest ``event`` per target after ``since``."""
-        rows = self.s.exec(
-            select(AuditEvent.target, func.max(AuditEvent.at))
-            .where(AuditEvent.event == event, col(AuditEvent.at) > since)
-            .group_by(col(AuditEvent.target))
-        )
-        return {target: at for target, at in rows}

@@ -7,7 +7,7 @@ the command starts, and finishing only moves a row that is still running.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import update
@@ -25,6 +25,7 @@ class Finish:
     status: ExecutionStatus
     finished_at: datetime
     duration_s: float
+    _: KW_ONLY
     exit_code: int | None = None
     stdout: str = ""
     stderr: str = ""

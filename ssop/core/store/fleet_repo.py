@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from ssop.core.actions.spec import ActionType
 from ssop.core.models import Action, Server, ServerAction, ServerTag
+from ssop.core.models.action import ActionType
 
 
 class FleetRepo:

@@ -23,7 +23,7 @@ class HistoryRepo:
     def samples(
         self, server: str, since: datetime, at_least: int, limit: int = MAX_SAMPLES
     ) -> list[MetricSample]:
-        """Readings taken since ``since``, but never fewer than the last ``at_least``."""
+        """Readings taken since ``since``, never fewer than the last ``at_least``."""
         newest_first = (
             select(MetricSample)
             .where(MetricSample.server_name == server)

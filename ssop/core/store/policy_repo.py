@@ -20,10 +20,10 @@ from ssop.core.models import (
     PolicyDecision,
     Server,
 )
-from ssop.core.policy.keys import params_key
+from ssop.core.models.action import ActionType
+from ssop.core.models.keys import params_key
 
 STATE_ID = 1
-READ_ONLY_TYPE = "command_get"
 
 
 class PolicyRepo:
@@ -203,7 +203,8 @@ class PolicyRepo:
     def changed_servers(self, since: datetime, in_flight: Sequence[str]) -> set[str]:
         """Servers with a changing execution after ``since``, or one under way."""
         ran = select(Execution.server_name).where(
-            col(Execution.started_at) > since, Execution.action_type != READ_ONLY_TYPE
+            col(Execution.started_at) > since,
+            Execution.action_type != ActionType.COMMAND_GET.value,
         )
         running = select(ApprovalRequest.server_name).where(
             col(ApprovalRequest.status).in_(list(in_flight))

@@ -1,11 +1,12 @@
-"""Queries on the role -> capability matrix."""
+"""Queries on the role -> capability matrix, by role and capability name."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Role
 from ssop.core.models import RoleCapability
 
 
@@ -13,39 +14,34 @@ class RoleRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def capabilities(self, role: Role) -> frozenset[Capability]:
+    def capabilities(self, role: str) -> frozenset[str]:
         rows = self.s.exec(
             select(RoleCapability.capability).where(RoleCapability.role == role)
         )
-        return frozenset(
-            Capability(c) for c in rows if c in Capability._value2member_map_
-        )
+        return frozenset(rows)
 
-    def matrix(self) -> dict[Role, frozenset[Capability]]:
-        return {role: self.capabilities(role) for role in Role}
-
-    def grant(self, role: Role, cap: Capability) -> bool:
+    def grant(self, role: str, cap: str) -> bool:
         if cap in self.capabilities(role):
             return False
-        self.s.add(RoleCapability(role=role.value, capability=cap.value))
+        self.s.add(RoleCapability(role=role, capability=cap))
         self.s.flush()
         return True
 
-    def revoke(self, role: Role, cap: Capability) -> bool:
+    def revoke(self, role: str, cap: str) -> bool:
         result = self.s.exec(
             delete(RoleCapability).where(
-                col(RoleCapability.role) == role.value,
-                col(RoleCapability.capability) == cap.value,
+                col(RoleCapability.role) == role,
+                col(RoleCapability.capability) == cap,
             )
         )
         return bool(result.rowcount)
 
-    def seed_defaults(self) -> bool:
-        """Write the default matrix when the table is empty; True when it did."""
+    def seed_defaults(self, grants: Iterable[tuple[str, str]]) -> bool:
+        """Write the (role, capability) ``grants`` when the table is empty;
+        True when it did."""
         if self.s.exec(select(func.count()).select_from(RoleCapability)).one():
             return False
-        for role, caps in DEFAULT_MATRIX.items():
-            for cap in sorted(caps):
-                self.s.add(RoleCapability(role=role.value, capability=cap.value))
+        for role, cap in grants:
+            self.s.add(RoleCapability(role=role, capability=cap))
         self.s.flush()
         return True

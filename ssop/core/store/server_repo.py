@@ -26,9 +26,6 @@ class ServerRepo:
     def find(self, name: str) -> Server | None:
         return self.s.exec(select(Server).where(Server.name == name)).first()
 
-    def by_id(self, server_id: int) -> Server | None:
-        return self.s.get(Server, server_id)
-
     def list(
         self, tag: str | None = None, names: Sequence[str] = ()
     ) -> builtins.list[Server]:

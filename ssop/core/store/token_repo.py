@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from ssop.core.accounts.permissions import Role
 from ssop.core.models import ApiToken
 
 
@@ -32,7 +31,7 @@ class TokenRepo:
         self,
         name: str,
         token_hash: str,
-        role: Role,
+        role: str,
         created_by: str,
         now: datetime,
         expires_at: datetime,
@@ -40,7 +39,7 @@ class TokenRepo:
         row = ApiToken(
             name=name,
             token_hash=token_hash,
-            role=role.value,
+            role=role,
             created_by=created_by,
             created_at=now,
             expires_at=expires_at,

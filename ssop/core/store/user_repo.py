@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ssop.core.accounts.permissions import Role
 from ssop.core.models import User
 
 
@@ -33,20 +32,21 @@ class UserRepo:
     def count(self) -> int:
         return self.s.exec(select(func.count()).select_from(User)).one()
 
-    def active_admin_names(self) -> list[str]:
-        """Enabled admins, row-locked so two demotions cannot race past the check."""
+    def active_names(self, role: str) -> list[str]:
+        """Enabled users of ``role``, row-locked so two demotions cannot race
+        past a check on them."""
         rows = self.s.exec(
             select(User.name)
-            .where(User.role == Role.ADMIN.value, col(User.disabled).is_(False))
+            .where(User.role == role, col(User.disabled).is_(False))
             .with_for_update()
         )
         return list(rows)
 
-    def add(self, name: str, password_hash: str, role: Role, now: datetime) -> User:
+    def add(self, name: str, password_hash: str, role: str, now: datetime) -> User:
         user = User(
             name=name,
             password_hash=password_hash,
-            role=role.value,
+            role=role,
             created_at=now,
             updated_at=now,
         )

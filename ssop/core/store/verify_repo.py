@@ -71,10 +71,6 @@ class VerifyRepo:
             counts.setdefault(action, {})[cleared] = int(n)
         return counts
 
-    def for_execution(self, execution_id: int) -> Verification | None:
-        query = select(Verification).where(Verification.execution_id == execution_id)
-        return self.s.exec(query).first()
-
     # -- demotions -----------------------------------------------------------
 
     def active_demotion(self, server: str, action: str) -> AutoDemotion | None:

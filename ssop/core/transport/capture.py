@@ -36,10 +36,3 @@ class CappedBuffer:
         """
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         return decoder.decode(bytes(self._data), final=not self.truncated)
-
-
-def capped_text(data: bytes, cap: int) -> tuple[str, bool]:
-    """Apply a cap to output that is already in memory (fakes, tests)."""
-    buffer = CappedBuffer(cap)
-    buffer.feed(data)
-    return buffer.text(), buffer.truncated

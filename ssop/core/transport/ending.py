@@ -7,7 +7,7 @@ the output so far and whether the command's end on the host is confirmed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 
 from ssop.core.transport.base import (
@@ -34,6 +34,7 @@ class Ending:
     how: How
     out: CappedBuffer
     err: CappedBuffer
+    _: KW_ONLY
     exit_code: int
     duration_s: float
     ended_on_host: bool = True
@@ -78,4 +79,10 @@ def interrupted_unseen(cap: int, *, ended_on_host: bool) -> Ending:
     """A Ctrl-C with no output to show: it came before the command was sent
     (``ended_on_host``: nothing ran), or ssop gave up waiting for its end."""
     empty = CappedBuffer(cap), CappedBuffer(cap)
-    return Ending(How.INTERRUPTED, *empty, -1, 0.0, ended_on_host)
+    return Ending(
+        How.INTERRUPTED,
+        *empty,
+        exit_code=-1,
+        duration_s=0.0,
+        ended_on_host=ended_on_host,
+    )

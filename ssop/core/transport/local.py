@@ -127,7 +127,7 @@ def _collect(
     if how is not How.EXITED:
         _kill_group(proc)
         code = -1
-    return Ending(how, out, err, code, time.monotonic() - started)
+    return Ending(how, out, err, exit_code=code, duration_s=time.monotonic() - started)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

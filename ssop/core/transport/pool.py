@@ -46,7 +46,7 @@ class TransportPool:
             entry[1].close()
 
     def retain(self, names: Collection[str]) -> None:
-        """Close the transports of every server not in ``names`` (gone from the fleet)."""
+        """Close the transport of each server not in ``names`` (gone from the fleet)."""
         with self._lock:
             gone = [self._open.pop(n) for n in list(self._open) if n not in names]
         for _, transport in gone:

@@ -81,7 +81,7 @@ class _WitnessClient(asyncssh.SSHClient):
         self._witness = witness
 
     def validate_host_public_key(
-        self, host: str, addr: str, port: int, key: asyncssh.SSHKey
+        self, host: str, _addr: str, port: int, key: asyncssh.SSHKey
     ) -> bool:
         # asks only about keys that are not the pinned one: never trusted
         self._witness.saw(key)

@@ -130,7 +130,14 @@ class RemoteRun:
     ) -> Ending:
         out, err = self.capture.out, self.capture.err
         duration = time.monotonic() - started
-        return Ending(how, out, err, code, duration, ended_on_host)
+        return Ending(
+            how,
+            out,
+            err,
+            exit_code=code,
+            duration_s=duration,
+            ended_on_host=ended_on_host,
+        )
 
 
 def _ask_to_kill(channel: asyncssh.SSHClientChannel[bytes]) -> None:

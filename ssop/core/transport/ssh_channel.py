@@ -136,7 +136,14 @@ class _ChannelRun:
 
     def _ending(self, how: How, code: int, *, ended_on_host: bool) -> Ending:
         duration = time.monotonic() - self.started
-        return Ending(how, self.out, self.err, code, duration, ended_on_host)
+        return Ending(
+            how,
+            self.out,
+            self.err,
+            exit_code=code,
+            duration_s=duration,
+            ended_on_host=ended_on_host,
+        )
 
 
 def _send_stdin(channel: paramiko.Channel, data: bytes, deadline: float) -> None:

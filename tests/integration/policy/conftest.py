@@ -32,7 +32,7 @@ from tests.support.shims import ShimDir
 from tests.support.sshd import Sshd
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Rig:
     services: Services
     executor: SshExecutor
@@ -80,7 +80,14 @@ def make_rig(
         readings = FakeReadings()
         notifier = wire(services, executor, readings)
         shims.write_shim("systemctl")
-        rig = Rig(services, executor, readings, notifier, shims, clock)
+        rig = Rig(
+            services=services,
+            executor=executor,
+            readings=readings,
+            notifier=notifier,
+            shims=shims,
+            clock=clock,
+        )
         built.append(rig)
         return rig
 

@@ -228,7 +228,7 @@ def test_a_precondition_that_still_holds_lets_it_run(rig: Rig, sshd: Sshd) -> No
 
 
 def test_a_changed_action_is_not_run(rig: Rig, sshd: Sshd) -> None:
-    from ssop.core.policy.keys import spec_hash
+    from ssop.core.models.keys import spec_hash
 
     request_id = queued(rig, sshd)
     rig.services.approvals.approve(rig.user("olga"), request_id)

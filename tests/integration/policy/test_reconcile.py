@@ -88,7 +88,7 @@ def test_an_unknown_reboot_is_never_retried_automatically(rig: Rig, sshd: Sshd) 
 
 
 def hanging_systemctl(shims: ShimDir) -> None:
-    """A systemctl that records its call, then hangs, so the runner can be killed mid-run."""
+    """A systemctl that records its call, then hangs: the runner is killed mid-run."""
     script = (
         "#!/usr/bin/env -S python3 -S\n"
         "import json, sys, time\n"

@@ -18,7 +18,7 @@ FAILED = ["nginx.service"]
 
 
 def act(rig: Rig, n: int) -> None:
-    """Nginx is failed; policy restarts it (the shim does nothing, so it stays failed)."""
+    """Nginx is failed; policy restarts it (the shim does nothing: it stays failed)."""
     rig.readings.set("web1", rig.clock.now(), failed_units=FAILED)
     report = rig.process(proposal(recommendation_id=n))
     assert report.decided[0].outcome is Outcome.EXECUTED, report.decided[0]

@@ -25,8 +25,10 @@ from ssop.core.actions.render import (
     render_http,
     validate_params,
 )
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
+from ssop.core.actions.toml_spec import spec_from_dict, spec_to_dict
 from ssop.core.errors import InvalidInput
+from ssop.core.models.action import ActionType
 
 GUARDS = GuardConfig.from_strings(own_addresses=["198.51.100.10"])
 SERVICE_ARGS = {"service": "nginx"}
@@ -196,7 +198,7 @@ def test_params_validated_for_one_action_do_not_render_another() -> None:
 
 def _custom(template: str, params: str = "service:unit") -> ActionSpec:
     name, type_ = params.split(":")
-    return ActionSpec.from_toml_dict(
+    return spec_from_dict(
         {
             "name": "custom",
             "type": "command_get",
@@ -215,8 +217,8 @@ def test_a_value_inside_a_token_never_splits_it() -> None:
 
 
 def test_a_custom_action_gets_sudo_only_when_it_needs_root() -> None:
-    spec = ActionSpec.from_toml_dict(
-        _custom("systemctl reload {service}").to_dict() | {"needs_root": True}
+    spec = spec_from_dict(
+        spec_to_dict(_custom("systemctl reload {service}")) | {"needs_root": True}
     )
     params = validate_params(spec, SERVICE_ARGS, GUARDS)
     assert render_command(spec, params, use_sudo=True).argv[:3] == SUDO_PREFIX
@@ -249,7 +251,7 @@ body = { service = "{service}", days = "{days}", note = "{days} days", ip = "{ip
 
 
 def test_http_renders_encoded_url_headers_and_typed_json() -> None:
-    spec = ActionSpec.from_toml_dict(tomllib.loads(HOOK))
+    spec = spec_from_dict(tomllib.loads(HOOK))
     raw = {"service": "getty@tty1", "days": "7", "ip": "2001:db8::1"}
     req = render_http(spec, validate_params(spec, raw, GUARDS))
     assert req.method == "POST" and req.timeout_s == 5
@@ -268,7 +270,7 @@ def test_http_renders_encoded_url_headers_and_typed_json() -> None:
 
 
 def test_http_and_command_renderers_refuse_the_other_kind() -> None:
-    spec = ActionSpec.from_toml_dict(tomllib.loads(HOOK))
+    spec = spec_from_dict(tomllib.loads(HOOK))
     params = validate_params(
         spec, {"service": "a", "days": "1", "ip": "192.0.2.1"}, GUARDS
     )

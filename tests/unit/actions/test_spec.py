@@ -7,9 +7,15 @@ from typing import Any
 
 import pytest
 
-from ssop.core.actions.spec import ActionSpec, ActionType, HttpSpec, RiskLevel
-from ssop.core.actions.toml_spec import parse_param_decl, spec_from_toml
+from ssop.core.actions.spec import ActionSpec, HttpSpec, RiskLevel
+from ssop.core.actions.toml_spec import (
+    parse_param_decl,
+    spec_from_dict,
+    spec_from_toml,
+    spec_to_dict,
+)
 from ssop.core.errors import InvalidInput
+from ssop.core.models.action import ActionType
 
 NGINX_TOML = """
 name = "nginx_status"
@@ -45,7 +51,7 @@ body = { service = "{service}", days = "{days}", note = "keep {days} days" }
 
 
 def _load(text: str) -> ActionSpec:
-    return ActionSpec.from_toml_dict(tomllib.loads(text))
+    return spec_from_dict(tomllib.loads(text))
 
 
 def _command(template: str, **extra: Any) -> dict[str, Any]:
@@ -84,13 +90,13 @@ def test_an_http_file_loads() -> None:
 @pytest.mark.parametrize("text", [NGINX_TOML, HOOK_TOML])
 def test_to_dict_round_trips(text: str) -> None:
     spec = _load(text)
-    assert ActionSpec.from_toml_dict(spec.to_dict()) == spec
+    assert spec_from_dict(spec_to_dict(spec)) == spec
 
 
 def test_a_file_cannot_claim_to_be_builtin() -> None:
     data = tomllib.loads(NGINX_TOML) | {"builtin": True}
     with pytest.raises(InvalidInput, match="builtin: Extra inputs"):
-        ActionSpec.from_toml_dict(data)
+        spec_from_dict(data)
 
 
 @pytest.mark.parametrize(
@@ -111,14 +117,14 @@ def test_a_file_cannot_claim_to_be_builtin() -> None:
 )
 def test_bad_files_are_refused_naming_the_key(change: dict[str, Any], why: str) -> None:
     with pytest.raises(InvalidInput, match=why):
-        ActionSpec.from_toml_dict(_command("systemctl restart {service}") | change)
+        spec_from_dict(_command("systemctl restart {service}") | change)
 
 
 def test_a_missing_key_is_named() -> None:
     data = _command("systemctl restart {service}")
     del data["risk"]
     with pytest.raises(InvalidInput, match="risk: Field required"):
-        ActionSpec.from_toml_dict(data)
+        spec_from_dict(data)
 
 
 @pytest.mark.parametrize(
@@ -154,13 +160,11 @@ def test_templates_that_need_a_shell_or_mismatch_are_refused(
     template: str, why: str
 ) -> None:
     with pytest.raises(InvalidInput, match=why):
-        ActionSpec.from_toml_dict(_command(template))
+        spec_from_dict(_command(template))
 
 
 def test_quoted_operators_are_plain_argv_text() -> None:
-    spec = ActionSpec.from_toml_dict(
-        _command("journalctl -u {service} --grep 'a;b|c' -n 20")
-    )
+    spec = spec_from_dict(_command("journalctl -u {service} --grep 'a;b|c' -n 20"))
     assert spec.command_template == (
         "journalctl",
         "-u",
@@ -176,11 +180,11 @@ def test_an_operator_as_an_argv_element_is_refused() -> None:
     data = _command("x") | {"argv": ["systemctl", "status", "{service}", "|", "less"]}
     del data["command"]
     with pytest.raises(InvalidInput, match="is a shell operator"):
-        ActionSpec.from_toml_dict(data)
+        spec_from_dict(data)
 
 
 def test_doubled_braces_are_literal() -> None:
-    spec = ActionSpec.from_toml_dict(_command("printf {{}} {service}"))
+    spec = spec_from_dict(_command("printf {{}} {service}"))
     assert spec.command_template == ("printf", "{{}}", "{service}")
     assert spec.template_fields() == {"service"}
 
@@ -204,7 +208,7 @@ def test_bad_http_templates_are_refused(http: dict[str, Any], why: str) -> None:
     data = _command("x") | {"type": "http", "http": http}
     del data["command"]
     with pytest.raises(InvalidInput, match=why):
-        ActionSpec.from_toml_dict(data)
+        spec_from_dict(data)
 
 
 def test_http_spec_needs_a_json_object_body() -> None:
@@ -215,7 +219,7 @@ def test_http_spec_needs_a_json_object_body() -> None:
 def test_command_and_http_shapes_must_match_the_type() -> None:
     data = _command("systemctl restart {service}") | {"type": "http"}
     with pytest.raises(InvalidInput, match="http actions need"):
-        ActionSpec.from_toml_dict(data)
+        spec_from_dict(data)
 
 
 def test_risk_orders_by_severity_not_alphabet() -> None:

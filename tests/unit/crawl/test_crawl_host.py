@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.readings import Baseline, parse_combined
-from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
+from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.crawl.host_visit import (
     FIRST_READINGS,
     READINGS,
@@ -17,6 +17,7 @@ from ssop.core.crawl.host_visit import (
 from ssop.core.crawl.parse import Cause
 from ssop.core.errors import HostKeyMismatch, TransportError
 from ssop.core.models import Server
+from ssop.core.models.action import ActionType
 from ssop.core.transport.base import CommandResult
 from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.clock import FakeClock
@@ -61,7 +62,9 @@ def visit(
 ) -> HostOutcome:
     server = Server(name="web1", host="10.0.0.1", username=username)
     target = CrawlTarget(ConnectionSpec.of(server), readings, custom)
-    return HostCrawl(target, fake, previous, clock or FakeClock(), SETTINGS).run()
+    return HostCrawl(
+        target, fake, previous=previous, clock=clock or FakeClock(), settings=SETTINGS
+    ).run()
 
 
 def test_a_first_visit_takes_two_samples_in_one_round_trip() -> None:
@@ -268,7 +271,14 @@ def test_once_stopping_no_further_command_starts() -> None:
     fake = FakeTransport().on("cat", "/srv/app/health", stdout="ok\n")
     server = Server(name="web1", host="10.0.0.1", username="ops")
     target = CrawlTarget(ConnectionSpec.of(server), True, (UPTIME,))
-    crawl = HostCrawl(target, fake, None, FakeClock(), SETTINGS, lambda: True)
+    crawl = HostCrawl(
+        target,
+        fake,
+        previous=None,
+        clock=FakeClock(),
+        settings=SETTINGS,
+        stopping=lambda: True,
+    )
     crawl.run()
     assert fake.calls == []
 

@@ -262,7 +262,13 @@ def test_crawl_fleet_stops_starting_servers_once_asked(
     settings = svc.config.settings.model_copy(deep=True)
     settings.daemon.concurrency = 1
     crawler = CrawlService(
-        svc.engine, svc.sessions, clock, svc.auth, svc.pool, svc.queue, settings
+        engine=svc.engine,
+        sessions=svc.sessions,
+        clock=clock,
+        auth=svc.auth,
+        pool=svc.pool,
+        queue=svc.queue,
+        settings=settings,
     )
     asked: list[int] = []
 

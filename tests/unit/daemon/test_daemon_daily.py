@@ -10,7 +10,8 @@ import schedule
 
 from ssop.daemon.board import StatusBoard
 from ssop.daemon.daily import DAY_S, DailyAt
-from ssop.daemon.loop import Daemon, Hooks, Step, StepOutcome
+from ssop.daemon.loop import Daemon, Hooks
+from ssop.daemon.step import Step, StepOutcome
 from ssop.daemon.systemd_notify import NoSystemd
 from tests.fakes.clock import FakeClock
 

@@ -13,9 +13,10 @@ import pytest
 
 from ssop.core.errors import ExitCode
 from ssop.daemon.board import StatusBoard
-from ssop.daemon.lanes import MAIN_LANE, lanes_of
-from ssop.daemon.loop import Daemon, Hooks, Step, StepOutcome
+from ssop.daemon.lanes import lanes_of
+from ssop.daemon.loop import Daemon, Hooks
 from ssop.daemon.metrics import MetricsRegistry
+from ssop.daemon.step import MAIN_LANE, Step, StepOutcome
 from ssop.daemon.systemd_notify import SdNotify
 from tests.fakes.notify import RecordingSender
 from tests.unit.daemon.test_daemon_loop import DeadlineClock, Log

@@ -13,15 +13,16 @@ from ssop.core.config.schema import AppSection
 from ssop.core.errors import ConfigError, ExitCode, StoreError, TransportError
 from ssop.core.logsetup import configure
 from ssop.daemon.board import StatusBoard
-from ssop.daemon.loop import Daemon, Hooks, Step, StepOutcome, StopControl
+from ssop.daemon.loop import Daemon, Hooks, StopControl
 from ssop.daemon.metrics import MetricsRegistry
+from ssop.daemon.step import Step, StepOutcome
 from ssop.daemon.systemd_notify import SdNotify
 from tests.fakes.clock import FakeClock
 from tests.fakes.notify import RecordingSender
 
 
 class DeadlineClock(FakeClock):
-    """A fake clock that asks the daemon to stop once monotonic time reaches a deadline."""
+    """A fake clock that asks the daemon to stop once monotonic time hits a deadline."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -318,7 +319,8 @@ def test_sighup_reloads_between_steps_and_a_bad_reload_keeps_the_old_steps(
     with caplog.at_level(logging.ERROR, logger="ssop"):
         daemon.run()
     assert reloads == [0, 1]
-    # Interval 10 until the first reload at 0, then 5; the failed reload changes nothing.
+    # Interval 10 until the first reload at 0, then 5; the failed reload changes
+    # nothing.
     assert log.times("a") == [0, 5, 10, 15, 20, 25]
     assert "reload failed, keeping the old configuration" in caplog.text
 

@@ -13,7 +13,7 @@ from ssop.core.policy.reconcile import ReconcileReport
 from ssop.core.policy.service import ProcessReport
 from ssop.core.policy.verify import VerifyReport
 from ssop.core.work import StepReport
-from ssop.daemon.loop import StepOutcome
+from ssop.daemon.step import StepOutcome
 from ssop.daemon.steps import outcome_of
 
 AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -21,8 +21,8 @@ AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 def test_a_crawl_report_brings_its_failures_and_degradation() -> None:
     hosts = (
-        HostReport("web1", True, None, "", AT, 0.5),
-        HostReport("web2", False, "timeout", "timed out", AT, 5.0),
+        HostReport("web1", True, None, "", at=AT, duration_s=0.5),
+        HostReport("web2", False, "timeout", "timed out", at=AT, duration_s=5.0),
     )
     report = CrawlReport(AT, 5.0, hosts, pending=1)
     assert outcome_of(report) == StepOutcome(

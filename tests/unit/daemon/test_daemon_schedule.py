@@ -32,12 +32,6 @@ def test_finishing_exactly_on_a_slot_does_not_skip_it() -> None:
     assert slots.is_due(110) and not slots.is_due(109.9)
 
 
-def test_wait_never_goes_negative() -> None:
-    slots = Slots(10, next_due=100)
-    assert slots.wait_s(95) == 5
-    assert slots.wait_s(120) == 0
-
-
 def test_retime_never_waits_longer_than_the_new_interval() -> None:
     slots = Slots(300, next_due=400)
     slots.retime(30, now=110)

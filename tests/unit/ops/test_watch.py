@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ssop.core.errors import ExitCode
+from ssop.core.ops.checks import CheckState
 from ssop.core.ops.daemon_registry import DaemonInfo, DaemonState
-from ssop.core.ops.health import CheckState
 from ssop.core.ops.watch import ServerSeen, server_checks, step_checks
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -1,1 +1,5 @@
-"""Guard rails: values that are well-formed but must never be acted on, ssop's own addresses included."""
+"""Guard rails: well-formed values that must never be acted on.
+
+ssop's own addresses, protected units and processes, paths outside the
+cleanup roots.
+"""

@@ -5,8 +5,9 @@ may touch it. Guards are named (``GUARDS``) so a parameter opts in by name,
 and a custom action can opt in the same way as a built-in.
 
 ``GuardConfig`` carries the per-deployment facts: the ssop host's own
-addresses (as the servers see them), a never-block list, and the units and
-process names that may never be stopped or killed.
+addresses (as the servers see them), a never-block list, the units and
+process names that may never be stopped or killed, and the roots a changing
+action's paths must stay under (see ``paths``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ssop.core.actions.guards.paths import is_clean_root
 from ssop.core.errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -68,6 +70,7 @@ class GuardConfig:
     never_block: tuple[IPNetwork, ...] = ()
     protected_units: tuple[str, ...] = DEFAULT_PROTECTED_UNITS
     protected_processes: tuple[str, ...] = DEFAULT_PROTECTED_PROCESSES
+    cleanup_roots: tuple[str, ...] = ()
 
     @classmethod
     def from_strings(
@@ -77,18 +80,30 @@ class GuardConfig:
         never_block: Iterable[str] = (),
         protected_units: Iterable[str] = DEFAULT_PROTECTED_UNITS,
         protected_processes: Iterable[str] = DEFAULT_PROTECTED_PROCESSES,
+        cleanup_roots: Iterable[str] = (),
     ) -> GuardConfig:
         """Build from configuration text.
 
         Raises:
-            InvalidInput: an address or CIDR does not parse.
+            InvalidInput: an address or CIDR does not parse, or a cleanup
+                root is not a normalised absolute path other than /.
         """
         try:
             own = tuple(ipaddress.ip_address(a) for a in own_addresses)
             nets = tuple(ipaddress.ip_network(n, strict=False) for n in never_block)
         except ValueError as e:
             raise InvalidInput(f"guard config: {e}") from e
-        return cls(own, nets, tuple(protected_units), tuple(protected_processes))
+        roots = tuple(cleanup_roots)
+        bad = [r for r in roots if not is_clean_root(r)]
+        if bad:
+            raise InvalidInput(f"guard config: cleanup root {bad[0]!r} is not clean")
+        return cls(
+            own_addresses=own,
+            never_block=nets,
+            protected_units=tuple(protected_units),
+            protected_processes=tuple(protected_processes),
+            cleanup_roots=roots,
+        )
 
 
 @dataclass(frozen=True)

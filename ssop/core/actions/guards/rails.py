@@ -1,7 +1,8 @@
 """The guard rails for one server: configured lists plus every address of ours.
 
 Manual runs and policy both validate parameters through this, so neither can
-block the address a server sees ssop connect from, or stop a protected unit.
+block the address a server sees ssop connect from, stop a protected unit, or
+change a path outside the cleanup roots.
 """
 
 from __future__ import annotations
@@ -40,4 +41,5 @@ class GuardRails:
             never_block=self.guards.never_block,
             # configured units add to the defaults: sshd stays protected
             protected_units=(*DEFAULT_PROTECTED_UNITS, *self.guards.protected_units),
+            cleanup_roots=self.guards.cleanup_roots,
         )

@@ -1,4 +1,5 @@
-"""Stable keys for "the same change": server + action + parameters."""
+"""Stable keys for "the same change": what the params_key, open_key and
+spec_hash columns hold (server + action + parameters, and the spec)."""
 
 from __future__ import annotations
 
