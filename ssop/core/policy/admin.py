@@ -3,7 +3,8 @@
 Loosening changes are admin-only (settings.write): resume, promote out of
 shadow mode, re-enabling a demoted action. Tightening ones (pause, a
 maintenance window) need approvals.decide, so any operator can stop
-automation at once.
+automation at once. The pause holds everything ssop would run by itself:
+automatic runs and approved requests alike.
 """
 
 from __future__ import annotations
@@ -72,6 +73,14 @@ class AutomationStatus:
 
 
 @dataclass(frozen=True)
+class PauseOutcome:
+    """The state after ``pause``; ``already`` when someone had paused first."""
+
+    status: AutomationStatus
+    already: bool
+
+
+@dataclass(frozen=True)
 class WindowView:
     id: int
     server: str
@@ -110,20 +119,32 @@ class PolicyAdminService:
             demoted,
         )
 
-    def pause(self, who: Principal, reason: str = "") -> AutomationStatus:
-        """The kill switch: no automatic execution until ``resume``."""
+    def pause(self, who: Principal, reason: str = "") -> PauseOutcome:
+        """The kill switch: nothing runs by itself until ``resume``.
+
+        Automatic runs stop and approved requests wait (expiring as usual).
+        Pausing again keeps the first pauser, time and reason.
+        """
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
-            PolicyRepo(s).save_state(
-                now,
-                paused=True,
-                paused_by=current.actor,
-                paused_at=now,
-                reason=reason[:255],
-            )
-            record_in(s, now, current.actor, "policy.pause", "automation", reason)
-        return self.status(who)
+            repo = PolicyRepo(s)
+            repo.lock(now)
+            held = repo.state()
+            already = held.paused
+            if already:
+                detail = f"already paused by {held.paused_by}; kept: {held.reason}"
+            else:
+                repo.save_state(
+                    now,
+                    paused=True,
+                    paused_by=current.actor,
+                    paused_at=now,
+                    reason=reason[:255],
+                )
+                detail = reason
+            record_in(s, now, current.actor, "policy.pause", "automation", detail)
+        return PauseOutcome(self.status(who), already=already)
 
     def resume(self, who: Principal) -> AutomationStatus:
         now = self.clock.now()

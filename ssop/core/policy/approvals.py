@@ -341,10 +341,17 @@ class ApprovalService:
         return self.runner.claim_and_run(request_id)
 
     def execute_approved(self, should_stop: ShouldStop = lambda: False) -> StepReport:
-        """The daemon step: claim and run every approved, unexpired request."""
-        report = StepReport("executed")
+        """The daemon step: claim and run every approved, unexpired request.
+
+        While automation is paused nothing runs: approved requests wait (and
+        expire as usual) until ``resume``.
+        """
         with self.sessions() as s:
             ids = ApprovalRepo(s).ids_where([APPROVED])
+            paused = PolicyRepo(s).state().paused
+        if paused:
+            return StepReport("held: automation is paused", ids)
+        report = StepReport("executed")
         for request_id in ids:
             if should_stop():
                 break

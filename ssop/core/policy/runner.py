@@ -73,9 +73,18 @@ class RequestRunner:
         self.runner_id = runner_id
 
     def claim(self, request_id: int) -> bool:
-        """Claim an approved, unexpired request; True only for the one winner."""
+        """Claim an approved, unexpired request; True only for the one winner.
+
+        Nothing is claimed while automation is paused: the kill switch holds
+        approved requests too. The policy lock orders the claim after any
+        ``pause`` that committed first.
+        """
         now = self.clock.now()
         with self.sessions() as s, s.begin():
+            policy = PolicyRepo(s)
+            policy.lock(now)
+            if policy.state().paused:
+                return False
             return ApprovalRepo(s).move(
                 request_id,
                 [RequestStatus.APPROVED],

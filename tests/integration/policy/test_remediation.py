@@ -147,7 +147,7 @@ def test_pause_blocks_automation_and_resume_lifts_it(rig: Rig, sshd: Sshd) -> No
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     admin = rig.services.policy_admin
 
-    status = admin.pause(rig.user("olga"), "incident 42")
+    status = admin.pause(rig.user("olga"), "incident 42").status
     blocked = rig.process(proposal(recommendation_id=1))
     admin.resume(rig.user("ann", Role.ADMIN))
     resumed = rig.process(proposal(recommendation_id=2))
