@@ -20,12 +20,16 @@ def list_events(
     event: Annotated[
         str | None, typer.Option("--event", help="e.g. login.failed")
     ] = None,
+    failed: Annotated[
+        bool,
+        typer.Option("--failed", help="Only refusals and failures, with the reason."),
+    ] = False,
     fmt: Annotated[render.Format, typer.Option("--format")] = render.Format.TABLE,
 ) -> None:
     """Show who did what, newest first (needs audit.read)."""
     st = state(ctx)
-    entries = st.store().audit.list(st.principal(), limit, actor, event)
-    columns = ["at", "actor", "event", "target", "ok", "detail"]
+    entries = st.store().audit.list(st.principal(), limit, actor, event, failed)
+    columns = ["at", "actor", "event", "target", "ok", "outcome", "detail"]
     data = [
         [
             render.when(e.at) if fmt is render.Format.TABLE else e.at.isoformat(),
@@ -33,6 +37,7 @@ def list_events(
             e.event,
             e.target,
             e.ok,
+            e.outcome,
             e.detail,
         ]
         for e in entries

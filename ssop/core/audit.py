@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session
 
@@ -23,6 +24,16 @@ from ssop.core.store.db import SessionFactory
 MAX_LIMIT = 10_000
 
 
+class AuditOutcome(StrEnum):
+    """How the recorded attempt ended; every outcome but ``ok`` is a failure."""
+
+    OK = "ok"
+    DENIED = "denied"  # the caller may not: a permission or a login refused
+    REFUSED = "refused"  # policy, a guard rail or a host key said no
+    CONFLICT = "conflict"  # the object's state forbids it (decided, expired, ...)
+    FAILED = "failed"  # it was allowed but did not work
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     at: datetime
@@ -31,6 +42,7 @@ class AuditEntry:
     target: str
     detail: str
     ok: bool
+    outcome: str = AuditOutcome.OK.value
 
 
 def record_in(
@@ -41,8 +53,13 @@ def record_in(
     target: str = "",
     detail: str = "",
     ok: bool = True,
+    outcome: AuditOutcome | None = None,
 ) -> None:
-    """Add one audit row inside the caller's transaction."""
+    """Add one audit row inside the caller's transaction.
+
+    ``outcome`` says how it ended; without one, ``ok`` false means failed.
+    """
+    result = outcome or (AuditOutcome.OK if ok else AuditOutcome.FAILED)
     AuditRepo(s).add(
         AuditEvent(
             at=now,
@@ -50,7 +67,8 @@ def record_in(
             event=event,
             target=target[:255],
             detail=redact(detail),
-            ok=ok,
+            ok=result is AuditOutcome.OK,
+            outcome=result.value,
         )
     )
 
@@ -67,10 +85,12 @@ class AuditService:
         target: str = "",
         detail: str = "",
         ok: bool = True,
+        outcome: AuditOutcome | None = None,
     ) -> None:
         """Add one audit row in a transaction of its own."""
         with self.sessions() as s, s.begin():
-            record_in(s, self.clock.now(), actor, event, target, detail, ok)
+            now = self.clock.now()
+            record_in(s, now, actor, event, target, detail, ok, outcome)
 
     def list(
         self,
@@ -78,8 +98,10 @@ class AuditService:
         limit: int = 50,
         actor: str | None = None,
         event: str | None = None,
+        failed: bool = False,
     ) -> list[AuditEntry]:
-        """The newest events first, filtered by exact actor and event names.
+        """The newest events first, filtered by exact actor and event names;
+        ``failed`` keeps only refusals and failures.
 
         Raises:
             PermissionDenied: the caller lacks audit.read.
@@ -89,8 +111,11 @@ class AuditService:
             raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}")
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), principal, Capability.AUDIT_READ)
-            rows = AuditRepo(s).latest(limit, actor, event)
-            return [
-                AuditEntry(r.at, r.actor, r.event, r.target, r.detail, r.ok)
-                for r in rows
-            ]
+            rows = AuditRepo(s).latest(limit, actor, event, failed_only=failed)
+            return [_entry(r) for r in rows]
+
+
+def _entry(row: AuditEvent) -> AuditEntry:
+    return AuditEntry(
+        row.at, row.actor, row.event, row.target, row.detail, row.ok, row.outcome
+    )

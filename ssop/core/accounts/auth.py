@@ -25,7 +25,7 @@ from ssop.core.accounts.credentials import (
 from ssop.core.accounts.lockout import LOGIN, Lockout, throttle_key
 from ssop.core.accounts.passwords import PasswordHasher, check_password
 from ssop.core.accounts.permissions import Capability, Principal, Role
-from ssop.core.audit import record_in
+from ssop.core.audit import AuditOutcome, record_in
 from ssop.core.clock import Clock
 from ssop.core.config.schema import AuthSection
 from ssop.core.errors import AuthenticationFailed, PermissionDenied
@@ -39,6 +39,7 @@ from ssop.core.store.user_repo import UserRepo
 log = logging.getLogger(__name__)
 
 INVALID = "invalid username or password"
+DENIED = AuditOutcome.DENIED
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class AuthService:
         key = throttle_key(name, user)
         until = self.lockout.locked_until(s, key, now)
         if until is not None:
-            record_in(s, now, key, "login.refused", key, "locked", ok=False)
+            record_in(s, now, key, "login.refused", key, "locked", outcome=DENIED)
             return _locked(until)
         if user is None or not self.hasher.verify(password, user.password_hash):
             if user is None:
@@ -102,7 +103,7 @@ class AuthService:
             until = self.lockout.record_failure(s, key, now, user)
             return _locked(until) if until else AuthenticationFailed(INVALID)
         if user.disabled:
-            record_in(s, now, key, "login.refused", key, "disabled", ok=False)
+            record_in(s, now, key, "login.refused", key, "disabled", outcome=DENIED)
             return AuthenticationFailed(f"account {user.name} is disabled")
         return self._open_session(s, user, now)
 

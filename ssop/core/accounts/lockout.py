@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from ssop.core.audit import record_in
+from ssop.core.audit import AuditOutcome, record_in
 from ssop.core.models import User
 from ssop.core.store.audit_repo import AuditRepo
 from ssop.core.store.user_repo import UserRepo
@@ -21,6 +21,8 @@ from ssop.core.store.user_repo import UserRepo
 FAILED = "login.failed"
 LOCKED = "login.locked"
 LOGIN = "login"
+INVALID = "wrong user name or password"
+DENIED = AuditOutcome.DENIED
 
 
 def throttle_key(name: str, user: User | None) -> str:
@@ -45,13 +47,14 @@ class Lockout:
         self, s: Session, key: str, now: datetime, user: User | None
     ) -> datetime | None:
         """Count a failed login; returns when the lock ends if this one locks."""
-        record_in(s, now, key, FAILED, key, ok=False)
+        record_in(s, now, key, FAILED, key, INVALID, outcome=DENIED)
         repo = AuditRepo(s)
         # Ids, not times, order the events: several can share one timestamp.
         after = max(repo.last_id(LOCKED, key, ok=False), repo.last_id(LOGIN, key))
         if repo.count_after(FAILED, key, after, now - self.window) < self.failures:
             return None
-        record_in(s, now, key, LOCKED, key, f"{self.failures} failed logins", ok=False)
+        detail = f"{self.failures} failed logins"
+        record_in(s, now, key, LOCKED, key, detail, outcome=DENIED)
         until = now + self.window
         if user is not None:
             user.locked_until = until
