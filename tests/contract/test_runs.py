@@ -49,6 +49,7 @@ from ssop.core.transport.base import Command, CommandResult
 from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
+from tests.support.audit import reasons, refusals
 from tests.support.auth import add_user, admin, login
 from tests.support.servers import add_server, assign
 
@@ -338,6 +339,29 @@ def test_outcomes_complete_the_record(
     assert (record.status, record.error) == (status, error)
     assert record.finished_at is not None
     assert fleet.services.executions.show(root, record.id).status is status
+
+
+@pytest.mark.parametrize(
+    ("refusal", "outcome"),
+    [(HostKeyMismatch, "refused"), (AuthFailed, "denied")],
+)
+def test_a_host_key_or_ssh_login_refusal_is_audited(
+    fleet: Fleet, root: Principal, refusal: type[TransportError], outcome: str
+) -> None:
+    web(fleet)
+    fleet.transport("web1").script[UPTIME_ARGV] = refusal("server web1: said no")
+    fleet.services.runs.run(root, "web1", "get_uptime", {})
+    assert refusals(fleet.services) == [("root", "ssh.connect", "web1", outcome)]
+    assert reasons(fleet.services, "ssh.connect") == ["server web1: said no"]
+
+
+def test_an_unreachable_server_is_a_failure_not_a_refusal(
+    fleet: Fleet, root: Principal
+) -> None:
+    web(fleet)
+    fleet.transport("web1").script[UPTIME_ARGV] = TransportError("refused")
+    fleet.services.runs.run(root, "web1", "get_uptime", {})
+    assert refusals(fleet.services) == []
 
 
 def test_a_record_that_cannot_be_written_means_nothing_runs(

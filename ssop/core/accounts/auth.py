@@ -25,7 +25,7 @@ from ssop.core.accounts.credentials import (
 from ssop.core.accounts.lockout import LOGIN, Lockout, throttle_key
 from ssop.core.accounts.passwords import PasswordHasher, check_password
 from ssop.core.accounts.permissions import Capability, Principal, Role
-from ssop.core.audit import AuditOutcome, record_in
+from ssop.core.audit import AuditOutcome, record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import AuthSection
 from ssop.core.errors import AuthenticationFailed, PermissionDenied
@@ -171,6 +171,7 @@ class AuthService:
         repo.save(row)
         return principal
 
+    @refusals_audited("authorize", "{capability}")
     def require(self, principal: Principal, capability: Capability) -> Principal:
         """The principal as it stands now, if it holds ``capability`` now.
 
@@ -180,6 +181,7 @@ class AuthService:
         with self.sessions() as s, s.begin():
             return require_in(s, self.clock.now(), principal, capability)
 
+    @refusals_audited("whoami")
     def whoami(self, principal: Principal) -> WhoAmI:
         """Who the caller is now, its role, capabilities and session expiry."""
         now = self.clock.now()

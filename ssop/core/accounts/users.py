@@ -16,7 +16,7 @@ from ssop.core.accounts.access import refresh_in, require_in, require_rank
 from ssop.core.accounts.credentials import is_valid_name
 from ssop.core.accounts.passwords import PasswordHasher
 from ssop.core.accounts.permissions import Capability, Principal, Role, parse_role
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from ssop.core.models import User
@@ -44,6 +44,7 @@ class UserService:
         self.clock = clock
         self.hasher = hasher
 
+    @refusals_audited("user.add", "{name}")
     def add(self, actor: Principal, name: str, role: str, password: str) -> UserInfo:
         """Create a user.
 
@@ -66,6 +67,7 @@ class UserService:
             record_in(s, now, current.actor, "user.add", name, f"role={new_role}")
             return _info(user, now)
 
+    @refusals_audited("user.list")
     def list(self, actor: Principal) -> list[UserInfo]:
         """Raises PermissionDenied without users.manage."""
         now = self.clock.now()
@@ -73,6 +75,7 @@ class UserService:
             require_in(s, now, actor, MANAGE)
             return [_info(u, now) for u in UserRepo(s).all()]
 
+    @refusals_audited("user.remove", "{name}")
     def remove(self, actor: Principal, name: str) -> None:
         """Raises NotFound, PermissionDenied, or Conflict (self or last admin)."""
         now = self.clock.now()
@@ -84,6 +87,7 @@ class UserService:
             UserRepo(s).delete(user)
             record_in(s, now, current.actor, "user.remove", name)
 
+    @refusals_audited("user.role", "{name}")
     def set_role(self, actor: Principal, name: str, role: str) -> UserInfo:
         """Raises InvalidInput, NotFound, PermissionDenied, Conflict (last admin)."""
         new_role = parse_role(role)
@@ -99,6 +103,7 @@ class UserService:
             record_in(s, now, current.actor, "user.role", name, f"{old} -> {new_role}")
             return _info(user, now)
 
+    @refusals_audited("user.set_disabled", "{name}")
     def set_disabled(self, actor: Principal, name: str, disabled: bool) -> UserInfo:
         """Raises NotFound, PermissionDenied, Conflict (self or last admin)."""
         now = self.clock.now()
@@ -114,6 +119,7 @@ class UserService:
             record_in(s, now, current.actor, event, name)
             return _info(user, now)
 
+    @refusals_audited("user.passwd", "{name}")
     def passwd(
         self,
         actor: Principal,

@@ -21,7 +21,7 @@ from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.params import ParamSpec
 from ssop.core.actions.spec import ActionSpec, ActionType, RiskLevel
 from ssop.core.actions.toml_spec import parse_param_decl, spec_from_dict, spec_from_toml
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, InvalidInput, NotFound
 from ssop.core.models import Action
@@ -203,6 +203,7 @@ class ActionService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("action.list")
     def list(self, who: Principal) -> list[ActionView]:
         """Built-ins first, then custom actions, by name (actions.read)."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():
@@ -212,6 +213,7 @@ class ActionService:
                 view_of(r, links.servers_with(r.id or 0)) for r in ActionRepo(s).list()
             ]
 
+    @refusals_audited("action.show", "{name}")
     def show(self, who: Principal, name: str) -> ActionView:
         """Raises NotFound, PermissionDenied."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():
@@ -219,6 +221,7 @@ class ActionService:
             row = ActionRepo(s).get(name)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))
 
+    @refusals_audited("action.create", "{spec.name}")
     def create(self, who: Principal, spec: ActionSpec) -> ActionView:
         """Add a custom action.
 
@@ -240,6 +243,7 @@ class ActionService:
             record_in(s, now, current.actor, "action.create", spec.name, detail)
             return view_of(row, [])
 
+    @refusals_audited("action.edit", "{name}")
     def edit(self, who: Principal, name: str, draft: ActionDraft) -> ActionView:
         """Change a custom action; the name stays.
 
@@ -249,6 +253,7 @@ class ActionService:
         """
         return self._replace(who, name, lambda old: draft.spec(name, old))
 
+    @refusals_audited("action.edit", "{name}")
     def replace(self, who: Principal, name: str, spec: ActionSpec) -> ActionView:
         """Replace a custom action by ``spec`` (from a file); same name only."""
         if spec.name != name or spec.builtin:
@@ -269,6 +274,7 @@ class ActionService:
             record_in(s, now, current.actor, "action.edit", name, detail)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))
 
+    @refusals_audited("action.rm", "{name}")
     def remove(self, who: Principal, name: str, *, force: bool = False) -> None:
         """Remove a custom action; an assigned one only with ``force``.
 
@@ -291,6 +297,7 @@ class ActionService:
             detail = f"was assigned to {', '.join(servers)}" if servers else ""
             record_in(s, now, current.actor, "action.rm", name, detail)
 
+    @refusals_audited("action.set_enabled", "{name}")
     def set_enabled(self, who: Principal, name: str, enabled: bool) -> ActionView:
         """Enable or disable any action; a disabled one is refused at run time."""
         now = self.clock.now()
@@ -304,6 +311,7 @@ class ActionService:
             record_in(s, now, current.actor, event, name)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))
 
+    @refusals_audited("action.assign", "{server}/{action}")
     def assign(
         self, who: Principal, server: str, action: str, *, automatic: bool = False
     ) -> Assignment:
@@ -325,6 +333,7 @@ class ActionService:
             )
             return _assignment(server, row, link.automatic)
 
+    @refusals_audited("action.unassign", "{server}/{action}")
     def unassign(self, who: Principal, server: str, action: str) -> None:
         """Raises NotFound (also when it was not assigned), PermissionDenied."""
         now = self.clock.now()
@@ -336,6 +345,7 @@ class ActionService:
                 raise NotFound(f"action {action!r} is not assigned to {server!r}")
             record_in(s, now, current.actor, "action.unassign", f"{server}/{action}")
 
+    @refusals_audited("action.for_server", "{server}")
     def for_server(self, who: Principal, server: str) -> Assignments:
         """The actions ``server`` may run, by name (actions.read)."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():

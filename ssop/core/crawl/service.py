@@ -22,6 +22,7 @@ from ssop.core.accounts.auth import AuthService
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.guards.checks import DEFAULT_PROTECTED_UNITS, GuardConfig
 from ssop.core.actions.readings import Baseline
+from ssop.core.audit import refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.crawl.buffer import (
@@ -98,6 +99,7 @@ class CrawlService:
         self._lock = threading.Lock()  # guards _previous across visit threads
         self._crawling = threading.Lock()  # one crawl at a time: one buffer
 
+    @refusals_audited("crawl", "{names}")
     def crawl(
         self,
         who: Principal,

@@ -28,6 +28,7 @@ from ssop.core.actions.render import (
     render_http,
 )
 from ssop.core.actions.spec import ActionSpec
+from ssop.core.audit import REFUSALS, record_refusal, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import SshSection
 from ssop.core.durations import YEAR, is_duration, parse_duration
@@ -238,9 +239,16 @@ class ExecutionRunner:
             actor,
         )
         outcome = self._run_recording_interrupts(
-            execution_id, server_row, spec, rendered
+            execution_id, server_row, spec, rendered, row.actor
         )
         return self._finish(execution_id, outcome)
+
+    def _audit_refusal(self, actor: str, server: str, error: TransportError) -> None:
+        """A host key or SSH login refused: a security event, not just a failure."""
+        if isinstance(error, REFUSALS):
+            record_refusal(
+                self.sessions, self.clock, actor, "ssh.connect", server, error
+            )
 
     def _begin(self, row: Execution) -> int:
         try:
@@ -253,7 +261,12 @@ class ExecutionRunner:
             ) from e
 
     def _run_recording_interrupts(
-        self, execution_id: int, server: Server, spec: ActionSpec, rendered: Rendered
+        self,
+        execution_id: int,
+        server: Server,
+        spec: ActionSpec,
+        rendered: Rendered,
+        actor: str,
     ) -> Finish:
         started = self.clock.monotonic()
         try:
@@ -261,6 +274,7 @@ class ExecutionRunner:
         except CommandTimeout as e:
             return self._failure(ExecutionStatus.TIMED_OUT, e, started)
         except TransportError as e:
+            self._audit_refusal(actor, server.name, e)
             return self._failure(ExecutionStatus.FAILED, e, started)
         except BaseException as e:
             # Ctrl-C or a bug mid-run: whether the action took effect is unknown.
@@ -325,6 +339,7 @@ class ExecutionService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("executions.list", "{server}")
     def list(
         self,
         who: Principal,
@@ -354,6 +369,7 @@ class ExecutionService:
             require_in(s, now, who, Capability.ACTIONS_READ)
             return [record_of(r) for r in ExecutionRepo(s).list(where)]
 
+    @refusals_audited("executions.show", "execution#{execution_id}")
     def show(self, who: Principal, execution_id: int) -> ExecutionRecord:
         """Raises NotFound, PermissionDenied."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():

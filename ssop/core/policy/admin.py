@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import PolicySection
 from ssop.core.durations import YEAR, parse_duration
@@ -98,6 +98,7 @@ class PolicyAdminService:
         self.clock = clock
         self.policy = policy
 
+    @refusals_audited("policy.status")
     def status(self, who: Principal) -> AutomationStatus:
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
@@ -119,6 +120,7 @@ class PolicyAdminService:
             demoted,
         )
 
+    @refusals_audited("policy.pause", "automation")
     def pause(self, who: Principal, reason: str = "") -> PauseOutcome:
         """The kill switch: nothing runs by itself until ``resume``.
 
@@ -146,6 +148,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "policy.pause", "automation", detail)
         return PauseOutcome(self.status(who), already=already)
 
+    @refusals_audited("policy.resume", "automation")
     def resume(self, who: Principal) -> AutomationStatus:
         now = self.clock.now()
         with self.sessions() as s, s.begin():
@@ -156,6 +159,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "policy.resume", "automation")
         return self.status(who)
 
+    @refusals_audited("policy.promote", "{server}")
     def promote(self, who: Principal, server: str | None = None) -> AutomationStatus:
         """Leave shadow mode: for the whole fleet, or for one server."""
         now = self.clock.now()
@@ -171,6 +175,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "policy.promote", server or "fleet")
         return self.status(who)
 
+    @refusals_audited("policy.shadow", "fleet")
     def shadow(self, who: Principal) -> AutomationStatus:
         """Put the whole fleet back in shadow mode (clears every promotion)."""
         now = self.clock.now()
@@ -180,6 +185,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "policy.shadow", "fleet")
         return self.status(who)
 
+    @refusals_audited("maintenance.add", "{server}")
     def add_window(
         self,
         who: Principal,
@@ -214,6 +220,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "maintenance.add", server, reason)
             return _window_view(row)
 
+    @refusals_audited("maintenance.list")
     def windows(self, who: Principal) -> list[WindowView]:
         """Current and future windows."""
         now = self.clock.now()
@@ -221,6 +228,7 @@ class PolicyAdminService:
             require_in(s, now, who, Capability.REPORTS_READ)
             return [_window_view(w) for w in PolicyRepo(s).windows(now)]
 
+    @refusals_audited("maintenance.rm", "window#{window_id}")
     def remove_window(self, who: Principal, window_id: int) -> WindowView:
         now = self.clock.now()
         with self.sessions() as s, s.begin():
@@ -229,6 +237,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "maintenance.rm", row.server_name)
             return _window_view(row)
 
+    @refusals_audited("policy.reenable", "{server}/{action}")
     def reenable(self, who: Principal, server: str, action: str) -> None:
         """Give a demoted action its automatic execution back on ``server``.
 
@@ -242,6 +251,7 @@ class PolicyAdminService:
                 raise NotFound(f"{action} is not demoted on {server}")
             record_in(s, now, current.actor, "policy.reenable", f"{server}/{action}")
 
+    @refusals_audited("policy.explain", "analysis#{analysis_id}")
     def explain(self, who: Principal, analysis_id: int) -> list[ExplainLine]:
         """Per recommendation of the analysis: what policy did and why.
 
@@ -259,6 +269,7 @@ class PolicyAdminService:
             requests = ApprovalRepo(s)
             return [_line(r, _request_status(requests, r.request_id)) for r in rows]
 
+    @refusals_audited("policy.shadow_report")
     def shadow_report(self, who: Principal, since: timedelta) -> list[ExplainLine]:
         """Every "would have executed" decision in the last ``since``."""
         if since <= timedelta(0):

@@ -22,7 +22,7 @@ from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.actions.spec import RiskLevel
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PolicyRefused
@@ -87,6 +87,7 @@ class ApprovalService:
         self.notifier = notifier
         self.guards = guards
 
+    @refusals_audited("approval.list")
     def list(
         self,
         who: Principal,
@@ -106,12 +107,14 @@ class ApprovalService:
             rows = ApprovalRepo(s).newest(statuses, limit, manual_only=not include_auto)
             return [view_of(r) for r in rows]
 
+    @refusals_audited("approval.show", "request#{request_id}")
     def show(self, who: Principal, request_id: int) -> RequestView:
         """Raises NotFound, PermissionDenied."""
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
             return view_of(ApprovalRepo(s).get(request_id))
 
+    @refusals_audited("approval.request", "{server}/{action}")
     def request(
         self,
         who: Principal,
@@ -180,6 +183,7 @@ class ApprovalService:
             ),
         )
 
+    @refusals_audited("approval.approve", "request#{request_id}")
     def approve(
         self, who: Principal, request_id: int, comment: str = ""
     ) -> RequestView:
@@ -227,6 +231,7 @@ class ApprovalService:
                 )
         return self._after_decision(request_id, won, gone, "approved")
 
+    @refusals_audited("approval.reject", "request#{request_id}")
     def reject(self, who: Principal, request_id: int, reason: str) -> RequestView:
         """Reject a pending (or approved, not yet claimed) request.
 
