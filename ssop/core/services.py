@@ -73,7 +73,7 @@ class Services:
     def store(self) -> StoreService:
         from ssop.core.ops.store_admin import StoreService
 
-        return StoreService(self.engine, self.sessions)
+        return StoreService(self.engine, self.sessions, self.clock)
 
     @cached_property
     def passwords(self) -> PasswordHasher:

@@ -1,6 +1,6 @@
 """Crawl the fleet: visit servers in parallel, store what they said, tell others.
 
-``CrawlService.crawl`` serves a person (``ssop crawl``, needs servers.read);
+``CrawlService.crawl`` serves a person (``ssop crawl``, needs actions.run);
 ``crawl_fleet`` serves the daemon. Both visit each server over its kept-open
 transport with at most ``daemon.concurrency`` visits at once, so a hung or
 dead server costs its own timeouts and nobody else's. Results are stored in
@@ -109,14 +109,15 @@ class CrawlService:
     ) -> CrawlReport:
         """Crawl the named servers (all enabled ones when none are named) now.
 
-        Crawling runs only read-only get actions, so servers.read suffices.
+        A crawl runs every assigned get action over SSH, custom ones
+        included, so it needs actions.run, as ``ssop run`` of one does.
 
         Raises:
-            PermissionDenied: the caller lacks servers.read.
+            PermissionDenied: the caller lacks actions.run.
             NotFound: a named server does not exist.
             StoreUnreachable, StoreError: the servers could not be read.
         """
-        self.auth.require(who, Capability.SERVERS_READ)
+        self.auth.require(who, Capability.ACTIONS_RUN)
         with translate_errors(self.engine), self.sessions() as s:
             targets, skipped = load_targets(s, names, tag)
         return self._run(targets, skipped, progress, _never)

@@ -35,6 +35,7 @@ class InitPlan:
     create_key: bool
     upgrade_store: bool
     create_admin: bool
+    schema_behind: bool = False  # and left to `ssop db upgrade`
 
     @property
     def anything(self) -> bool:
@@ -77,7 +78,10 @@ class InitService:
         plan = self.plan()
         if not plan.anything:
             raise Conflict(
-                "ssop is already initialised; nothing changed", hint="run: ssop login"
+                "ssop is already initialised; nothing changed",
+                hint="an admin upgrades its schema: ssop db upgrade"
+                if plan.schema_behind
+                else "run: ssop login",
             )
         password_hash, source = None, None
         if plan.create_admin:
@@ -98,11 +102,14 @@ class InitService:
         if not create_key:
             load_master_keys(self.config)
         status = self.store.status()
+        # once there are users, a schema upgrade is an admin's (ssop db upgrade)
+        initialised = status.current is not None and self._user_count() > 0
         return InitPlan(
             write_config=not paths.config_file.exists(),
             create_key=create_key,
-            upgrade_store=not status.up_to_date,
-            create_admin=status.current is None or self._user_count() == 0,
+            upgrade_store=not status.up_to_date and not initialised,
+            create_admin=not initialised,
+            schema_behind=not status.up_to_date and initialised,
         )
 
     def _admin_password(self, ask: Callable[[], str]) -> tuple[str, str]:

@@ -1,9 +1,9 @@
 """People's handles on policy: the kill switch, shadow mode, maintenance, explain.
 
 Loosening changes are admin-only (settings.write): resume, promote out of
-shadow mode, re-enabling a demoted action. Tightening ones (pause, a
-maintenance window) need approvals.decide, so any operator can stop
-automation at once. The pause holds everything ssop would run by itself:
+shadow mode, re-enabling a demoted action, ending someone else's maintenance
+window. Tightening ones (pause, a maintenance window) need approvals.decide,
+so any operator can stop automation at once (and end their own window). The pause holds everything ssop would run by itself:
 automatic runs and approved requests alike.
 """
 
@@ -13,13 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import PolicySection
 from ssop.core.durations import YEAR, parse_duration
-from ssop.core.errors import InvalidInput, NotFound
+from ssop.core.errors import InvalidInput, NotFound, PermissionDenied
 from ssop.core.models import MaintenanceWindow, PolicyDecision
 from ssop.core.policy.facts import ALL_SERVERS, is_shadow
 from ssop.core.policy.states import Outcome
@@ -230,10 +232,21 @@ class PolicyAdminService:
 
     @refusals_audited("maintenance.rm", "window#{window_id}")
     def remove_window(self, who: Principal, window_id: int) -> WindowView:
+        """End a window now: one's own with approvals.decide, anyone else's
+        with settings.write (ending a window loosens what someone set).
+
+        Raises:
+            NotFound: no such window.
+            PermissionDenied: the caller lacks the capability it needs.
+        """
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
-            row = PolicyRepo(s).remove_window(window_id)
+            repo = PolicyRepo(s)
+            owner = repo.window(window_id).created_by
+            if owner != current.actor:
+                _require_to_end(s, now, current, window_id, owner)
+            row = repo.remove_window(window_id)
             record_in(s, now, current.actor, "maintenance.rm", row.server_name)
             return _window_view(row)
 
@@ -279,6 +292,18 @@ class PolicyAdminService:
             require_in(s, now, who, Capability.REPORTS_READ)
             rows = PolicyRepo(s).decisions_since(Outcome.SHADOW.value, now - since)
             return [_line(r, None) for r in rows]
+
+
+def _require_to_end(
+    s: Session, now: datetime, who: Principal, window_id: int, owner: str
+) -> None:
+    try:
+        require_in(s, now, who, Capability.SETTINGS_WRITE)
+    except PermissionDenied as e:
+        raise PermissionDenied(
+            f"{e.message}, which ending maintenance #{window_id} of {owner} needs",
+            hint=f"ask {owner} or an admin",
+        ) from e
 
 
 def _request_status(repo: ApprovalRepo, request_id: int | None) -> str | None:
