@@ -99,7 +99,9 @@ class Services:
     def users(self) -> UserService:
         from ssop.core.accounts.users import UserService
 
-        return UserService(self.sessions, self.clock, self.passwords)
+        return UserService(
+            self.sessions, self.clock, self.passwords, self.config.settings.auth
+        )
 
     @cached_property
     def roles(self) -> RoleService:

@@ -97,16 +97,16 @@ def test_crawl_needs_a_login_and_actions_run(started: Cli) -> None:
             "--role",
             role,
             "--password-stdin",
-            input=f"{name}-pw\n",
+            input=f"{name}-password-1\n",
         )
         assert added.exit_code == 0, added.stderr
     started("logout")
     result = started("crawl")
     assert result.exit_code == 4 and "not logged in" in error_line(result)
-    assert login(started, "vera", "vera-pw").exit_code == 0
+    assert login(started, "vera", "vera-password-1").exit_code == 0
     denied = started("crawl")
     assert denied.exit_code == 4 and "lacks actions.run" in error_line(denied)
-    assert login(started, "olga", "olga-pw").exit_code == 0
+    assert login(started, "olga", "olga-password-1").exit_code == 0
     assert started("crawl").exit_code == 0
 
 
@@ -139,10 +139,10 @@ def test_db_prune_is_for_admins(started: Cli) -> None:
             "--role",
             "operator",
             "--password-stdin",
-            input="olga-pw\n",
+            input="olga-password-1\n",
         ).exit_code
         == 0
     )
-    assert login(started, "olga", "olga-pw").exit_code == 0
+    assert login(started, "olga", "olga-password-1").exit_code == 0
     result = started("db", "prune")
     assert result.exit_code == 4

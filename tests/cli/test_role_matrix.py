@@ -70,6 +70,7 @@ SAMPLES: dict[str, Sample] = {
     "user set-role": s("user", "set-role", "nobody", "viewer"),
     "user disable": s("user", "disable", "nobody"),
     "user enable": s("user", "enable", "nobody"),
+    "user unlock": s("user", "unlock", "nobody"),
     "role list": s("role", "list"),
     "role grant": s("role", "grant", "viewer", "servers.read"),
     "role revoke": s("role", "revoke", "viewer", "servers.write"),

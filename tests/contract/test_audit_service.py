@@ -15,7 +15,7 @@ from tests.support.auth import add_user, admin, login
 def test_list_is_newest_first_and_filters(services: Services, clock: FakeClock) -> None:
     root = admin(services)
     clock.advance(1)
-    services.users.add(root, "alice", "viewer", "pw")
+    services.users.add(root, "alice", "viewer", "password-1234")
     clock.advance(1)
     services.audit.record("ops", "custom.event", "thing", "detail")
     events = [(e.actor, e.event, e.target) for e in services.audit.list(root)]

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ssop.core.accounts.passwords import PasswordHasher
+from ssop.core.accounts.passwords import PasswordHasher, check_new_password
 from ssop.core.accounts.permissions import Role
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
@@ -73,7 +73,8 @@ class InitService:
             Conflict: everything exists already; nothing was changed.
             StoreUnreachable, StoreError: the database failed.
             ConfigError: an existing key is exposed or invalid.
-            InvalidInput: the admin password is empty or over 72 bytes.
+            InvalidInput: the admin password is too short (auth.min_password_length)
+                or over 72 bytes.
         """
         plan = self.plan()
         if not plan.anything:
@@ -86,6 +87,7 @@ class InitService:
         password_hash, source = None, None
         if plan.create_admin:
             password, source = self._admin_password(ask_password)
+            check_new_password(password, self.config.settings.auth.min_password_length)
             password_hash = self.hasher.hash(password)
         done = self._apply(plan)
         admin = self._create_admin(password_hash) if password_hash else None
