@@ -117,6 +117,9 @@ SAMPLES: dict[str, Sample] = {
     "analysis show": s("analysis", "show", "999"),
     "approvals list": s("approvals", "list"),
     "approvals show": s("approvals", "show", "999"),
+    "approvals request": s(
+        "approvals", "request", "nobody", "restart_service", "--param", "service=x"
+    ),
     "approve": s("approve", "999"),
     "reject": s("reject", "999", "--reason", "no"),
     "pause": s("pause"),

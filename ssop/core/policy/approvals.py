@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,14 +105,14 @@ class ApprovalService:
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
             rows = ApprovalRepo(s).newest(statuses, limit, manual_only=not include_auto)
-            return [view_of(r) for r in rows]
+            return [self._view(r) for r in rows]
 
     @refusals_audited("approval.show", "request#{request_id}")
     def show(self, who: Principal, request_id: int) -> RequestView:
         """Raises NotFound, PermissionDenied."""
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
-            return view_of(ApprovalRepo(s).get(request_id))
+            return self._view(ApprovalRepo(s).get(request_id))
 
     @refusals_audited("approval.request", "{server}/{action}")
     def request(
@@ -147,7 +147,7 @@ class ApprovalService:
                     f"the same change is already open as request #{held.id if held else '?'}"
                 )
             record_in(s, now, current.actor, "approval.request", _target(row), action)
-            view = view_of(row)
+            view = self._view(row)
         self._notify(
             EventKind.APPROVAL_REQUESTED, row, f"approval requested: {_what(row)}"
         )
@@ -277,14 +277,20 @@ class ApprovalService:
             row,
             f"request #{request_id} {verb} by {row.decided_by}",
         )
-        return view_of(row)
+        return self._view(row)
+
+    def _view(self, row: ApprovalRequest) -> RequestView:
+        return replace(view_of(row), four_eyes=self._needs_four_eyes(row))
+
+    def _needs_four_eyes(self, row: ApprovalRequest) -> bool:
+        if not self.policy.four_eyes or row.trigger != Trigger.MANUAL:
+            return False
+        return RiskLevel(row.effective_risk) >= RiskLevel(
+            self.policy.four_eyes_min_risk
+        )
 
     def _four_eyes(self, row: ApprovalRequest, who: Principal) -> None:
-        if not self.policy.four_eyes or row.trigger != Trigger.MANUAL:
-            return
-        if row.requested_by != who.actor:
-            return
-        if RiskLevel(row.effective_risk) >= RiskLevel(self.policy.four_eyes_min_risk):
+        if row.requested_by == who.actor and self._needs_four_eyes(row):
             raise PolicyRefused(
                 f"four-eyes: {who.actor} requested #{row.id} ({row.effective_risk} risk) "
                 "and cannot approve it too",
