@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from ssop.cli import render
 from ssop.cli.analysis_cmd import show_analyses, show_analysis
 from ssop.cli.state import state
 from ssop.cli.usage import CommandApp
+
+if TYPE_CHECKING:
+    from ssop.core.analysis.views import AnalysisOutcome
 
 app = CommandApp()
 
@@ -32,7 +35,11 @@ def analyze(
     ] = False,
     fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
-    """Analyse servers now (needs actions.run; --dry-run alone needs reports.read)."""
+    """Analyse servers now (needs actions.run; --dry-run alone needs reports.read).
+
+    What is recommended is stored; policy decides on it (run, queue for
+    approval, or block) at the daemon's next remediate step.
+    """
     st = state(ctx)
     outcomes = st.store().analysis.analyse(
         st.principal(), servers or [], dry_run=dry_run, force_llm=force_llm
@@ -43,6 +50,19 @@ def analyze(
     for outcome in outcomes:
         show_analysis(outcome.analysis, fmt)
         _notes(outcome.reused, outcome.model_skipped, outcome.model_error)
+        _policy_note(outcome)
+
+
+def _policy_note(outcome: AnalysisOutcome) -> None:
+    """analyze stores advice; policy decides on it in the daemon, not here."""
+    analysis = outcome.analysis
+    if not outcome.stored or outcome.reused or not analysis.accepted:
+        return
+    typer.echo(
+        f"  policy decides on {len(analysis.accepted)} recommendation(s) at the "
+        "daemon's next remediate step (ssop daemon --once runs it now); "
+        f"then: ssop explain {analysis.id}"
+    )
 
 
 def _notes(reused: bool, skipped: str | None, error: str | None) -> None:

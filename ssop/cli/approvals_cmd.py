@@ -1,4 +1,4 @@
-"""``ssop approvals list|show``, ``ssop approve`` and ``ssop reject``.
+"""``ssop approvals list|show|request``, ``ssop approve`` and ``ssop reject``.
 
 ``approve`` records the decision; the daemon's execute_approved step runs
 the request (``ssop daemon --once`` does it on a host without a daemon).
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from ssop.core.policy.request_view import RequestView
 
 app = CommandApp(no_args_is_help=True)
-approvals = CommandApp(help="List and show approval requests.", no_args_is_help=True)
+approvals = CommandApp(
+    help="List, show and make approval requests.", no_args_is_help=True
+)
 app.add_typer(approvals, name="approvals")
 
 OPEN = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)
@@ -82,6 +84,35 @@ def show(
     st = state(ctx)
     view = st.store().approvals.show(st.principal(), request_id)
     render.mapping(_details(view), fmt)
+
+
+@approvals.command("request")
+def request(
+    ctx: typer.Context,
+    server: str,
+    action: str,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="NAME=VALUE (repeat).")
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Kept on the request.")] = "",
+) -> None:
+    """Ask for ACTION on SERVER to be approved, then run by the daemon.
+
+    Needs actions.run.
+
+    With policy.four_eyes, someone else must approve a request at or above
+    policy.four_eyes_min_risk.
+    """
+    from ssop.core.execution.manual_runs import parse_param_args
+
+    st = state(ctx)
+    params = parse_param_args(param or ())
+    view = st.store().approvals.request(st.principal(), server, action, params, reason)
+    who = "another user with approvals.decide" if view.four_eyes else "approvals.decide"
+    render.ok(
+        f"requested #{view.id}: {view.action} on {view.server} "
+        f"({view.effective_risk} risk); it waits for {who}: ssop approve {view.id}"
+    )
 
 
 @app.command("approve")

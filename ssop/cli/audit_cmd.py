@@ -21,13 +21,17 @@ def list_events(
     event: Annotated[
         str | None, typer.Option("--event", help="e.g. login.failed")
     ] = None,
+    failed: Annotated[
+        bool,
+        typer.Option("--failed", help="Only refusals and failures, with the reason."),
+    ] = False,
     fmt: render.FormatOption = render.Format.TABLE,
     out: render.OutputOpt = None,
 ) -> None:
     """Show who did what, newest first (needs audit.read)."""
     st = state(ctx)
-    entries = st.store().audit_log.list(st.principal(), limit, actor, event)
-    columns = ["at", "actor", "event", "target", "ok", "detail"]
+    entries = st.store().audit_log.list(st.principal(), limit, actor, event, failed)
+    columns = ["at", "actor", "event", "target", "ok", "outcome", "detail"]
     data = [
         [
             e.at,
@@ -35,6 +39,7 @@ def list_events(
             e.event,
             e.target,
             e.ok,
+            e.outcome,
             e.detail,
         ]
         for e in entries

@@ -15,8 +15,12 @@ app = CommandApp(help="Manage the store (database).", no_args_is_help=True)
 
 @app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
-    """Apply pending migrations and seed built-in data."""
-    status = state(ctx).services().store.upgrade()
+    """Apply pending migrations and seed built-in data (admin: settings.write).
+
+    A store without users yet (never initialised) needs no login.
+    """
+    st = state(ctx)
+    status = st.services().store.upgrade_by(st.caller_of_any_schema())
     typer.echo(f"schema at {status.current} (head {status.head})")
 
 

@@ -26,9 +26,17 @@ app.add_typer(maintenance, name="maintenance")
 def pause(
     ctx: typer.Context, reason: Annotated[str, typer.Option("--reason")] = ""
 ) -> None:
-    """Kill switch: stop all automatic execution (needs approvals.decide)."""
+    """Kill switch: nothing runs by itself until `ssop resume` (needs approvals.decide).
+
+    Automatic runs stop and approved requests wait for the resume; they still
+    expire as usual. Runs by hand (`ssop run`) are not held. Pausing again
+    keeps the first pauser and reason.
+    """
     st = state(ctx)
-    _status(st.store().policy_admin.pause(st.principal(), reason))
+    outcome = st.store().policy_admin.pause(st.principal(), reason)
+    if outcome.already:
+        render.ok("automation was already paused; the first pause stands")
+    _status(outcome.status)
 
 
 @app.command("resume")

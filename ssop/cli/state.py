@@ -94,6 +94,14 @@ class CliState:
             return None
         return services.auth.authenticate(token)
 
+    def caller_of_any_schema(self) -> Principal | None:
+        """The caller, checked against a store whose schema may be behind
+        (for ``db upgrade``); None without a credential."""
+        token = self.credential()
+        if token is None:
+            return None
+        return self.services().auth.authenticate(token)
+
     def close(self) -> None:
         if self._services is not None:
             self._services.close()

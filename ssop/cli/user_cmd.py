@@ -97,13 +97,29 @@ def set_role(ctx: typer.Context, name: str, role: str) -> None:
 def disable(ctx: typer.Context, name: str) -> None:
     """Stop NAME from logging in; its sessions stop working at once."""
     st = state(ctx)
-    st.store().users.set_disabled(st.principal(), name, True)
-    typer.echo(f"disabled {name}")
+    done = st.store().users.disable(st.principal(), name)
+    typer.echo(f"disabled {name}" if done.changed else f"{name} was already disabled")
 
 
 @app.command("enable")
 def enable(ctx: typer.Context, name: str) -> None:
-    """Let a disabled user log in again."""
+    """Let a disabled user log in again (a lock from failed logins stays: unlock)."""
     st = state(ctx)
-    st.store().users.set_disabled(st.principal(), name, False)
-    typer.echo(f"enabled {name}")
+    done = st.store().users.enable(st.principal(), name)
+    typer.echo(f"enabled {name}" if done.changed else f"{name} was not disabled")
+    if done.user.locked_until is not None:
+        typer.echo(
+            f"{name} is still locked after failed logins until "
+            f"{render.when(done.user.locked_until)}; "
+            f"to lift it: ssop user unlock {name}"
+        )
+
+
+@app.command("unlock")
+def unlock(ctx: typer.Context, name: str) -> None:
+    """Lift a lock from failed logins now (needs users.manage)."""
+    st = state(ctx)
+    done = st.store().users.unlock(st.principal(), name)
+    typer.echo(f"unlocked {name}" if done.changed else f"{name} was not locked")
+    if done.user.disabled:
+        typer.echo(f"{name} is disabled; to let it log in: ssop user enable {name}")

@@ -37,6 +37,8 @@ class SsopError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # set once the refusal is in the audit trail, so it is recorded once
+        self.audited = False
 
 
 class ConfigError(SsopError):

@@ -75,7 +75,7 @@ class Services:
     def store(self) -> StoreService:
         from ssop.core.ops.store_admin import StoreService
 
-        return StoreService(self.engine, self.sessions)
+        return StoreService(self.engine, self.sessions, self.clock)
 
     @cached_property
     def passwords(self) -> PasswordHasher:
@@ -107,7 +107,9 @@ class Services:
     def users(self) -> UserService:
         from ssop.core.accounts.users import UserService
 
-        return UserService(self.sessions, self.clock, self.passwords)
+        return UserService(
+            self.sessions, self.clock, self.passwords, self.config.settings.auth
+        )
 
     @cached_property
     def roles(self) -> RoleService:

@@ -23,7 +23,7 @@ def test_user_lifecycle(admin_cli: Cli) -> None:
             "--role",
             "operator",
             "--password-stdin",
-            input="o-pw\n",
+            input="o-password-1\n",
         ).exit_code
         == 0
     )
@@ -37,7 +37,7 @@ def test_user_lifecycle(admin_cli: Cli) -> None:
         for r in csv_rows(admin_cli("user", "list", "--format", "csv").stdout)
     }
     assert (rows["olga"]["role"], rows["olga"]["disabled"]) == ("viewer", "yes")
-    result = login(admin_cli, "olga", "o-pw")
+    result = login(admin_cli, "olga", "o-password-1")
     assert result.exit_code == 4 and "disabled" in error_line(result)
     assert admin_cli("user", "enable", "olga").exit_code == 0
     assert admin_cli("user", "rm", "olga").stdout.strip() == "removed user olga"
@@ -46,17 +46,28 @@ def test_user_lifecycle(admin_cli: Cli) -> None:
 
 def test_user_add_prompts_twice_without_password_stdin(admin_cli: Cli) -> None:
     result = admin_cli.at_terminal(
-        "user", "add", "pat", "--role", "viewer", input="pat-pw\npat-pw\n"
+        "user",
+        "add",
+        "pat",
+        "--role",
+        "viewer",
+        input="pat-password-1\npat-password-1\n",
     )
     assert result.exit_code == 0, result.stderr
-    assert login(admin_cli, "pat", "pat-pw").exit_code == 0
+    assert login(admin_cli, "pat", "pat-password-1").exit_code == 0
 
 
 def test_the_last_admin_cannot_be_removed(admin_cli: Cli) -> None:
     admin_cli(
-        "user", "add", "ann", "--role", "admin", "--password-stdin", input="ann-pw\n"
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="ann-password-1\n",
     )
-    assert login(admin_cli, "ann", "ann-pw").exit_code == 0
+    assert login(admin_cli, "ann", "ann-password-1").exit_code == 0
     assert admin_cli("user", "rm", "sysadmin").exit_code == 0
     result = admin_cli("user", "set-role", "ann", "operator")
     assert result.exit_code == 1
@@ -68,25 +79,35 @@ def test_the_last_admin_cannot_be_removed(admin_cli: Cli) -> None:
 
 def test_passwd_own_and_others(admin_cli: Cli) -> None:
     admin_cli(
-        "user", "add", "olga", "--role", "operator", "--password-stdin", input="o-pw\n"
+        "user",
+        "add",
+        "olga",
+        "--role",
+        "operator",
+        "--password-stdin",
+        input="o-password-1\n",
     )
     assert (
         admin_cli(
-            "user", "passwd", "olga", "--password-stdin", input="o-pw2\n"
+            "user", "passwd", "olga", "--password-stdin", input="o-password-2\n"
         ).exit_code
         == 0
     )
-    assert login(admin_cli, "olga", "o-pw2").exit_code == 0
-    result = admin_cli("user", "passwd", "--password-stdin", input="wrong\nnew-pw\n")
+    assert login(admin_cli, "olga", "o-password-2").exit_code == 0
+    result = admin_cli(
+        "user", "passwd", "--password-stdin", input="wrong\nnew-password-1\n"
+    )
     assert result.exit_code == 4 and "current password" in error_line(result)
     assert (
         admin_cli(
-            "user", "passwd", "--password-stdin", input="o-pw2\no-pw3\n"
+            "user", "passwd", "--password-stdin", input="o-password-2\no-password-3\n"
         ).exit_code
         == 0
     )
-    assert login(admin_cli, "olga", "o-pw3").exit_code == 0
-    result = admin_cli("user", "passwd", "sysadmin", "--password-stdin", input="x\n")
+    assert login(admin_cli, "olga", "o-password-3").exit_code == 0
+    result = admin_cli(
+        "user", "passwd", "sysadmin", "--password-stdin", input="x" * 12 + "\n"
+    )
     assert result.exit_code == 4
 
 
@@ -129,9 +150,15 @@ def test_token_create_prints_the_secret_alone_and_it_works(admin_cli: Cli) -> No
 def test_a_token_above_its_creator_is_refused(admin_cli: Cli) -> None:
     admin_cli("role", "grant", "operator", "users.manage")
     admin_cli(
-        "user", "add", "olga", "--role", "operator", "--password-stdin", input="o-pw\n"
+        "user",
+        "add",
+        "olga",
+        "--role",
+        "operator",
+        "--password-stdin",
+        input="o-password-1\n",
     )
-    login(admin_cli, "olga", "o-pw")
+    login(admin_cli, "olga", "o-password-1")
     result = admin_cli("token", "create", "t", "--role", "admin")
     assert result.exit_code == 4
     assert "above its own" in error_line(result)

@@ -121,23 +121,27 @@ def test_named_servers_json_and_unknown_names(started: Cli, engine: Engine) -> N
     assert "nosuch" in error_line(result)
 
 
-def test_crawl_needs_a_login_and_servers_read(started: Cli) -> None:
-    assert (
-        started(
+def test_crawl_needs_a_login_and_actions_run(started: Cli) -> None:
+    # a crawl runs every assigned get action over SSH, custom ones included,
+    # so it needs what `ssop run SERVER get_uptime` needs
+    for name, role in (("vera", "viewer"), ("olga", "operator")):
+        added = started(
             "user",
             "add",
-            "vera",
+            name,
             "--role",
-            "viewer",
+            role,
             "--password-stdin",
-            input="vera-pw\n",
-        ).exit_code
-        == 0
-    )
+            input=f"{name}-password-1\n",
+        )
+        assert added.exit_code == 0, added.stderr
     started("logout")
     result = started("crawl")
     assert result.exit_code == 4 and "not logged in" in error_line(result)
-    assert login(started, "vera", "vera-pw").exit_code == 0
+    assert login(started, "vera", "vera-password-1").exit_code == 0
+    denied = started("crawl")
+    assert denied.exit_code == 4 and "lacks actions.run" in error_line(denied)
+    assert login(started, "olga", "olga-password-1").exit_code == 0
     assert started("crawl").exit_code == 0
 
 
@@ -170,10 +174,10 @@ def test_db_prune_is_for_admins(started: Cli) -> None:
             "--role",
             "operator",
             "--password-stdin",
-            input="olga-pw\n",
+            input="olga-password-1\n",
         ).exit_code
         == 0
     )
-    assert login(started, "olga", "olga-pw").exit_code == 0
+    assert login(started, "olga", "olga-password-1").exit_code == 0
     result = started("db", "prune")
     assert result.exit_code == 4

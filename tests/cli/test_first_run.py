@@ -23,14 +23,20 @@ def test_init_login_add_user_refuse_viewer_logout(cli: Cli) -> None:
     assert "logged in as sysadmin (admin)" in result.stdout
 
     result = cli(
-        "user", "add", "vera", "--role", "viewer", "--password-stdin", input="vera-pw\n"
+        "user",
+        "add",
+        "vera",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input="vera-password-1\n",
     )
     assert result.exit_code == 0, result.stderr
     assert "vera" in cli("user", "list", "--format", "csv").stdout
 
     assert cli("logout").stdout.strip() == "logged out"
     assert not session_path(cli).exists()
-    assert login(cli, "vera", "vera-pw").exit_code == 0
+    assert login(cli, "vera", "vera-password-1").exit_code == 0
     result = cli(
         "user", "add", "mallory", "--role", "admin", "--password-stdin", input="x\n"
     )

@@ -45,10 +45,16 @@ def daemon(admin_cli: Cli, sshd: Sshd, shims: ShimDir) -> Iterator[Services]:
 
 def operator(cli: Cli, name: str = "olga", role: str = "operator") -> None:
     added = cli(
-        "user", "add", name, "--role", role, "--password-stdin", input=f"{name}-pw\n"
+        "user",
+        "add",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+        input=f"{name}-password-1\n",
     )
     assert added.exit_code == 0, added.stderr
-    assert login(cli, name, f"{name}-pw").exit_code == 0
+    assert login(cli, name, f"{name}-password-1").exit_code == 0
 
 
 def test_approve_from_the_cli_and_the_daemon_runs_it_once(

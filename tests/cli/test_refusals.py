@@ -23,7 +23,13 @@ def config_path(cli: Cli) -> Path:
 
 def add_viewer(cli: Cli) -> None:
     result = cli(
-        "user", "add", "vera", "--role", "viewer", "--password-stdin", input="vera-pw\n"
+        "user",
+        "add",
+        "vera",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input="vera-password-1\n",
     )
     assert result.exit_code == 0, result.stderr
 
@@ -151,7 +157,7 @@ def test_a_viewer_running_an_admin_command(
     admin_cli: Cli, store_engine: Engine, args: tuple[str, ...], capability: str
 ) -> None:
     add_viewer(admin_cli)
-    assert login(admin_cli, "vera", "vera-pw").exit_code == 0
+    assert login(admin_cli, "vera", "vera-password-1").exit_code == 0
     before = snapshot(store_engine)
     config_before = config_path(admin_cli).read_bytes()
     result = admin_cli(*args)
@@ -166,13 +172,19 @@ def test_a_viewer_running_an_admin_command(
 
 def test_a_demoted_admin_loses_access_at_once(admin_cli: Cli) -> None:
     admin_cli(
-        "user", "add", "ann", "--role", "admin", "--password-stdin", input="ann-pw\n"
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="ann-password-1\n",
     )
-    assert login(admin_cli, "ann", "ann-pw").exit_code == 0
+    assert login(admin_cli, "ann", "ann-password-1").exit_code == 0
     assert admin_cli("user", "list").exit_code == 0
     assert login(admin_cli, "sysadmin", ADMIN_PASSWORD).exit_code == 0
     assert admin_cli("user", "set-role", "ann", "viewer").exit_code == 0
-    assert login(admin_cli, "ann", "ann-pw").exit_code == 0
+    assert login(admin_cli, "ann", "ann-password-1").exit_code == 0
     assert admin_cli("user", "list").exit_code == 4
 
 
@@ -257,7 +269,7 @@ def test_init_with_a_password_over_72_bytes_writes_nothing(
 def test_init_on_an_initialised_store(admin_cli: Cli, store_engine: Engine) -> None:
     before = snapshot(store_engine)
     config_before = config_path(admin_cli).read_bytes()
-    result = admin_cli("init", "--admin-password-stdin", input="other-pw\n")
+    result = admin_cli("init", "--admin-password-stdin", input="other-password-1\n")
     assert result.exit_code == 1
     assert (
         error_line(result)

@@ -419,7 +419,13 @@ def test_operators_run_but_viewers_and_operators_do_not_assign(site: Site) -> No
     site.ok("action", "assign", "web1", "get_uptime")
     for name, role in (("olga", "operator"), ("vera", "viewer")):
         site.ok(
-            "user", "add", name, "--role", role, "--password-stdin", input="pw-12345\n"
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            input="pw-1234567890\n",
         )
     olga = site.ok("token", "create", "olga-t", "--role", "operator").strip()
     vera = site.ok("token", "create", "vera-t", "--role", "viewer").strip()

@@ -1,7 +1,8 @@
 """``ssop server`` against the loopback sshd, on SQLite and MariaDB.
 
 Successes are checked in the store; every refusal exits non-zero with one
-``ssop: error:`` line and leaves the store as it was.
+``ssop: error:`` line and leaves the store as it was, but for the refusal
+in the audit trail.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 from tests.cli.conftest import Cli, error_line
 from tests.support.at_rest import bytes_at_rest
-from tests.support.auth import snapshot
+from tests.support.auth import snapshot, unchanged_but_refusals
 from tests.support.server_cli import TABLES, add_args, ok, refused, row
 from tests.support.sshd import Sshd
 
@@ -199,7 +200,7 @@ def test_rm_asks_unless_yes(admin_cli: Cli, store_engine: Engine, sshd: Sshd) ->
         f"Remove server web1 (root@{sshd.host}:{sshd.port})? [y/N]:"
     )
     assert result.stderr.endswith("ssop: error: aborted\n")
-    assert snapshot(store_engine, TABLES) == before
+    assert unchanged_but_refusals(before, snapshot(store_engine, TABLES))
 
     removed = admin_cli.at_terminal("server", "rm", "web1", input="y\n")
     assert removed.exit_code == 0 and removed.stdout.endswith("removed server web1\n")
@@ -229,7 +230,7 @@ def test_a_changed_host_key_is_refused_until_trusted_again(
         f"pinned {other.fingerprint}, presented {presented}"
     )
     assert f"ssop server trust web1 --fingerprint {presented}" in result.stderr
-    assert snapshot(store_engine, TABLES) == before
+    assert unchanged_but_refusals(before, snapshot(store_engine, TABLES))
 
     out = ok(admin_cli, "server", "trust", "web1", "--fingerprint", presented)
     assert out == f"pinned host key ssh-ed25519 {presented} for server web1\n"
@@ -350,7 +351,7 @@ def test_an_encrypted_key_with_a_wrong_or_no_passphrase(
     assert error_line(result) == f"ssop: error: key file {path}: {message}"
     if hint:
         assert result.stderr.splitlines()[1] == hint
-    assert snapshot(store_engine, TABLES) == before
+    assert unchanged_but_refusals(before, snapshot(store_engine, TABLES))
     assert "wrong horse" not in result.stdout + result.stderr
 
 
@@ -435,9 +436,16 @@ def test_a_viewer_reads_but_cannot_change(
         "--role",
         "viewer",
         "--password-stdin",
-        input="vera-pw\n",
+        input="vera-password-1\n",
     )
-    ok(admin_cli, "login", "--username", "vera", "--password-stdin", input="vera-pw\n")
+    ok(
+        admin_cli,
+        "login",
+        "--username",
+        "vera",
+        "--password-stdin",
+        input="vera-password-1\n",
+    )
     assert "web1" in ok(admin_cli, "server", "list")
     for args in (
         add_args(sshd, "web2"),

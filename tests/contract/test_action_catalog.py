@@ -156,8 +156,15 @@ def test_builtins_cannot_be_edited_or_removed_only_disabled(services: Services) 
     assert not services.actions.set_enabled(root, "reboot_system", False).enabled
     assert services.actions.set_enabled(root, "reboot_system", True).enabled
     assert [e for e in events(services, root) if e[1] == "reboot_system"] == [
+        ("action.edit", "reboot_system", "root"),  # refused, and audited as such
+        ("action.rm", "reboot_system", "root"),
         ("action.disable", "reboot_system", "root"),
         ("action.enable", "reboot_system", "root"),
+    ]
+    refused = services.audit_log.list(root, failed=True)
+    assert [(e.event, e.outcome) for e in refused] == [
+        ("action.rm", "conflict"),
+        ("action.edit", "conflict"),
     ]
 
 

@@ -122,7 +122,7 @@ def test_a_password_typed_as_user_name_never_reaches_the_audit_trail(
 def test_a_disabled_user_cannot_log_in(services: Services) -> None:
     root = admin(services)
     add_user(services, "alice", Role.VIEWER, "right-pw")
-    services.users.set_disabled(root, "alice", True)
+    services.users.disable(root, "alice")
     with pytest.raises(AuthenticationFailed, match="disabled"):
         services.auth.login("alice", "right-pw")
 
@@ -176,7 +176,7 @@ def test_require_refuses_a_user_disabled_after_login(services: Services) -> None
     root = admin(services)
     add_user(services, "alice", Role.OPERATOR, "pw")
     alice = login(services, "alice", "pw")
-    services.users.set_disabled(root, "alice", True)
+    services.users.disable(root, "alice")
     with pytest.raises(PermissionDenied, match="disabled"):
         services.auth.require(alice, Capability.SERVERS_READ)
 

@@ -22,19 +22,19 @@ def never() -> str:
 def test_init_creates_config_key_admin_and_matrix(
     services: Services, loaded_config: LoadedConfig
 ) -> None:
-    report = services.init.run(lambda: "first-pw")
+    report = services.init.run(lambda: "first-password-1")
     assert report.admin == "sysadmin" and report.password_from == "input"
     paths = loaded_config.paths
     assert paths.config_file.exists()
     assert stat.S_IMODE(paths.secret_key_file.stat().st_mode) == 0o600
     assert len(load_master_keys(loaded_config)) == 1
-    assert login(services, "sysadmin", "first-pw").role is Role.ADMIN
+    assert login(services, "sysadmin", "first-password-1").role is Role.ADMIN
 
 
 def test_a_second_run_changes_nothing_and_says_so(
     services: Services, loaded_config: LoadedConfig
 ) -> None:
-    services.init.run(lambda: "first-pw")
+    services.init.run(lambda: "first-password-1")
     key = loaded_config.paths.secret_key_file.read_bytes()
     with pytest.raises(Conflict, match="already initialised"):
         services.init.run(never)
@@ -44,12 +44,14 @@ def test_a_second_run_changes_nothing_and_says_so(
 def test_the_admin_password_comes_from_app_init_secret(
     store_url: str, isolated_env: dict[str, str]
 ) -> None:
-    env = dict(isolated_env, SSOP_DATABASE_URL=store_url, APP_INIT_SECRET="from-env")
+    env = dict(
+        isolated_env, SSOP_DATABASE_URL=store_url, APP_INIT_SECRET="from-env-secret"
+    )
     services = build_services(load_config(environ=env, system_config=Path("/x")))
     try:
         report = services.init.run(never)
         assert report.password_from == "APP_INIT_SECRET"
-        assert login(services, "sysadmin", "from-env").name == "sysadmin"
+        assert login(services, "sysadmin", "from-env-secret").name == "sysadmin"
     finally:
         services.close()
 
@@ -69,10 +71,10 @@ def test_init_migrates_a_new_sqlite_store(
     env = dict(isolated_env, SSOP_DATABASE_URL=f"sqlite:///{tmp_path}/new.db")
     services = build_services(load_config(environ=env, system_config=Path("/x")))
     try:
-        report = services.init.run(lambda: "pw")
+        report = services.init.run(lambda: "password-1234")
         assert any("migrated database" in line for line in report.done)
         assert services.store.status().up_to_date
-        assert login(services, "sysadmin", "pw").role is Role.ADMIN
+        assert login(services, "sysadmin", "password-1234").role is Role.ADMIN
     finally:
         services.close()
 

@@ -59,6 +59,7 @@ from ssop.core.transport.base import (
 from ssop.core.transport.connection_spec import ConnectionSpec
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
+from tests.support.audit import reasons, refusals
 from tests.support.auth import add_user, admin, login
 from tests.support.servers import add_server, assign
 from tests.support.stragglers import ctrl_c_after
@@ -428,6 +429,29 @@ def test_a_command_that_changes_the_host_is_not_cut_off_at_the_cap(
     assert record.stdout_truncated
     (command,) = fleet.transport("web1").calls
     assert not command.end_at_cap
+
+
+@pytest.mark.parametrize(
+    ("refusal", "outcome"),
+    [(HostKeyMismatch, "refused"), (AuthFailed, "denied")],
+)
+def test_a_host_key_or_ssh_login_refusal_is_audited(
+    fleet: Fleet, root: Principal, refusal: type[TransportError], outcome: str
+) -> None:
+    web(fleet)
+    fleet.transport("web1").script[UPTIME_ARGV] = refusal("server web1: said no")
+    fleet.services.runs.run(root, "web1", "get_uptime", {})
+    assert refusals(fleet.services) == [("root", "ssh.connect", "web1", outcome)]
+    assert reasons(fleet.services, "ssh.connect") == ["server web1: said no"]
+
+
+def test_an_unreachable_server_is_a_failure_not_a_refusal(
+    fleet: Fleet, root: Principal
+) -> None:
+    web(fleet)
+    fleet.transport("web1").script[UPTIME_ARGV] = TransportError("refused")
+    fleet.services.runs.run(root, "web1", "get_uptime", {})
+    assert refusals(fleet.services) == []
 
 
 def test_a_record_that_cannot_be_written_means_nothing_runs(

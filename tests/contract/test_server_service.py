@@ -43,6 +43,7 @@ from ssop.core.transport.ssh import scan_host_key
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
 from tests.fakes.host_keys import FakeHostKeyScanner
+from tests.support.audit import reasons, refusals
 from tests.support.auth import add_user, admin, login, snapshot
 from tests.support.sshd import Sshd
 
@@ -788,6 +789,9 @@ def test_real_mismatch_refuses_naming_both_keys_and_the_fix(
     assert f"pinned {pinned}, presented {presented}" in err.value.message
     assert f"ssop server trust box --fingerprint {presented}" in (err.value.hint or "")
 
+    assert refusals(services) == [("root", "server.test", "box", "refused")]
+    assert reasons(services, "server.test") == [err.value.message]
+
     services.servers.trust(root, "box", presented)
     assert services.servers.test(root, "box").host_key_fingerprint == presented
 
@@ -799,6 +803,7 @@ def test_real_unauthorized_key_fails_to_log_in(
     add_real(services, root, sshd, "unauthorized")
     with pytest.raises(AuthFailed, match="server box"):
         services.servers.test(root, "box")
+    assert refusals(services) == [("root", "server.test", "box", "denied")]
 
 
 def test_real_hung_host_ends_at_the_connect_timeout(

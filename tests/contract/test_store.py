@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Role
 from ssop.core.errors import ConfigError, StoreError, StoreUnreachable
@@ -105,6 +108,46 @@ def test_checking_the_schema_does_not_load_alembic(store_engine: Engine) -> None
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_migrations_build_what_the_models_describe(store_engine: Engine) -> None:
+    # on failure: a model changed without a migration (or the reverse)
+    with store_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_the_audit_outcome_migration_keeps_every_row(store_engine: Engine) -> None:
+    config = migrate._config(store_engine)
+    command.downgrade(config, "0005")
+    try:
+        with store_engine.begin() as conn:
+            for event, ok in [("login", True), ("login.failed", False)]:
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_events"
+                        " (at, actor, event, target, detail, ok)"
+                        " VALUES (:at, 'x', :event, 't', 'd', :ok)"
+                    ),
+                    {"at": "2026-01-01 00:00:00", "event": event, "ok": ok},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO audit_events (at, actor, event, target, detail, ok)"
+                    " VALUES ('2026-01-01 00:00:00', 'y', 'notify.failed', 'u', 'e',"
+                    " :f)"
+                ),
+                {"f": False},
+            )
+    finally:
+        migrate.upgrade(store_engine)
+    with Session(store_engine) as s:
+        rows = s.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    assert [(r.actor, r.event, r.detail, r.ok, r.outcome) for r in rows] == [
+        ("x", "login", "d", True, "ok"),
+        ("x", "login.failed", "d", False, "denied"),
+        ("y", "notify.failed", "e", False, "failed"),
+    ]
 
 
 def test_upgrade_twice_is_harmless(store_engine: Engine) -> None:

@@ -46,3 +46,17 @@ def snapshot(engine: Engine, tables: tuple[str, ...] = STATE_TABLES) -> dict[str
             rows = conn.execute(select(table)).all()
             out[name] = sorted(tuple(str(v) for v in row) for row in rows)
     return out
+
+
+def unchanged_but_refusals(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """The store as ``before`` but for refusals added to the audit trail.
+
+    A refused command rolls its work back; its refusal stays on record
+    (each audit row ends with its outcome, "ok" for a success).
+    """
+    old, new = before.get("audit_events", []), after.get("audit_events", [])
+    added = [r for r in new if r not in old]
+    rest_before = {k: v for k, v in before.items() if k != "audit_events"}
+    rest_after = {k: v for k, v in after.items() if k != "audit_events"}
+    kept = all(r in new for r in old)
+    return kept and rest_before == rest_after and all(r[-1] != "ok" for r in added)

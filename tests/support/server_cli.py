@@ -1,5 +1,6 @@
 """Helpers for CLI tests of servers: ``server add`` argv for the test sshd,
-successful runs, refusals that must leave the store alone."""
+successful runs, refusals that must leave the store alone (but for the
+refusal in the audit trail)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from ssop.core.models import Server
 from ssop.core.store.server_repo import ServerRepo
 from tests.cli.conftest import Cli, error_line
-from tests.support.auth import snapshot
+from tests.support.auth import snapshot, unchanged_but_refusals
 from tests.support.sshd import Sshd
 
 TABLES = ("servers", "server_tags", "server_actions", "audit_events")
@@ -57,9 +58,10 @@ def refused(
     input: str | None = None,
     **env: str,
 ) -> str:
-    """Run a command that must be refused; its error line, the store unchanged."""
+    """Run a command that must be refused; its error line, the store unchanged
+    but for the refusal in the audit trail."""
     before = snapshot(engine, TABLES)
     result = cli(*args, input=input, **env)
     assert result.exit_code == code, (result.stdout, result.stderr)
-    assert snapshot(engine, TABLES) == before
+    assert unchanged_but_refusals(before, snapshot(engine, TABLES))
     return error_line(result)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
+from ssop.core.audit import AuditOutcome, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import InvalidInput
 from ssop.core.store.audit_repo import AuditRepo
@@ -23,6 +24,7 @@ class AuditEntry:
     target: str
     detail: str
     ok: bool
+    outcome: str = AuditOutcome.OK.value
 
 
 class AuditLogService:
@@ -30,14 +32,17 @@ class AuditLogService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("audit.list")
     def list(
         self,
         principal: Principal,
         limit: int = 50,
         actor: str | None = None,
         event: str | None = None,
+        failed: bool = False,
     ) -> list[AuditEntry]:
-        """The newest events first, filtered by exact actor and event names.
+        """The newest events first, filtered by exact actor and event names;
+        ``failed`` keeps only refusals and failures.
 
         Raises:
             PermissionDenied: the caller lacks audit.read.
@@ -47,7 +52,7 @@ class AuditLogService:
             raise InvalidInput(f"--limit must be between 1 and {MAX_LIMIT}")
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), principal, Capability.AUDIT_READ)
-            rows = AuditRepo(s).latest(limit, actor, event)
+            rows = AuditRepo(s).latest(limit, actor, event, failed_only=failed)
             return [
                 AuditEntry(
                     at=r.at,
@@ -56,6 +61,7 @@ class AuditLogService:
                     target=r.target,
                     detail=r.detail,
                     ok=r.ok,
+                    outcome=r.outcome,
                 )
                 for r in rows
             ]

@@ -30,7 +30,7 @@ from ssop.core.accounts.credentials import (
 from ssop.core.accounts.lockout import LOGIN, Lockout, throttle_key
 from ssop.core.accounts.passwords import PasswordHasher, check_password
 from ssop.core.accounts.permissions import Capability, Principal, Role
-from ssop.core.audit import record_in
+from ssop.core.audit import AuditOutcome, record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import AuthSection
 from ssop.core.errors import AuthenticationFailed, PermissionDenied
@@ -43,6 +43,7 @@ from ssop.core.store.user_repo import UserRepo
 log = logging.getLogger(__name__)
 
 INVALID = "invalid username or password"
+DENIED = AuditOutcome.DENIED
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class AuthService:
         key = throttle_key(name, user)
         until = self.lockout.locked_until(s, key, now)
         if until is not None:
-            record_in(s, now, key, "login.refused", key, "locked", ok=False)
+            record_in(s, now, key, "login.refused", key, "locked", outcome=DENIED)
             return _locked(until)
         if user is None or not self.hasher.verify(password, user.password_hash):
             if user is None:
@@ -106,7 +107,7 @@ class AuthService:
             until = self.lockout.record_failure(s, key, now, user)
             return _locked(until) if until else AuthenticationFailed(INVALID)
         if user.disabled:
-            record_in(s, now, key, "login.refused", key, "disabled", ok=False)
+            record_in(s, now, key, "login.refused", key, "disabled", outcome=DENIED)
             return AuthenticationFailed(f"account {user.name} is disabled")
         return self._open_session(s, user, now)
 
@@ -174,6 +175,7 @@ class AuthService:
         repo.save(row)
         return principal
 
+    @refusals_audited("authorize", "{capability}")
     def require(self, principal: Principal, capability: Capability) -> Principal:
         """The principal as it stands now, if it holds ``capability`` now.
 
@@ -183,6 +185,7 @@ class AuthService:
         with self.sessions() as s, s.begin():
             return require_in(s, self.clock.now(), principal, capability)
 
+    @refusals_audited("whoami")
     def whoami(self, principal: Principal) -> WhoAmI:
         """Who the caller is now, its role, capabilities and session expiry."""
         now = self.clock.now()

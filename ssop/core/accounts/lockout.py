@@ -1,5 +1,8 @@
 """Account lockout after repeated failed logins, counted from the audit trail.
 
+``ssop user unlock`` writes an unlock event: a lock before it no longer
+holds, and failures before it no longer count. Nothing is deleted.
+
 Unknown names are counted and locked exactly like real ones, so "locked"
 never tells a caller that an account exists. An unknown name is keyed by a
 short hash rather than the text typed, because people do type passwords
@@ -13,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from ssop.core.audit import record_in
+from ssop.core.audit import AuditOutcome, record_in
 from ssop.core.models import User
 from ssop.core.store.audit_repo import AuditRepo
 from ssop.core.store.user_repo import UserRepo
@@ -21,6 +24,9 @@ from ssop.core.store.user_repo import UserRepo
 FAILED = "login.failed"
 LOCKED = "login.locked"
 LOGIN = "login"
+UNLOCKED = "login.unlocked"
+INVALID = "wrong user name or password"
+DENIED = AuditOutcome.DENIED
 
 
 def throttle_key(name: str, user: User | None) -> str:
@@ -36,22 +42,38 @@ class Lockout:
         self.window = timedelta(minutes=minutes)
 
     def locked_until(self, s: Session, key: str, now: datetime) -> datetime | None:
-        last = AuditRepo(s).last_at(LOCKED, key, ok=False)
+        repo = AuditRepo(s)
+        if repo.last_id(UNLOCKED, key) > repo.last_id(LOCKED, key, ok=False):
+            return None
+        last = repo.last_at(LOCKED, key, ok=False)
         if last is None or last + self.window <= now:
             return None
         return last + self.window
+
+    def unlock(self, s: Session, actor: str, user: User, now: datetime) -> bool:
+        """Lift a lock and forget the failures before it; False when none held."""
+        locked = self.locked_until(s, user.name, now) is not None
+        record_in(s, now, actor, UNLOCKED, user.name, "locked" if locked else "")
+        user.locked_until = None
+        UserRepo(s).save(user, now)
+        return locked
 
     def record_failure(
         self, s: Session, key: str, now: datetime, user: User | None
     ) -> datetime | None:
         """Count a failed login; returns when the lock ends if this one locks."""
-        record_in(s, now, key, FAILED, key, ok=False)
+        record_in(s, now, key, FAILED, key, INVALID, outcome=DENIED)
         repo = AuditRepo(s)
         # Ids, not times, order the events: several can share one timestamp.
-        after = max(repo.last_id(LOCKED, key, ok=False), repo.last_id(LOGIN, key))
+        after = max(
+            repo.last_id(LOCKED, key, ok=False),
+            repo.last_id(LOGIN, key),
+            repo.last_id(UNLOCKED, key),
+        )
         if repo.count_after(FAILED, key, after, now - self.window) < self.failures:
             return None
-        record_in(s, now, key, LOCKED, key, f"{self.failures} failed logins", ok=False)
+        detail = f"{self.failures} failed logins"
+        record_in(s, now, key, LOCKED, key, detail, outcome=DENIED)
         until = now + self.window
         if user is not None:
             user.locked_until = until

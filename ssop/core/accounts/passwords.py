@@ -36,6 +36,21 @@ def check_password(password: str) -> bytes:
     return raw
 
 
+def check_new_password(password: str, min_length: int) -> None:
+    """Refuse a new password shorter than ``min_length`` characters.
+
+    Raises:
+        InvalidInput: too short (or unusable, see ``check_password``).
+    """
+    check_password(password)
+    if len(password) < min_length:
+        raise InvalidInput(
+            f"the password has {len(password)} characters; at least {min_length} "
+            "are needed",
+            hint="auth.min_password_length sets the minimum",
+        )
+
+
 class PasswordHasher:
     """Hashes and verifies passwords at a fixed bcrypt cost."""
 

@@ -14,7 +14,7 @@ from ssop.core.accounts.permissions import (
     parse_capability,
     parse_role,
 )
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, PermissionDenied
 from ssop.core.store.db import SessionFactory
@@ -28,12 +28,14 @@ class RoleService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("role.list")
     def matrix(self, actor: Principal) -> dict[Role, frozenset[Capability]]:
         """Raises PermissionDenied without users.manage."""
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), actor, MANAGE)
             return {r: capabilities_in(s, r) for r in Role}
 
+    @refusals_audited("role.grant", "{role} {capability}")
     def grant(self, actor: Principal, role: str, capability: str) -> bool:
         """Give ``role`` a capability; False when it already had it.
 
@@ -57,6 +59,7 @@ class RoleService:
                 record_in(s, now, current.actor, "role.grant", r.value, cap.value)
             return changed
 
+    @refusals_audited("role.revoke", "{role} {capability}")
     def revoke(self, actor: Principal, role: str, capability: str) -> bool:
         """Take a capability from ``role``; False when it did not have it.
 

@@ -17,7 +17,7 @@ from ssop.core.accounts.credentials import (
     token_hash,
 )
 from ssop.core.accounts.permissions import Capability, Principal, Role, parse_role
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, InvalidInput, NotFound
 from ssop.core.models import ApiToken
@@ -61,6 +61,7 @@ class TokenService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("token.create", "{name}")
     def create(
         self, actor: Principal, name: str, role: str, expires: str = "30d"
     ) -> CreatedToken:
@@ -91,12 +92,14 @@ class TokenService:
             record_in(s, now, current.actor, "token.create", name, detail)
             return CreatedToken(_info(row), secret)
 
+    @refusals_audited("token.list")
     def list(self, actor: Principal) -> list[TokenInfo]:
         """Raises PermissionDenied without users.manage."""
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), actor, MANAGE)
             return [_info(row) for row in TokenRepo(s).all()]
 
+    @refusals_audited("token.revoke", "{name}")
     def revoke(self, actor: Principal, name: str) -> TokenInfo:
         """Raises NotFound, PermissionDenied, or Conflict when already revoked."""
         now = self.clock.now()

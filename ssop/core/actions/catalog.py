@@ -27,7 +27,7 @@ from ssop.core.actions.toml_spec import (
     spec_from_toml,
     spec_to_dict,
 )
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, InvalidInput, NotFound
 from ssop.core.models import Action
@@ -210,6 +210,7 @@ class ActionService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("action.list")
     def list(self, who: Principal) -> list[ActionView]:
         """Built-ins first, then custom actions, by name (actions.read)."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():
@@ -219,6 +220,7 @@ class ActionService:
                 view_of(r, links.servers_with(r.id or 0)) for r in ActionRepo(s).list()
             ]
 
+    @refusals_audited("action.show", "{name}")
     def show(self, who: Principal, name: str) -> ActionView:
         """Raises NotFound, PermissionDenied."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():
@@ -226,6 +228,7 @@ class ActionService:
             row = ActionRepo(s).get(name)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))
 
+    @refusals_audited("action.create", "{spec.name}")
     def create(self, who: Principal, spec: ActionSpec) -> ActionView:
         """Add a custom action.
 
@@ -247,6 +250,7 @@ class ActionService:
             record_in(s, now, current.actor, "action.create", spec.name, detail)
             return view_of(row, [])
 
+    @refusals_audited("action.edit", "{name}")
     def edit(self, who: Principal, name: str, draft: ActionDraft) -> ActionView:
         """Change a custom action; the name stays.
 
@@ -256,6 +260,7 @@ class ActionService:
         """
         return self._replace(who, name, lambda old: draft.spec(name, old))
 
+    @refusals_audited("action.edit", "{name}")
     def replace(self, who: Principal, name: str, spec: ActionSpec) -> ActionView:
         """Replace a custom action by ``spec`` (from a file); same name only."""
         if spec.name != name or spec.builtin:
@@ -276,6 +281,7 @@ class ActionService:
             record_in(s, now, current.actor, "action.edit", name, detail)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))
 
+    @refusals_audited("action.rm", "{name}")
     def remove(self, who: Principal, name: str, *, force: bool = False) -> None:
         """Remove a custom action; an assigned one only with ``force``.
 
@@ -298,6 +304,7 @@ class ActionService:
             detail = f"was assigned to {', '.join(servers)}" if servers else ""
             record_in(s, now, current.actor, "action.rm", name, detail)
 
+    @refusals_audited("action.set_enabled", "{name}")
     def set_enabled(self, who: Principal, name: str, enabled: bool) -> ActionView:
         """Enable or disable any action; a disabled one is refused at run time."""
         now = self.clock.now()
@@ -311,6 +318,7 @@ class ActionService:
             record_in(s, now, current.actor, event, name)
             return view_of(row, AssignmentRepo(s).servers_with(row.id or 0))
 
+    @refusals_audited("action.assign", "{server}/{action}")
     def assign(
         self, who: Principal, server: str, action: str, *, automatic: bool = False
     ) -> Assignment:
@@ -332,6 +340,7 @@ class ActionService:
             )
             return _assignment(server, row, link.automatic)
 
+    @refusals_audited("action.unassign", "{server}/{action}")
     def unassign(self, who: Principal, server: str, action: str) -> None:
         """Raises NotFound (also when it was not assigned), PermissionDenied."""
         now = self.clock.now()
@@ -343,6 +352,7 @@ class ActionService:
                 raise NotFound(f"action {action!r} is not assigned to {server!r}")
             record_in(s, now, current.actor, "action.unassign", f"{server}/{action}")
 
+    @refusals_audited("action.for_server", "{server}")
     def for_server(self, who: Principal, server: str) -> Assignments:
         """The actions ``server`` may run, by name (actions.read)."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():

@@ -30,7 +30,7 @@ from ssop.core.analysis.views import (
     ErrorView,
     analysis_view,
 )
-from ssop.core.audit import AuditService
+from ssop.core.audit import AuditService, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import (
@@ -115,6 +115,7 @@ class AnalysisService:
             guards_for,
         )
 
+    @refusals_audited("analysis.run", "{servers}")
     def analyse(
         self,
         who: Principal,
@@ -244,6 +245,7 @@ class AnalysisService:
                 )
             )
 
+    @refusals_audited("analysis.show", "analysis#{analysis_id}")
     def show(
         self, who: Principal, analysis_id: int, *, with_prompt: bool = False
     ) -> AnalysisView:
@@ -259,6 +261,7 @@ class AnalysisService:
             row = repo.get(analysis_id)
             return analysis_view(row, repo.recommendations([analysis_id]), with_prompt)
 
+    @refusals_audited("analysis.errors", "{server}")
     def errors(
         self, who: Principal, *, server: str | None = None, limit: int = 50
     ) -> list[ErrorView]:
@@ -273,6 +276,7 @@ class AnalysisService:
                 for r in rows
             ]
 
+    @refusals_audited("analysis.list", "{server}")
     def list(
         self,
         who: Principal,

@@ -186,6 +186,8 @@ class AuthSection(Section):
     """Failed logins within the window that lock an account."""
     lockout_minutes: int = Field(default=15, ge=1)
     """The failure window and the lock duration, in minutes."""
+    min_password_length: int = Field(default=12, ge=1, le=72)
+    """Fewest characters a new password may have (user add, user passwd, init)."""
 
 
 class SshSection(Section):

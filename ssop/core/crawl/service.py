@@ -1,6 +1,6 @@
 """Crawl the fleet: visit servers in parallel, store what they said, tell others.
 
-``CrawlService.crawl`` serves a person (``ssop crawl``, needs servers.read);
+``CrawlService.crawl`` serves a person (``ssop crawl``, needs actions.run);
 ``crawl_fleet`` serves the daemon. Both visit each server over its kept-open
 transport with at most ``daemon.concurrency`` visits at once, so a hung or
 dead server costs its own timeouts and nobody else's. Results are stored in
@@ -23,6 +23,7 @@ from ssop.core.accounts.auth import AuthService
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.guards.checks import DEFAULT_PROTECTED_UNITS, GuardConfig
 from ssop.core.actions.readings import Baseline
+from ssop.core.audit import refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.crawl.buffer import (
@@ -97,6 +98,7 @@ class CrawlService:
         self._lock = threading.Lock()  # guards _previous across visit threads
         self._crawling = threading.Lock()  # one crawl at a time: one buffer
 
+    @refusals_audited("crawl", "{names}")
     def crawl(
         self,
         who: Principal,
@@ -106,7 +108,8 @@ class CrawlService:
     ) -> CrawlReport:
         """Crawl the named servers (all enabled ones when none are named) now.
 
-        Crawling runs only read-only get actions, so servers.read suffices.
+        A crawl runs every assigned get action over SSH, custom ones
+        included, so it needs actions.run, as ``ssop run`` of one does.
 
         A Ctrl-C (KeyboardInterrupt) meanwhile starts no further server and
         hangs up on those being visited, whose commands then end on their
@@ -114,11 +117,11 @@ class CrawlService:
 
         Raises:
             CrawlInterrupted: Ctrl-C; it carries the report of what finished.
-            PermissionDenied: the caller lacks servers.read.
+            PermissionDenied: the caller lacks actions.run.
             NotFound: a named server does not exist.
             StoreUnreachable, StoreError: the servers could not be read.
         """
-        self.auth.require(who, Capability.SERVERS_READ)
+        self.auth.require(who, Capability.ACTIONS_RUN)
         with translate_errors(self.engine), self.sessions() as s:
             targets, skipped = load_targets(s, names, tag)
         return self._run(targets, skipped, progress, never_stop)

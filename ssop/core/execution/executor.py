@@ -27,6 +27,7 @@ from ssop.core.actions.render import (
     render_http,
 )
 from ssop.core.actions.spec import ActionSpec
+from ssop.core.audit import REFUSALS, record_refusal, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import SshSection
 from ssop.core.durations import YEAR, is_duration, parse_duration
@@ -201,9 +202,16 @@ class ExecutionRunner:
             actor,
         )
         outcome = self._run_recording_interrupts(
-            execution_id, server_row, spec, rendered
+            execution_id, server_row, spec, rendered, row.actor
         )
         return self._finish(execution_id, outcome)
+
+    def _audit_refusal(self, actor: str, server: str, error: TransportError) -> None:
+        """A host key or SSH login refused: a security event, not just a failure."""
+        if isinstance(error, REFUSALS):
+            record_refusal(
+                self.sessions, self.clock, actor, "ssh.connect", server, error
+            )
 
     def _begin(self, row: Execution) -> int:
         try:
@@ -216,7 +224,12 @@ class ExecutionRunner:
             ) from e
 
     def _run_recording_interrupts(
-        self, execution_id: int, server: Server, spec: ActionSpec, rendered: Rendered
+        self,
+        execution_id: int,
+        server: Server,
+        spec: ActionSpec,
+        rendered: Rendered,
+        actor: str,
     ) -> Finish:
         started = self.clock.monotonic()
         try:
@@ -228,6 +241,7 @@ class ExecutionRunner:
         except CommandTimeout as e:
             return self._failure(ExecutionStatus.TIMED_OUT, e, started)
         except TransportError as e:
+            self._audit_refusal(actor, server.name, e)
             return self._failure(ExecutionStatus.FAILED, e, started)
         except RunInterrupted as e:
             record = self._finish(execution_id, outcomes.stopped(e, self.clock.now()))
@@ -281,6 +295,7 @@ class ExecutionService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("executions.list", "{server}")
     def list(
         self,
         who: Principal,
@@ -310,6 +325,7 @@ class ExecutionService:
             require_in(s, now, who, Capability.ACTIONS_READ)
             return [record_of(r) for r in ExecutionRepo(s).list(where)]
 
+    @refusals_audited("executions.show", "execution#{execution_id}")
     def show(self, who: Principal, execution_id: int) -> ExecutionRecord:
         """Raises NotFound, PermissionDenied."""
         with translate_errors(self.engine), self.sessions() as s, s.begin():

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from ssop.core.accounts.access import require_in
@@ -25,7 +24,7 @@ from ssop.core.actions.guards.rails import GuardRails
 from ssop.core.actions.render import ValidatedParams, validate_params
 from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.actions.stored import spec_of
-from ssop.core.audit import AuditService
+from ssop.core.audit import AuditOutcome, AuditService, record_refusal
 from ssop.core.clock import Clock
 from ssop.core.errors import InvalidInput, NotFound, PolicyRefused, SsopError
 from ssop.core.execution.executor import ExecutionRecord, ExecutionRunner, Trigger
@@ -349,10 +348,11 @@ class RunService:
 
     def _refused(self, who: Principal, target: str, error: SsopError) -> None:
         log.info("run %s refused for %s: %s", target, who.actor, error.message)
-        try:
-            self.audit.record(who.actor, "run.refused", target, error.message, ok=False)
-        except (SsopError, SQLAlchemyError) as e:  # the refusal itself must surface
-            log.warning("run %s: refusal not audited: %s", target, e)
+        # a parameter refused here was refused by its type or a guard rail
+        guarded = AuditOutcome.REFUSED if isinstance(error, InvalidInput) else None
+        record_refusal(
+            self.sessions, self.clock, who.actor, "run.refused", target, error, guarded
+        )
 
 
 def _check_runnable(s: Session, server: Server, row: Action) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.auth import AuthService
 from ssop.core.accounts.permissions import Capability, Principal
-from ssop.core.audit import AuditService, record_in
+from ssop.core.audit import AuditService, record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, HostKeyUnknown, InvalidInput
 from ssop.core.fleet.server_input import (
@@ -133,6 +133,7 @@ class ServerService:
         self.connect_timeout = connect_timeout
         self.command_timeout = command_timeout
 
+    @refusals_audited("server.list", "{tag}")
     def list(self, who: Principal, tag: str | None = None) -> list[ServerView]:
         """Every server (with ``tag``, only those), by name.
 
@@ -145,6 +146,7 @@ class ServerService:
             tags = repo.tags_by_server()
             return [view_of(x, tags.get(x.id or 0, [])) for x in repo.list(tag)]
 
+    @refusals_audited("server.show", "{name}")
     def show(self, who: Principal, name: str) -> ServerDetail:
         """One server with the actions assigned to it.
 
@@ -163,6 +165,7 @@ class ServerService:
             )
             return ServerDetail(view_of(server, repo.tags(server.id or 0)), actions)
 
+    @refusals_audited("server.add", "{spec.name}")
     def add(
         self, who: Principal, spec: ServerCreate, decision: HostKeyDecision
     ) -> ServerView:
@@ -210,6 +213,7 @@ class ServerService:
             record_in(s, now, current.actor, "server.add", spec.name, detail)
         return view_of(server, sorted(set(spec.tags)))
 
+    @refusals_audited("server.edit", "{name}")
     def edit(self, who: Principal, name: str, changes: ServerChanges) -> ServerView:
         """Change only the fields given; the stored key stays unless a new one is.
 
@@ -240,6 +244,7 @@ class ServerService:
         self.pool.discard(name)
         return view_of(server, tags)
 
+    @refusals_audited("server.rm", "{name}")
     def remove(self, who: Principal, name: str) -> None:
         """Raises PermissionDenied or NotFound."""
         now = self.clock.now()
@@ -250,6 +255,7 @@ class ServerService:
             record_in(s, now, current.actor, "server.rm", name)
         self.pool.discard(name)
 
+    @refusals_audited("server.trust", "{name}")
     def trust(self, who: Principal, name: str, fingerprint: str) -> HostKey:
         """Pin the key the server presents now, if it matches ``fingerprint``.
 
@@ -270,6 +276,7 @@ class ServerService:
         self._save_pin(who, server, key)
         return key
 
+    @refusals_audited("server.test", "{name}")
     def test(
         self, who: Principal, name: str, decision: HostKeyDecision | None = None
     ) -> ServerTestResult:

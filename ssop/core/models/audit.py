@@ -14,6 +14,7 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_event_target_at", "event", "target", "at"),
+        Index("ix_audit_events_ok_at", "ok", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
@@ -23,3 +24,7 @@ class AuditEvent(SQLModel, table=True):
     target: str = Field(default="", max_length=255)
     detail: str = Field(default="", sa_type=LongText)
     ok: bool = True
+    # ok | denied | refused | conflict | failed (ssop.core.audit.AuditOutcome)
+    outcome: str = Field(
+        default="ok", max_length=16, sa_column_kwargs={"server_default": "ok"}
+    )

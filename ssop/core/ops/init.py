@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssop.core.accounts.passwords import PasswordHasher
+from ssop.core.accounts.passwords import PasswordHasher, check_new_password
 from ssop.core.accounts.permissions import Role
 from ssop.core.audit import record_in
 from ssop.core.clock import Clock
@@ -38,6 +38,7 @@ class InitPlan:
     create_key: bool
     upgrade_store: bool
     create_admin: bool
+    schema_behind: bool = False  # and left to `ssop db upgrade`
 
     @property
     def anything(self) -> bool:
@@ -99,16 +100,21 @@ class InitService:
             StoreUnreachable, StoreError: the database failed.
             ConfigError: an existing key is exposed or invalid, or there is no
                 key while the store holds secrets sealed with one.
-            InvalidInput: the admin password is empty or over 72 bytes.
+            InvalidInput: the admin password is too short (auth.min_password_length)
+                or over 72 bytes.
         """
         plan = self.plan()
         if not plan.anything:
             raise Conflict(
-                "ssop is already initialised; nothing changed", hint="run: ssop login"
+                "ssop is already initialised; nothing changed",
+                hint="an admin upgrades its schema: ssop db upgrade"
+                if plan.schema_behind
+                else "run: ssop login",
             )
         password_hash, source = None, None
         if plan.create_admin:
             password, source = self._admin_password(ask_password)
+            check_new_password(password, self.config.settings.auth.min_password_length)
             password_hash = self.hasher.hash(password)
         done = self._apply(plan)
         admin = self._create_admin(password_hash) if password_hash else None
@@ -135,11 +141,14 @@ class InitService:
         if create_key and status.current is not None:
             with translate_errors(self.store.engine), self.sessions() as s:
                 refuse_new_key(s, paths.secret_key_file)
+        # once there are users, a schema upgrade is an admin's (ssop db upgrade)
+        initialised = status.current is not None and self._user_count() > 0
         plan = InitPlan(
             write_config=not paths.config_file.exists(),
             create_key=create_key,
-            upgrade_store=not status.up_to_date,
-            create_admin=status.current is None or self._user_count() == 0,
+            upgrade_store=not status.up_to_date and not initialised,
+            create_admin=not initialised,
+            schema_behind=not status.up_to_date and initialised,
         )
         for what, path in self._new_files(plan):
             require_writable(what, path)

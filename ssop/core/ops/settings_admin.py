@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.loader import LoadedConfig, mask_url, set_config_value
 from ssop.core.config.schema import Settings
@@ -50,6 +50,7 @@ class SettingsAdminService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("config.set", "{key}")
     def set(self, principal: Principal | None, key: str, raw: str) -> WrittenSetting:
         """Validate and write ``key = raw`` to the config file.
 

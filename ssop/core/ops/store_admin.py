@@ -11,8 +11,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ssop.core.accounts.permissions import DEFAULT_MATRIX
-from ssop.core.errors import InvalidInput, StoreError
+from ssop.core.accounts.access import require_in
+from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Principal
+from ssop.core.audit import refusals_audited
+from ssop.core.clock import Clock, SystemClock
+from ssop.core.errors import InvalidInput, PermissionDenied, StoreError
 from ssop.core.models.types import utcnow
 from ssop.core.store.db import (
     DatabaseMissing,
@@ -23,6 +26,7 @@ from ssop.core.store.db import (
 from ssop.core.store.metric_repo import prune_history
 from ssop.core.store.role_repo import RoleRepo
 from ssop.core.store.schema_version import SCHEMA_HEAD, current
+from ssop.core.store.user_repo import UserRepo
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +59,41 @@ class SchemaStatus:
 
 
 class StoreService:
-    def __init__(self, engine: Engine, sessions: SessionFactory) -> None:
+    def __init__(
+        self, engine: Engine, sessions: SessionFactory, clock: Clock | None = None
+    ) -> None:
         self.engine = engine
         self.sessions = sessions
+        self.clock: Clock = clock or SystemClock()
+
+    @refusals_audited("db.upgrade", "schema")
+    def upgrade_by(self, who: Principal | None) -> SchemaStatus:
+        """``ssop db upgrade``: once the store has users, only for settings.write.
+
+        A store without users (new, or never initialised) is anyone's to
+        migrate, as with ``ssop init``.
+
+        Raises:
+            PermissionDenied: the store has users and the caller is not
+                logged in or lacks settings.write.
+            StoreUnreachable, StoreError: as for ``upgrade``.
+        """
+        if self.has_users():
+            if who is None:
+                raise PermissionDenied(
+                    "upgrading the store needs a login with settings.write",
+                    hint="run: ssop login",
+                )
+            with translate_errors(self.engine), self.sessions() as s, s.begin():
+                require_in(s, self.clock.now(), who, Capability.SETTINGS_WRITE)
+        return self.upgrade()
+
+    def has_users(self) -> bool:
+        """Whether the store was initialised with at least one user."""
+        if self.status().current is None:
+            return False
+        with translate_errors(self.engine), self.sessions() as s:
+            return UserRepo(s).count() > 0
 
     def upgrade(self) -> SchemaStatus:
         """Apply pending migrations, then seed defaults.

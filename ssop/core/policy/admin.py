@@ -1,9 +1,11 @@
 """People's handles on policy: the kill switch, shadow mode, maintenance, explain.
 
 Loosening changes are admin-only (settings.write): resume, promote out of
-shadow mode, re-enabling a demoted action. Tightening ones (pause, a
-maintenance window) need approvals.decide, so any operator can stop
-automation at once.
+shadow mode, re-enabling a demoted action, ending someone else's maintenance
+window. Tightening ones (pause, a maintenance window) need approvals.decide,
+so any operator can stop automation at once (and end their own window). The
+pause holds everything ssop would run by itself: automatic runs and approved
+requests alike.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import PolicySection
 from ssop.core.durations import YEAR, parse_duration
-from ssop.core.errors import InvalidInput, NotFound
+from ssop.core.errors import InvalidInput, NotFound, PermissionDenied
 from ssop.core.models import MaintenanceWindow, PolicyDecision
 from ssop.core.policy.facts import ALL_SERVERS, is_shadow
 from ssop.core.policy.states import Outcome
@@ -72,6 +76,14 @@ class AutomationStatus:
 
 
 @dataclass(kw_only=True, frozen=True)
+class PauseOutcome:
+    """The state after ``pause``; ``already`` when someone had paused first."""
+
+    status: AutomationStatus
+    already: bool
+
+
+@dataclass(kw_only=True, frozen=True)
 class WindowView:
     id: int
     server: str
@@ -89,6 +101,7 @@ class PolicyAdminService:
         self.clock = clock
         self.policy = policy
 
+    @refusals_audited("policy.status")
     def status(self, who: Principal) -> AutomationStatus:
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
@@ -110,21 +123,35 @@ class PolicyAdminService:
             demoted=demoted,
         )
 
-    def pause(self, who: Principal, reason: str = "") -> AutomationStatus:
-        """The kill switch: no automatic execution until ``resume``."""
+    @refusals_audited("policy.pause", "automation")
+    def pause(self, who: Principal, reason: str = "") -> PauseOutcome:
+        """The kill switch: nothing runs by itself until ``resume``.
+
+        Automatic runs stop and approved requests wait (expiring as usual).
+        Pausing again keeps the first pauser, time and reason.
+        """
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
-            PolicyRepo(s).save_state(
-                now,
-                paused=True,
-                paused_by=current.actor,
-                paused_at=now,
-                reason=reason[:255],
-            )
-            record_in(s, now, current.actor, "policy.pause", "automation", reason)
-        return self.status(who)
+            repo = PolicyRepo(s)
+            repo.lock(now)
+            held = repo.state()
+            already = held.paused
+            if already:
+                detail = f"already paused by {held.paused_by}; kept: {held.reason}"
+            else:
+                repo.save_state(
+                    now,
+                    paused=True,
+                    paused_by=current.actor,
+                    paused_at=now,
+                    reason=reason[:255],
+                )
+                detail = reason
+            record_in(s, now, current.actor, "policy.pause", "automation", detail)
+        return PauseOutcome(status=self.status(who), already=already)
 
+    @refusals_audited("policy.resume", "automation")
     def resume(self, who: Principal) -> AutomationStatus:
         now = self.clock.now()
         with self.sessions() as s, s.begin():
@@ -135,6 +162,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "policy.resume", "automation")
         return self.status(who)
 
+    @refusals_audited("policy.promote", "{server}")
     def promote(self, who: Principal, server: str | None = None) -> AutomationStatus:
         """Leave shadow mode: for the whole fleet, or for one server."""
         now = self.clock.now()
@@ -150,6 +178,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "policy.promote", server or "fleet")
         return self.status(who)
 
+    @refusals_audited("policy.shadow", "fleet")
     def shadow(self, who: Principal) -> AutomationStatus:
         """Put the whole fleet back in shadow mode (clears every promotion)."""
         now = self.clock.now()
@@ -159,6 +188,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "policy.shadow", "fleet")
         return self.status(who)
 
+    @refusals_audited("maintenance.add", "{server}")
     def add_window(
         self,
         who: Principal,
@@ -193,6 +223,7 @@ class PolicyAdminService:
             record_in(s, now, current.actor, "maintenance.add", server, reason)
             return _window_view(row)
 
+    @refusals_audited("maintenance.list")
     def windows(self, who: Principal) -> list[WindowView]:
         """Current and future windows."""
         now = self.clock.now()
@@ -200,14 +231,27 @@ class PolicyAdminService:
             require_in(s, now, who, Capability.REPORTS_READ)
             return [_window_view(w) for w in PolicyRepo(s).windows(now)]
 
+    @refusals_audited("maintenance.rm", "window#{window_id}")
     def remove_window(self, who: Principal, window_id: int) -> WindowView:
+        """End a window now: one's own with approvals.decide, anyone else's
+        with settings.write (ending a window loosens what someone set).
+
+        Raises:
+            NotFound: no such window.
+            PermissionDenied: the caller lacks the capability it needs.
+        """
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
-            row = PolicyRepo(s).remove_window(window_id)
+            repo = PolicyRepo(s)
+            owner = repo.window(window_id).created_by
+            if owner != current.actor:
+                _require_to_end(s, now, current, window_id, owner)
+            row = repo.remove_window(window_id)
             record_in(s, now, current.actor, "maintenance.rm", row.server_name)
             return _window_view(row)
 
+    @refusals_audited("policy.reenable", "{server}/{action}")
     def reenable(self, who: Principal, server: str, action: str) -> None:
         """Give a demoted action its automatic execution back on ``server``.
 
@@ -221,6 +265,7 @@ class PolicyAdminService:
                 raise NotFound(f"{action} is not demoted on {server}")
             record_in(s, now, current.actor, "policy.reenable", f"{server}/{action}")
 
+    @refusals_audited("policy.explain", "analysis#{analysis_id}")
     def explain(self, who: Principal, analysis_id: int) -> list[ExplainLine]:
         """Per recommendation of the analysis: what policy did and why.
 
@@ -238,6 +283,7 @@ class PolicyAdminService:
             requests = ApprovalRepo(s)
             return [_line(r, _request_status(requests, r.request_id)) for r in rows]
 
+    @refusals_audited("policy.shadow_report")
     def shadow_report(self, who: Principal, since: timedelta) -> list[ExplainLine]:
         """Every "would have executed" decision in the last ``since``."""
         if since <= timedelta(0):
@@ -247,6 +293,18 @@ class PolicyAdminService:
             require_in(s, now, who, Capability.REPORTS_READ)
             rows = PolicyRepo(s).decisions_since(Outcome.SHADOW.value, now - since)
             return [_line(r, None) for r in rows]
+
+
+def _require_to_end(
+    s: Session, now: datetime, who: Principal, window_id: int, owner: str
+) -> None:
+    try:
+        require_in(s, now, who, Capability.SETTINGS_WRITE)
+    except PermissionDenied as e:
+        raise PermissionDenied(
+            f"{e.message}, which ending maintenance #{window_id} of {owner} needs",
+            hint=f"ask {owner} or an admin",
+        ) from e
 
 
 def _request_status(repo: ApprovalRepo, request_id: int | None) -> str | None:

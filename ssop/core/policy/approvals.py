@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.actions.spec import RiskLevel
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import Conflict, InvalidInput, NotFound, PolicyRefused
@@ -89,6 +89,7 @@ class ApprovalService:
         self.notifier = notifier
         self.guards = guards
 
+    @refusals_audited("approval.list")
     def list(
         self,
         who: Principal,
@@ -106,14 +107,16 @@ class ApprovalService:
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
             rows = ApprovalRepo(s).newest(statuses, limit, manual_only=not include_auto)
-            return [view_of(r) for r in rows]
+            return [self._view(r) for r in rows]
 
+    @refusals_audited("approval.show", "request#{request_id}")
     def show(self, who: Principal, request_id: int) -> RequestView:
         """Raises NotFound, PermissionDenied."""
         with self.sessions() as s, s.begin():
             require_in(s, self.clock.now(), who, Capability.REPORTS_READ)
-            return view_of(ApprovalRepo(s).get(request_id))
+            return self._view(ApprovalRepo(s).get(request_id))
 
+    @refusals_audited("approval.request", "{server}/{action}")
     def request(
         self,
         who: Principal,
@@ -147,7 +150,7 @@ class ApprovalService:
                     f"#{held.id if held else '?'}"
                 )
             record_in(s, now, current.actor, "approval.request", _target(row), action)
-            view = view_of(row)
+            view = self._view(row)
         self._notify(
             EventKind.APPROVAL_REQUESTED, row, f"approval requested: {_what(row)}"
         )
@@ -183,6 +186,7 @@ class ApprovalService:
             ),
         )
 
+    @refusals_audited("approval.approve", "request#{request_id}")
     def approve(
         self, who: Principal, request_id: int, comment: str = ""
     ) -> RequestView:
@@ -230,6 +234,7 @@ class ApprovalService:
                 )
         return self._after_decision(request_id, won, gone, "approved")
 
+    @refusals_audited("approval.reject", "request#{request_id}")
     def reject(self, who: Principal, request_id: int, reason: str) -> RequestView:
         """Reject a pending (or approved, not yet claimed) request.
 
@@ -275,14 +280,20 @@ class ApprovalService:
             row,
             f"request #{request_id} {verb} by {row.decided_by}",
         )
-        return view_of(row)
+        return self._view(row)
+
+    def _view(self, row: ApprovalRequest) -> RequestView:
+        return replace(view_of(row), four_eyes=self._needs_four_eyes(row))
+
+    def _needs_four_eyes(self, row: ApprovalRequest) -> bool:
+        if not self.policy.four_eyes or row.trigger != Trigger.MANUAL:
+            return False
+        return RiskLevel(row.effective_risk) >= RiskLevel(
+            self.policy.four_eyes_min_risk
+        )
 
     def _four_eyes(self, row: ApprovalRequest, who: Principal) -> None:
-        if not self.policy.four_eyes or row.trigger != Trigger.MANUAL:
-            return
-        if row.requested_by != who.actor:
-            return
-        if RiskLevel(row.effective_risk) >= RiskLevel(self.policy.four_eyes_min_risk):
+        if row.requested_by == who.actor and self._needs_four_eyes(row):
             raise PolicyRefused(
                 f"four-eyes: {who.actor} requested #{row.id} "
                 f"({row.effective_risk} risk) "
@@ -347,10 +358,17 @@ class ApprovalService:
     def execute_approved(
         self, should_stop: ShouldStop = never_stop
     ) -> RequestBatchReport:
-        """The daemon step: claim and run every approved, unexpired request."""
-        report = RequestBatchReport("executed")
+        """The daemon step: claim and run every approved, unexpired request.
+
+        While automation is paused nothing runs: approved requests wait (and
+        expire as usual) until ``resume``.
+        """
         with self.sessions() as s:
             ids = ApprovalRepo(s).ids_where([APPROVED])
+            paused = PolicyRepo(s).state().paused
+        if paused:
+            return RequestBatchReport("held: automation is paused", ids)
+        report = RequestBatchReport("executed")
         for request_id in ids:
             if should_stop():
                 break

@@ -28,12 +28,14 @@ ALL_SERVERS = "*"
 
 
 def is_shadow(server: str, policy: PolicySection, state: AutomationState) -> bool:
-    """Shadow for the fleet (settings or override), or for this server alone."""
+    """Shadow for the fleet (settings or override), or for this server alone,
+    unless this server was promoted (``ssop policy promote --server``)."""
+    promoted = set(state.live_servers or ())
+    if server in promoted:
+        return False
     if (state.mode or policy.mode) == "shadow":
         return True
-    promoted = set(state.live_servers or ())
-    listed = server in policy.shadow_servers
-    return listed and server not in promoted and ALL_SERVERS not in promoted
+    return server in policy.shadow_servers and ALL_SERVERS not in promoted
 
 
 def gather(

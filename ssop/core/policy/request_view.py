@@ -40,6 +40,8 @@ class RequestView:
     comment: str
     closed_reason: str
     execution_id: int | None
+    # policy.four_eyes: whoever requested it may not approve it
+    four_eyes: bool = False
 
 
 def view_of(row: ApprovalRequest) -> RequestView:

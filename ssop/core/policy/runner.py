@@ -17,7 +17,7 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlmodel import Session
@@ -79,18 +79,30 @@ class RequestRunner:
         self.runner_id = runner_id
 
     def claim(self, request_id: int) -> bool:
-        """Claim an approved, unexpired request; True only for the one winner."""
+        """Claim an approved, unexpired request; True only for the one winner.
+
+        Nothing is claimed while automation is paused: the kill switch holds
+        approved requests too. The policy lock orders the claim after any
+        ``pause`` that committed first.
+        """
         now = self.clock.now()
         return self._transaction(
-            lambda s: ApprovalRepo(s).move(
-                request_id,
-                [RequestStatus.APPROVED],
-                CLAIMED,
-                not_expired_at=now,
-                claimed_by=self.runner_id,
-                claimed_at=now,
-            ),
+            lambda s: self._claim_unless_paused(s, request_id, now),
             f"claim of request {request_id}",
+        )
+
+    def _claim_unless_paused(self, s: Session, request_id: int, now: datetime) -> bool:
+        policy = PolicyRepo(s)
+        policy.lock(now)
+        if policy.state().paused:
+            return False
+        return ApprovalRepo(s).move(
+            request_id,
+            [RequestStatus.APPROVED],
+            CLAIMED,
+            not_expired_at=now,
+            claimed_by=self.runner_id,
+            claimed_at=now,
         )
 
     def claim_and_run(self, request_id: int) -> RequestRunResult | None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
+from ssop.core.audit import refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import PolicySection
 from ssop.core.models import Verification
@@ -154,6 +155,7 @@ class VerificationService:
             )
         )
 
+    @refusals_audited("policy.effectiveness")
     def effectiveness(self, who: Principal, since: datetime) -> list[Effectiveness]:
         """Verdicts per action checked after ``since`` (needs reports.read)."""
         with self.sessions() as s, s.begin():

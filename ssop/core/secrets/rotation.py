@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
-from ssop.core.audit import record_in
+from ssop.core.audit import record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.loader import LoadedConfig
 from ssop.core.errors import ConfigError, StoreError
@@ -58,6 +58,7 @@ class SecretsService:
         self.sessions = sessions
         self.clock = clock
 
+    @refusals_audited("secrets.rotate", "master key")
     def rotate(self, who: Principal) -> RotationReport:
         """Re-encrypt every stored secret under a new (or the first) master key.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import false, func
 from sqlmodel import Session, col, select
 
 from ssop.core.models import AuditEvent
@@ -20,9 +20,16 @@ class AuditRepo:
         return event
 
     def latest(
-        self, limit: int, actor: str | None = None, event: str | None = None
+        self,
+        limit: int,
+        actor: str | None = None,
+        event: str | None = None,
+        *,
+        failed_only: bool = False,
     ) -> list[AuditEvent]:
         stmt = select(AuditEvent)
+        if failed_only:
+            stmt = stmt.where(col(AuditEvent.ok) == false())
         if actor is not None:
             stmt = stmt.where(AuditEvent.actor == actor)
         if event is not None:

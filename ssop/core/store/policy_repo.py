@@ -136,12 +136,16 @@ class PolicyRepo:
         )
         return list(self.s.exec(query.order_by(col(MaintenanceWindow.starts_at))))
 
-    def remove_window(self, window_id: int) -> MaintenanceWindow:
+    def window(self, window_id: int) -> MaintenanceWindow:
         row = self.s.get(MaintenanceWindow, window_id)
         if row is None:
             raise NotFound(
                 f"no maintenance window #{window_id}", hint="see: ssop maintenance list"
             )
+        return row
+
+    def remove_window(self, window_id: int) -> MaintenanceWindow:
+        row = self.window(window_id)
         self.s.delete(row)
         self.s.flush()
         return row

@@ -242,3 +242,21 @@ def test_a_changed_action_is_not_run(rig: Rig, sshd: Sshd) -> None:
     assert report.runs[0].status is RequestStatus.CANCELLED
     assert "changed since the request was made" in report.runs[0].detail
     assert rig.systemctl() == []
+
+
+def test_the_kill_switch_holds_approved_requests(rig: Rig, sshd: Sshd) -> None:
+    request_id = queued(rig, sshd)
+    approvals = rig.services.approvals
+    rig.services.policy_admin.pause(rig.user("olga"), "incident 9")
+    approvals.approve(rig.user("bob"), request_id)
+
+    held = approvals.execute_approved()
+    claimed = approvals.claim_and_run(request_id)
+    status_while_paused = status_of(rig, request_id)
+    rig.services.policy_admin.resume(rig.user("ann", Role.ADMIN))
+    ran = approvals.execute_approved()
+
+    assert held.ids == [request_id] and held.runs == [] and claimed is None
+    assert held.summary() == "1 request(s) held: automation is paused"
+    assert status_while_paused == "approved"
+    assert ran.ids == [request_id] and len(rig.systemctl()) == 1

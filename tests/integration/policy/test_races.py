@@ -20,6 +20,7 @@ from ssop.core.errors import Conflict
 from ssop.core.policy.approvals import ApprovalService
 from ssop.core.services import Services, build_services
 from tests.integration.policy.conftest import Rig, RigFactory
+from tests.support.audit import refusals
 from tests.support.policy import (
     SshExecutor,
     executions,
@@ -116,6 +117,13 @@ def test_one_approval_and_one_execution_per_request(
     assert sorted(e.request_id or 0 for e in rows) == sorted(request_ids)
     assert {e.status for e in rows} == {"succeeded"}
     assert [c[-1] for c in rig.systemctl()] == [f"svc{n}" for n in range(rounds)]
+    lost = refusals(rig.services, "approval.approve")
+    assert sorted(target for _, _, target, _ in lost) == sorted(
+        f"request#{i}" for i in request_ids
+    )
+    assert {(actor in ("olga", "bob"), outcome) for actor, _, _, outcome in lost} == {
+        (True, "conflict")
+    }
 
 
 def test_approving_while_two_daemons_poll_still_runs_once(

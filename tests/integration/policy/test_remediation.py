@@ -147,7 +147,7 @@ def test_pause_blocks_automation_and_resume_lifts_it(rig: Rig, sshd: Sshd) -> No
     fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
     admin = rig.services.policy_admin
 
-    status = admin.pause(rig.user("olga"), "incident 42")
+    status = admin.pause(rig.user("olga"), "incident 42").status
     blocked = rig.process(proposal(recommendation_id=1))
     admin.resume(rig.user("ann", Role.ADMIN))
     resumed = rig.process(proposal(recommendation_id=2))
@@ -255,3 +255,25 @@ def test_the_daemon_step_decides_each_recommendation_once(rig: Rig, sshd: Sshd) 
     assert [d.proposal.recommendation_id for d in first.decided] == [1]
     assert [d.proposal.recommendation_id for d in second.decided] == [2]
     assert source.asked == [None, 3] and second.skipped == 1
+
+
+def test_promoting_one_server_while_the_fleet_is_in_shadow_mode(
+    make_rig: RigFactory, sshd: Sshd
+) -> None:
+    rig = make_rig(mode="shadow", max_fleet_percent=100)
+    fleet(rig.services, ["web1", "web2"], {"restart_service": True}, sshd)
+    admin = rig.services.policy_admin
+    ann = rig.user("ann", Role.ADMIN)
+
+    status = admin.promote(ann, "web1")
+    report = rig.process(
+        proposal("web1", recommendation_id=1), proposal("web2", recommendation_id=2)
+    )
+    admin.shadow(ann)
+    rig.clock.advance(3600)
+    again = rig.process(proposal("web1", recommendation_id=3))
+
+    assert status.shadow_servers == ("web2",)
+    assert [d.outcome for d in report.decided] == [Outcome.EXECUTED, Outcome.SHADOW]
+    assert again.decided[0].outcome is Outcome.SHADOW
+    assert rig.systemctl() == [RESTART_NGINX]
