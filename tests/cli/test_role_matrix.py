@@ -80,6 +80,7 @@ SAMPLES: dict[str, Sample] = {
     "audit list": s("audit", "list"),
     "secrets rotate": s("secrets", "rotate"),
     "secrets new-key": s("secrets", "new-key"),
+    "secrets reset": s("secrets", "reset", "--yes"),
     "server list": s("server", "list"),
     "server show": s("server", "show", "nobody"),
     "server test": s("server", "test", "nobody"),
