@@ -8,9 +8,11 @@ Gates run in a fixed order and the first one that stops a proposal decides:
 2. blocked — not now: a maintenance window or silence, the same change ran
    (or is running) within the cooldown;
 3. queued — needs a human: an open request for the same change already
-   waits (no second one), the assignment is not automatic, verification
-   demoted it, its risk is above ``auto_max_risk`` (high always is), or the
-   confidence is below ``min_confidence``;
+   waits (no second one), only the model advised it (no detector made the
+   same recommendation: uncorroborated, whatever the assignment says), the
+   assignment is not automatic, verification demoted it, its risk is above
+   ``auto_max_risk`` (high always is), or the confidence is below
+   ``min_confidence``;
 4. blocked — automation may not act now: paused, the server's or the
    fleet's hourly budget, ``max_concurrent``, the blast radius;
 5. shadow — everything passed but the server is in shadow mode;
@@ -170,6 +172,11 @@ def _unsuitable(
 ) -> tuple[Gate | None, str]:
     risk = effective_risk(p, f)
     limit = RiskLevel(policy.auto_max_risk)
+    if p.model_only:
+        return (
+            Gate.UNCORROBORATED,
+            f"model-only: no detector recommended {p.action} with these parameters",
+        )
     if not f.automatic:
         return Gate.NOT_AUTOMATIC, f"{p.action} is not automatic on {p.server}"
     if f.demoted is not None:

@@ -40,6 +40,8 @@ from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
 
+MODEL_ONLY_KEY = "model_only"
+
 
 @dataclass(frozen=True)
 class Decided:
@@ -220,7 +222,7 @@ class RemediationService:
             analysis_id=p.analysis_id,
             recommendation_id=p.recommendation_id,
             reasoning=p.reason,
-            evidence=pinned_evidence(p.evidence, before),
+            evidence=pinned_evidence(p.evidence, before, model_only=p.model_only),
             effective_risk=effective_risk(p, facts).value,
             confidence=p.confidence,
             gate=decision.gate.value,
@@ -290,9 +292,14 @@ def _auto_claim(row: ApprovalRequest, now: datetime, runner_id: str) -> None:
     row.claimed_by, row.claimed_at = runner_id, now
 
 
-def pinned_evidence(evidence: object, before: dict[str, Any]) -> dict[str, Any]:
-    """The analysis' evidence as plain JSON, plus the baseline readings."""
+def pinned_evidence(
+    evidence: object, before: dict[str, Any], *, model_only: bool = False
+) -> dict[str, Any]:
+    """The analysis' evidence as plain JSON, plus the baseline readings, and
+    the model-only label on advice no detector made."""
     plain = json.loads(json.dumps(evidence or {}, default=str))
     pinned = plain if isinstance(plain, dict) else {"evidence": plain}
     pinned[BASELINE_KEY] = before
+    if model_only:
+        pinned[MODEL_ONLY_KEY] = True
     return pinned
