@@ -113,6 +113,8 @@ def test_protected_processes_and_our_own_session_are_never_proposed() -> None:
         assert result.proposals == (), name
     guards = GuardConfig(protected_processes=("cruncher",))
     assert analyse([burning()] * 5, guards=guards).proposals == ()
+    (finding,) = analyse([burning("sh")] * 5).findings
+    assert finding.message.endswith("not proposed: sh may be ssop's own session")
 
 
 # -- memory pressure ---------------------------------------------------------
@@ -186,5 +188,6 @@ def test_our_own_allow_listed_and_private_addresses_are_never_proposed() -> None
         assert kinds(result) == ["ssh_brute_force"] and result.proposals == ()
     private = [attacked(address="10.1.2.3")] * 5
     assert analyse(private).proposals == ()
+    assert "ssh_block_private is off" in analyse(private).findings[0].message
     opted_in = analyse(private, AnalysisSection(ssh_block_private=True))
     assert acts(opted_in) == [("block_ip_firewalld", {"ip": "10.1.2.3"}, "high")]

@@ -2,8 +2,8 @@
 
 Each reads a server's recent readings and yields findings, with proposals
 only for actions assigned to the server and parameters taken from what was
-observed. ``docs``: every detector, its thresholds and tiers are listed in
-the README (Analysis).
+observed. Every detector, what it reads, its thresholds and its tier are
+listed in the README (Analysis); a new one needs a row there too.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from ssop.core.analysis.detectors.window import (
     n_of_m,
     propose,
     where,
+    withheld,
 )
 from ssop.core.config.schema import AnalysisSection
 
@@ -73,7 +74,8 @@ def detect_memory_pressure(
         evidence,
         remedy_risk=HIGH,
     )
-    if largest is None or spared(largest.name, ctx) is not None:
-        yield finding, []
+    why_not = "no process listed" if largest is None else spared(largest.name, ctx)
+    if largest is None or why_not is not None:
+        yield withheld(finding, why_not or "")
         return
     yield finding, propose(ctx, finding, "kill_process", {"process": largest.name})

@@ -16,10 +16,12 @@ from ssop.core.analysis.detectors.spared import spared
 from ssop.core.analysis.detectors.window import (
     MEDIUM,
     Detection,
+    Held,
     latest,
     n_of_m,
     propose,
     where,
+    withheld,
 )
 from ssop.core.config.schema import AnalysisSection
 
@@ -31,15 +33,11 @@ def _busy(name: str, percent: float) -> Callable[[Sample], bool]:
 
 
 def _finding(
-    proc: Proc,
-    held_text: str,
-    held: tuple[int, int],
-    cfg: AnalysisSection,
-    ctx: AnalysisContext,
+    proc: Proc, held: Held, cfg: AnalysisSection, ctx: AnalysisContext
 ) -> Finding:
     message = (
         f"process {proc.name} (pid {proc.pid}) at {proc.cpu_percent or 0.0:.0f}% "
-        f"of a core (>= {cfg.process_cpu_pct:g}% in {held_text})"
+        f"of a core (>= {cfg.process_cpu_pct:g}% in {held.text()})"
     )
     evidence = {
         "kind": "process_runaway",
@@ -49,7 +47,7 @@ def _finding(
         **where(latest(ctx)),
     }
     return Finding(
-        "process_runaway", proc.name, MEDIUM, message, held[0], held[1], evidence
+        "process_runaway", proc.name, MEDIUM, message, held.held, held.of, evidence
     )
 
 
@@ -64,9 +62,9 @@ def detect_runaways(ctx: AnalysisContext, cfg: AnalysisSection) -> Iterator[Dete
         held = n_of_m(ctx.samples, _busy(proc.name, cfg.process_cpu_pct), cfg)
         if not held.sustained:
             continue
-        finding = _finding(proc, held.text(), (held.held, held.of), cfg, ctx)
+        finding = _finding(proc, held, cfg, ctx)
         why_not = spared(proc.name, ctx)
         if why_not is not None:
-            yield finding, []
+            yield withheld(finding, why_not)
             continue
         yield finding, propose(ctx, finding, "kill_process", {"process": proc.name})

@@ -24,6 +24,7 @@ from ssop.core.analysis.detectors.window import (
     n_of_m,
     propose,
     where,
+    withheld,
 )
 from ssop.core.config.schema import AnalysisSection
 from ssop.core.errors import InvalidInput
@@ -103,6 +104,6 @@ def detect_brute_force(
         )
         why_not = why_not_block(address, ctx, cfg)
         if why_not is not None:
-            yield finding, []
+            yield withheld(finding, why_not)
             continue
         yield finding, propose(ctx, finding, "block_ip_firewalld", {"ip": address})

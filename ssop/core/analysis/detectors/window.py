@@ -9,7 +9,7 @@ left alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.analysis.base import (
@@ -82,3 +82,8 @@ def propose(
             confidence=finding.confidence,
         )
     ]
+
+
+def withheld(finding: Finding, why: str) -> Detection:
+    """``finding`` alone, saying why nothing is proposed for it."""
+    return replace(finding, message=f"{finding.message}; not proposed: {why}"), []
