@@ -27,7 +27,13 @@ from ssop.core.models import ApprovalRequest, PolicyDecision
 from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.facts import gather
-from ssop.core.policy.gates import Decision, Facts, decide, effective_risk
+from ssop.core.policy.gates import (
+    Decision,
+    Facts,
+    decide,
+    effective_risk,
+    supersedes,
+)
 from ssop.core.policy.keys import open_key
 from ssop.core.policy.ports import Proposal, ReadingsSource, RecommendationSource
 from ssop.core.policy.prepare import Prepared, prepare
@@ -189,6 +195,8 @@ class RemediationService:
             return decision, facts.open_request.id, False
         if decision.outcome not in (Outcome.QUEUED, Outcome.EXECUTED):
             return decision, None, False
+        if facts.open_request is not None and supersedes(p, facts):
+            _supersede(s, facts.open_request.id, facts.now)
         row = self._request_row(p, prep, facts, decision, before)
         if ApprovalRepo(s).add(row) is None:
             # only a writer that skipped the policy lock can get here
@@ -285,6 +293,18 @@ class RemediationService:
                 detail=f"{decided.gate.value}: {decided.detail}",
             )
         )
+
+
+def _supersede(s: Session, request_id: int, now: datetime) -> None:
+    """Close the pending model-only request a detector's advice now covers."""
+    ApprovalRepo(s).move(
+        request_id,
+        [RequestStatus.PENDING_APPROVAL],
+        RequestStatus.CANCELLED,
+        close=True,
+        closed_at=now,
+        closed_reason="superseded: a detector recommended the same change",
+    )
 
 
 def _auto_claim(row: ApprovalRequest, now: datetime, runner_id: str) -> None:

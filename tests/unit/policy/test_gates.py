@@ -120,6 +120,20 @@ def test_model_only_advice_never_runs_by_itself_whatever_else_allows_it() -> Non
     assert verdict(facts, model_only=True) == (Outcome.BLOCKED, Gate.MAINTENANCE)
 
 
+def test_detector_advice_is_not_held_back_by_a_model_only_request() -> None:
+    waiting = OpenRequest(4, "pending_approval", "uncorroborated")
+    facts = replace(GOOD, open_request=waiting)
+    assert verdict(facts) == (Outcome.EXECUTED, Gate.PASSED)
+    # the model's own advice again, or a detector's that needs a human: joins it
+    d = decide(replace(proposal(), model_only=True), facts, POLICY)
+    assert (d.outcome, d.gate) == (Outcome.QUEUED, Gate.UNCORROBORATED)
+    assert "request #4" in d.detail
+    slow = decide(proposal(confidence=0.5), facts, POLICY)
+    assert (slow.outcome, "request #4" in slow.detail) == (Outcome.QUEUED, True)
+    approved = replace(GOOD, open_request=OpenRequest(4, "approved", "uncorroborated"))
+    assert verdict(approved)[0] is Outcome.QUEUED
+
+
 def test_an_open_request_is_joined_not_duplicated() -> None:
     facts = replace(
         GOOD, open_request=OpenRequest(4, "pending_approval", "not_automatic")
