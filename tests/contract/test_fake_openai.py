@@ -58,3 +58,13 @@ def test_an_unscripted_request_gets_a_500(api: FakeOpenAI) -> None:
     with pytest.raises(openai.InternalServerError):
         ask(client(api))
     assert api.left() == 0 and len(api.received) == 1
+
+
+def test_a_responder_answers_what_is_not_scripted_from_the_request(
+    api: FakeOpenAI,
+) -> None:
+    api.responder = lambda got: Reply.chat(got.messages()[0]["content"].upper())
+    api.script(Reply.chat("scripted first"))
+    c = client(api)
+    assert ask(c) == "scripted first"
+    assert ask(c) == "HELLO THERE"
