@@ -249,8 +249,14 @@ def _decision(name: str, accept: str | None, tofu: bool) -> HostKeyDecision:
 
 def _asker(name: str) -> Callable[[HostKey], bool]:
     def ask(key: HostKey) -> bool:
-        if not prompts.can_ask():
-            return False  # nobody to ask: never accept a key silently
+        if not prompts.can_ask():  # nobody to ask: never accept a key silently
+            raise InvalidInput(
+                f"server {name}: cannot ask whether to pin host key "
+                f"{key.key_type} {key.fingerprint}: standard input is not a "
+                "terminal; nothing was stored",
+                hint=f"use --accept-host-key {key.fingerprint} "
+                "(or --trust-on-first-use)",
+            )
         typer.echo(
             f"server {name} presents host key {key.key_type} {key.fingerprint}",
             err=True,

@@ -56,11 +56,11 @@ def test_without_a_terminal_or_a_flag_an_unknown_host_key_is_refused(
     admin_cli: Cli, store_engine: Engine, sshd: Sshd
 ) -> None:
     args = add_args(sshd)[:-2]  # no --accept-host-key
-    line = refused(admin_cli, store_engine, args, 5, input="y\n")
+    line = refused(admin_cli, store_engine, args, 2, input="y\n")
     fingerprint = sshd.host_key.fingerprint
     assert line == (
-        f"ssop: error: server web1: host key ssh-ed25519 {fingerprint} was not "
-        "accepted; nothing was stored"
+        f"ssop: error: server web1: cannot ask whether to pin host key ssh-ed25519 "
+        f"{fingerprint}: standard input is not a terminal; nothing was stored"
     )
 
 
