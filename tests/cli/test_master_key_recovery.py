@@ -74,10 +74,16 @@ def test_a_lost_key_is_noticed_refused_and_recovered(
 
 def test_reset_yes_for_scripts_and_admins_only(sealed: Cli) -> None:
     result = sealed(
-        "user", "add", "olga", "--role", "operator", "--password-stdin", input="pw\n"
+        "user",
+        "add",
+        "olga",
+        "--role",
+        "operator",
+        "--password-stdin",
+        input="olga-password-1\n",
     )
     assert result.exit_code == 0, result.stderr
-    assert login(sealed, "olga", "pw").exit_code == 0
+    assert login(sealed, "olga", "olga-password-1").exit_code == 0
     refused = sealed("secrets", "reset", "--yes")
     assert refused.exit_code == 4
     assert "lacks settings.write" in error_line(refused)

@@ -26,7 +26,7 @@ def never() -> str:
 @pytest.fixture
 def key_file(services: Services, loaded_config: LoadedConfig) -> Path:
     """An initialised store with one server whose key and passphrase are sealed."""
-    services.init.run(lambda: "first-pw")
+    services.init.run(lambda: "first-password")
     box = services.secret_box()
     add_server(
         services,
@@ -41,7 +41,7 @@ def key_file(services: Services, loaded_config: LoadedConfig) -> Path:
 
 @pytest.fixture
 def root(services: Services, key_file: Path) -> Principal:
-    return login(services, "sysadmin", "first-pw")
+    return login(services, "sysadmin", "first-password")
 
 
 def master_key_check(services: Services) -> tuple[CheckState, str]:

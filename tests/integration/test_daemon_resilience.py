@@ -86,10 +86,12 @@ def env(
     private_redis: PrivateRedis,
     api: FakeOpenAI,
 ) -> dict[str, str]:
+    config_file = tmp_path / "ssop.toml"
+    config_file.write_text("")  # a named config file must exist
     return dict(
         isolated_env,
         SSOP_DATABASE_URL=support.sqlite_copy(sqlite_template, tmp_path),
-        SSOP_CONFIG=str(tmp_path / "ssop.toml"),
+        SSOP_CONFIG=str(config_file),
         SSOP_APP__PORT="0",
         SSOP_APP__CRAWLER_DELAY=str(INTERVAL_S),
         SSOP_APP__MODEL_DELAY=str(INTERVAL_S),

@@ -37,7 +37,7 @@ def ssop(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_sqlite_default_needs_no_mysql_driver(
     isolated_env: dict[str, str],
 ) -> None:
-    result = ssop({**isolated_env, "APP_INIT_SECRET": "pw"}, "init")
+    result = ssop({**isolated_env, "APP_INIT_SECRET": "first-password"}, "init")
     assert result.returncode == 0, result.stderr
     assert ssop(isolated_env, "health").returncode == 0
 

@@ -45,6 +45,7 @@ from ssop.core.policy.states import RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.store.retry import retrying_transaction
 from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
@@ -201,38 +202,47 @@ class ApprovalService:
                 server or action is gone (the request is then closed).
         """
         now = self.clock.now()
-        with self.sessions() as s, s.begin():
-            current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
-            repo = ApprovalRepo(s)
-            row = repo.get(request_id)
-            _require_pending(row, now)
-            self._four_eyes(row, current)
-            gone = self._gone(s, row)
-            if gone is None:
-                won = repo.move(
-                    request_id,
-                    [PENDING],
-                    APPROVED,
-                    not_expired_at=now,
-                    decided_by=current.actor,
-                    decided_at=now,
-                    comment=comment,
-                )
-                if won:
-                    record_in(
-                        s, now, current.actor, "approval.approve", _target(row), comment
-                    )
-            else:
-                won = False
-                repo.move(
-                    request_id,
-                    [PENDING],
-                    RequestStatus.CANCELLED,
-                    close=True,
-                    closed_at=now,
-                    closed_reason=gone,
-                )
+        # Two approvers at once can deadlock on MariaDB: the loser retries,
+        # then finds the request decided (Conflict), as on any other store.
+        won, gone = retrying_transaction(
+            self.sessions,
+            lambda s: self._approve_in(s, who, request_id, comment, now),
+            clock=self.clock,
+            what=f"approval of request {request_id}",
+        )
         return self._after_decision(request_id, won, gone, "approved")
+
+    def _approve_in(
+        self, s: Session, who: Principal, request_id: int, comment: str, now: datetime
+    ) -> tuple[bool, str | None]:
+        current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
+        repo = ApprovalRepo(s)
+        row = repo.get(request_id)
+        _require_pending(row, now)
+        self._four_eyes(row, current)
+        gone = self._gone(s, row)
+        if gone is not None:
+            repo.move(
+                request_id,
+                [PENDING],
+                RequestStatus.CANCELLED,
+                close=True,
+                closed_at=now,
+                closed_reason=gone,
+            )
+            return False, gone
+        won = repo.move(
+            request_id,
+            [PENDING],
+            APPROVED,
+            not_expired_at=now,
+            decided_by=current.actor,
+            decided_at=now,
+            comment=comment,
+        )
+        if won:
+            record_in(s, now, current.actor, "approval.approve", _target(row), comment)
+        return won, None
 
     @refusals_audited("approval.reject", "request#{request_id}")
     def reject(self, who: Principal, request_id: int, reason: str) -> RequestView:
