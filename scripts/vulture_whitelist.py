@@ -60,6 +60,9 @@ _.retry_in  # queue Link: seconds until Redis is tried again
 _.journal_size  # RedisWorkQueue: notices awaiting confirmation
 _.http_port  # DaemonRuntime: the port /health bound (app.port may be 0)
 
+# Used outside ssop/: by bench/crawl_methods.py and the scripts' local tests
+_.combined_readings_command  # the crawl's readings command without auth
+
 # Built and tested, not yet reached from any shell (see the branch report)
 _.effectiveness  # VerificationService: verdicts per action, for reports
 _.checked  # Effectiveness: verdicts counted

@@ -68,3 +68,13 @@ def test_the_always_reply_answers_once_the_script_is_done(api: FakeOpenAI) -> No
     api.always(None)
     with pytest.raises(openai.InternalServerError):
         ask(c)
+
+
+def test_a_responder_answers_what_is_not_scripted_from_the_request(
+    api: FakeOpenAI,
+) -> None:
+    api.responder = lambda got: Reply.chat(got.messages()[0]["content"].upper())
+    api.script(Reply.chat("scripted first"))
+    c = client(api)
+    assert ask(c) == "scripted first"
+    assert ask(c) == "HELLO THERE"

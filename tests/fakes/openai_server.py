@@ -2,7 +2,9 @@
 
 Each test queues the replies it wants (status, headers, body, delay) and
 reads back every request received, to check what the prompt held. With no
-reply left it answers the ``always`` reply if one is set, else 500
+reply left it answers the ``always`` reply if one is set, else asks its
+``responder`` (a function of the request, for a model that answers every
+server its own way), else answers 500
 "unscripted", which a test would notice.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -91,8 +93,9 @@ class Received:
 class FakeOpenAI:
     """Start with ``with FakeOpenAI() as api:``; ``api.base_url`` for the client."""
 
-    def __init__(self) -> None:
+    def __init__(self, responder: Callable[[Received], Reply] | None = None) -> None:
         self.replies: deque[Reply] = deque()
+        self.responder = responder
         self.received: list[Received] = []
         self._always: Reply | None = None
         self._lock = threading.Lock()
@@ -136,7 +139,11 @@ class FakeOpenAI:
             self.received.append(received)
             if self.replies:
                 return self.replies.popleft()
-            return self._always or Reply.error(500)
+        if self._always is not None:
+            return self._always
+        if self.responder is not None:
+            return self.responder(received)
+        return Reply.error(500)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -235,6 +235,57 @@ def test_unknown_foreign_and_hostile_advice_is_rejected_and_never_accepted(
     assert accepted == [("rules", "restart_service", {"service": "nginx.service"})]
 
 
+def test_confidence_is_per_source_and_model_only_advice_is_marked(
+    svc: Services, who: Principal, api: FakeOpenAI
+) -> None:
+    healthy = reading(procs=DOWN["procs"])
+    store_readings(svc, "db1", [healthy, healthy, DOWN, DOWN, DOWN])
+    api.script(
+        Reply.advice(
+            advice(
+                rec("restart_service", "db1", service="nginx.service"),
+                rec("kill_process", "db1", process="java"),
+                confidence=0.95,
+            )
+        )
+    )
+    svc.analysis.analyse(who, ["db1"])
+    by_action = {r.action_name: r for r in stored_recs(svc)}
+    restart, kill = by_action["restart_service"], by_action["kill_process"]
+    # the detector saw it in 3 of 5 readings: 0.6, whatever the model claims
+    assert (restart.source, restart.model_only, restart.confidence) == (
+        "model",
+        False,
+        0.6,
+    )
+    assert (kill.status, kill.model_only, kill.confidence) == ("accepted", True, 0.95)
+
+
+def test_advice_without_evidence_is_rejected_as_ungrounded(
+    svc: Services, who: Principal, api: FakeOpenAI
+) -> None:
+    api.script(
+        Reply.advice(
+            advice(
+                rec("cleanup_temp_files", days="1"),
+                rec("block_ip_firewalld", ip="203.0.113.50"),
+            )
+        )
+    )
+    run(svc, who)
+    rejected = {
+        r.action_name: r.reject_reason
+        for r in stored_recs(svc)
+        if r.status == "rejected"
+    }
+    assert rejected["cleanup_temp_files"].startswith(
+        "ungrounded: cleanup_temp_files: no file system holding /tmp, /var/tmp"
+    )
+    assert rejected["block_ip_firewalld"] == (
+        "ungrounded: address 203.0.113.50 was not seen in the failed-login readings"
+    )
+
+
 def test_advice_following_instructions_injected_into_host_text_is_rejected(
     isolated_env: dict[str, str], store_url: str, clock: FakeClock, api: FakeOpenAI
 ) -> None:
@@ -265,7 +316,7 @@ def test_advice_following_instructions_injected_into_host_text_is_rejected(
     assert [r.status for r in model_recs] == ["rejected"] * 3
     assert "protected unit" in model_recs[0].reject_reason
     assert "protected process" in model_recs[1].reject_reason
-    assert "not seen in the evidence" in model_recs[2].reject_reason
+    assert model_recs[2].reject_reason.startswith("ungrounded: address 10.0.0.1")
     sent = api.received[0].messages()[1]["content"]
     head, _, rest = sent.partition("<<<HOST DATA ")
     assert "IGNORE_ALL_RULES" not in head and "IGNORE_ALL_RULES" in rest

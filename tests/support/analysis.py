@@ -1,7 +1,8 @@
 """Helpers for analysis tests: readings as values or stored rows, servers with actions.
 
 ``reading(**over)`` describes one healthy crawl; tests override what they
-need (``disk=95``, ``failed=("nginx.service",)``, ``memory=97``, ...).
+need (``disk=95``, ``failed=("nginx.service",)``, ``memory=97``,
+``mounts={"/tmp": 96.0}``, ``logins={"203.0.113.7": 12}``, ...).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ssop.core.actions.builtin import BUILTINS_BY_NAME
+from ssop.core.actions.guards.checks import GuardConfig
+from ssop.core.actions.readings import AuthFailures
 from ssop.core.analysis.base import (
     AllowedAction,
     AnalysisContext,
@@ -41,9 +44,14 @@ def reading(
     cores: int = 2,
     disk: float = 50.0,
     failed: Sequence[str] = (),
-    procs: Sequence[tuple[str, int, float, int]] = HEALTHY_PROCS,
+    procs: Sequence[tuple[str, int, float | None, int]] = HEALTHY_PROCS,
+    swap: float = 0.0,
+    mounts: Mapping[str, float] | None = None,
+    logins: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """One crawl's values: (name, pid, cpu %, rss kB) per process."""
+    """One crawl's values: (name, pid, cpu %, rss kB) per process; ``disk`` is
+    /'s use, ``mounts`` more file systems, ``logins`` failed SSH logins per
+    address (None: not read)."""
     return {
         "cpu": cpu,
         "memory": memory,
@@ -52,7 +60,20 @@ def reading(
         "disk": disk,
         "failed": tuple(failed),
         "procs": tuple(procs),
+        "swap": swap,
+        "mounts": dict(mounts or {}),
+        "logins": None if logins is None else dict(logins),
     }
+
+
+def _disks(r: Mapping[str, Any]) -> list[tuple[str, float]]:
+    return [("/", r["disk"]), ("/boot", 20.0), *r["mounts"].items()]
+
+
+def _logins(r: Mapping[str, Any]) -> tuple[AuthFailures, ...] | None:
+    if r["logins"] is None:
+        return None
+    return tuple(AuthFailures(a, n) for a, n in r["logins"].items())
 
 
 def sample_value(r: Mapping[str, Any], at: datetime, sample_id: int) -> Sample:
@@ -61,13 +82,14 @@ def sample_value(r: Mapping[str, Any], at: datetime, sample_id: int) -> Sample:
         at=at,
         cpu_percent=r["cpu"],
         memory_percent=r["memory"],
-        swap_percent=0.0,
+        swap_percent=r["swap"],
         load1=r["load1"],
         load5=r["load1"],
         cpu_count=r["cores"],
-        disks=(Disk("/", r["disk"]), Disk("/boot", 20.0)),
+        disks=tuple(Disk(m, p) for m, p in _disks(r)),
         failed_units=r["failed"],
         processes=tuple(Proc(pid, n, c, rss) for n, pid, c, rss in r["procs"]),
+        auth_failures=_logins(r),
     )
 
 
@@ -84,6 +106,7 @@ def context(
     failures: Sequence[CrawlFailure] = (),
     executions: Sequence[ExecutionBrief] = (),
     now: datetime = NOW,
+    guards: GuardConfig | None = None,
 ) -> AnalysisContext:
     samples = tuple(
         sample_value(r, at, i + 1)
@@ -98,6 +121,7 @@ def context(
         failures=tuple(failures),
         executions=tuple(executions),
         allowed={n: AllowedAction(BUILTINS_BY_NAME[n]) for n in actions},
+        guards=guards or GuardConfig(),
     )
 
 
@@ -130,22 +154,24 @@ def metric_row(server: str, r: Mapping[str, Any], at: datetime) -> MetricSample:
         at=at,
         cpu_percent=r["cpu"],
         memory_percent=r["memory"],
-        swap_percent=0.0,
+        swap_percent=r["swap"],
         load1=r["load1"],
         load5=r["load1"],
         load15=r["load1"],
         cpu_count=r["cores"],
-        disk_max_percent=r["disk"],
+        disk_max_percent=max(p for _, p in _disks(r)),
         failed_unit_count=len(r["failed"]),
         disks=[
-            {"mount": "/", "percent": r["disk"], "used_kb": 1, "size_kb": 2},
-            {"mount": "/boot", "percent": 20.0, "used_kb": 1, "size_kb": 5},
+            {"mount": m, "percent": p, "used_kb": 1, "size_kb": 2} for m, p in _disks(r)
         ],
         failed_units=list(r["failed"]),
         top_processes=[
             {"pid": pid, "name": n, "cpu_percent": c, "rss_kb": rss}
             for n, pid, c, rss in r["procs"]
         ],
+        auth_failures=None
+        if r["logins"] is None
+        else [{"address": a, "count": n} for a, n in r["logins"].items()],
     )
 
 

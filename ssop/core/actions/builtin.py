@@ -14,13 +14,25 @@ from ssop.core.actions import scripts
 from ssop.core.actions.params import ParamSpec
 from ssop.core.actions.spec import ActionSpec, RiskLevel
 from ssop.core.actions.template import literal
-from ssop.core.models.action import ActionType
+from ssop.core.models.action import AUTH_READING, ActionType
 from ssop.core.transport.base import Command
 
 GET, EXECUTE = ActionType.COMMAND_GET, ActionType.COMMAND_EXECUTE
 LOW, MEDIUM, HIGH = RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH
 TEMP_ROOTS = ("/tmp", "/var/tmp")
 LOG_ROOTS = ("/var/log",)
+# The folders each cleanup empties: a full file system holding one of them is
+# what grounds the cleanup (analysis) and what its verification watches.
+CLEANUP_ROOTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"cleanup_temp_files": TEMP_ROOTS, "cleanup_log_files": LOG_ROOTS}
+)
+# Where sshd's failures are read: the journal when journald runs, else the
+# first of these syslog files that is readable.
+AUTH_JOURNAL_DIR = "/run/systemd/journal"
+AUTH_LOGS = ("/var/log/auth.log", "/var/log/secure")
+NO_MARKER = "-"
+# A manual get_auth_failures (no marker) looks back this far in the journal.
+AUTH_LOOKBACK_S = 600
 SERVICE_PROPERTIES = (
     "Id,Description,LoadState,ActiveState,SubState,UnitFileState,"
     "MainPID,ExecMainStartTimestamp,NRestarts,Result"
@@ -36,6 +48,19 @@ _ANY_IP = ParamSpec("ip", "ip", help="one IPv4 or IPv6 address")
 
 def _script(script: str, *args: str) -> tuple[str, ...]:
     return ("sh", "-c", literal(script), "sh", *args)
+
+
+def auth_argv(
+    marker: str,
+    lookback_s: int,
+    argv: tuple[str, ...],
+    *,
+    journal_dir: str = AUTH_JOURNAL_DIR,
+    logs: tuple[str, ...] = AUTH_LOGS,
+) -> tuple[str, ...]:
+    """``argv`` (a ``sh -c`` script) with the failed-login section's arguments;
+    ``journal_dir`` and ``logs`` are test hooks (catalogue: the real ones)."""
+    return (*argv, marker, str(lookback_s), journal_dir, *logs)
 
 
 def _get(
@@ -118,6 +143,11 @@ BUILTIN_ACTIONS: tuple[ActionSpec, ...] = (
     ),
     _get("get_failed_services", "Units in the failed state", _sections("failed")),
     _get("get_uptime", "Time since boot", _sections("uptime")),
+    _get(
+        AUTH_READING,
+        "Failed SSH logins per source address (in the crawl: since the last one)",
+        auth_argv(NO_MARKER, AUTH_LOOKBACK_S, _sections("auth")),
+    ),
     _execute(
         "restart_service",
         "Restart a systemd unit",
@@ -181,3 +211,24 @@ def combined_readings_command() -> Command:
     Needs no root.
     """
     return Command(("sh", "-c", scripts.sections_script(*COMBINED_SECTIONS), "sh"))
+
+
+def readings_command(*, first: bool, auth_marker: str | None) -> Command:
+    """The crawl's one invocation for a server.
+
+    ``first``: two /proc/stat samples 0.2 s apart (no earlier counters).
+    ``auth_marker``: None leaves the failed logins out (get_auth_failures is
+    not assigned); otherwise the marker the previous crawl printed, or
+    ``NO_MARKER``, so only failures since then are counted.
+    """
+    names: tuple[str, ...] = COMBINED_SECTIONS
+    if auth_marker is not None:
+        names = (*COMBINED_SECTIONS[:-1], "auth", COMBINED_SECTIONS[-1])
+    if first:
+        script = scripts.two_sample_script(*COMBINED_SECTIONS, second=names)
+    else:
+        script = scripts.sections_script(*names)
+    argv: tuple[str, ...] = ("sh", "-c", script, "sh")
+    if auth_marker is not None:
+        argv = auth_argv(auth_marker, 0, argv)
+    return Command(argv)

@@ -15,6 +15,7 @@ that does not parse is skipped rather than trusted.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from array import array
@@ -27,9 +28,18 @@ MAX_LINES_PER_SECTION = 20_000
 _END_NAME = END[7:-2]
 MAX_DISKS = 200
 MAX_FAILED_UNITS = 200
-# Pseudo file systems df lists that are never a disk worth watching.
+TOP_BY_MEMORY = 5
+MAX_AUTH_ADDRESSES = 100
+MAX_AUTH_COUNT = 10_000_000
+# Pseudo file systems df lists that are never a disk worth watching...
 _PSEUDO_SOURCES = frozenset({"tmpfs", "devtmpfs", "udev", "none", "shm"})
 _PSEUDO_MOUNTS = ("/proc", "/sys", "/dev", "/run", "/snap")
+# ...except memory-backed ones that fill like a disk and stop programs when
+# full (a full tmpfs /tmp); other tmpfs mounts (/run/user/N, ...) stay out.
+FILLABLE_TMPFS = frozenset({"/tmp", "/var/tmp", "/run", "/dev/shm"})
+# The marker the failed-login section printed: a journal cursor or
+# inode:size of a log file. Passed back on the next crawl as an argument.
+_AUTH_MARKER = re.compile(r"(j:[A-Za-z0-9=;_.-]{1,400}|f:[0-9]{1,20}:[0-9]{1,20})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,14 @@ class ProcessInfo:
     name: str
     cpu_percent: float | None  # of one core, like top; None without a previous sample
     rss_kb: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuthFailures:
+    """Failed SSH logins from one source address since the previous crawl."""
+
+    address: str
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +106,16 @@ class Readings:
     top_processes: tuple[ProcessInfo, ...] = ()
     cpu_counters: CpuCounters | None = None
     process_ticks: tuple[ProcessTicks, ...] = ()
+    # None: not read (get_auth_failures not assigned) or no log to read.
+    auth_failures: tuple[AuthFailures, ...] | None = None
+    auth_marker: str | None = None  # where the next crawl's count starts
 
     def baseline(self) -> Baseline:
-        """What the next sample's CPU % is computed against."""
+        """What the next sample's CPU % (and failed-login count) starts from."""
         packed = array("I")
         for p in self.process_ticks:
             packed.extend((p.pid % _WRAP, p.start % _WRAP, p.ticks % _WRAP))
-        return Baseline(self.cpu_counters, packed.tobytes())
+        return Baseline(self.cpu_counters, packed.tobytes(), self.auth_marker)
 
 
 # A fleet's baselines live between crawls: every counter is kept modulo
@@ -111,6 +132,7 @@ class Baseline:
 
     cpu_counters: CpuCounters | None
     packed_ticks: bytes = b""
+    auth_marker: str | None = None
 
     def ticks_by_process(self) -> dict[tuple[int, int], int]:
         """(pid, start) -> utime + stime, each modulo 2**32."""
@@ -248,7 +270,7 @@ def parse_df(lines: list[str]) -> tuple[DiskUsage, ...]:
             continue
         size, used, avail = nums
         mount = clean(parts[5], 512)
-        if size <= 0 or parts[0] in _PSEUDO_SOURCES or _pseudo_mount(mount):
+        if size <= 0 or not _fillable(parts[0], mount):
             continue
         percent = round(100.0 * used / (used + avail), 1) if used + avail else 0.0
         disks.setdefault(mount, DiskUsage(mount, percent, used, size))
@@ -263,8 +285,46 @@ def parse_df_failure(lines: list[str]) -> int | None:
     return None
 
 
+def _fillable(source: str, mount: str) -> bool:
+    if mount in FILLABLE_TMPFS:
+        return True
+    return source not in _PSEUDO_SOURCES and not _pseudo_mount(mount)
+
+
 def _pseudo_mount(mount: str) -> bool:
     return any(mount == m or mount.startswith(m + "/") for m in _PSEUDO_MOUNTS)
+
+
+def parse_auth(lines: list[str]) -> tuple[tuple[AuthFailures, ...] | None, str | None]:
+    """The failed-login section: counts per address, and the marker.
+
+    Counts are None when the host had no log to read. A line that is not a
+    count and a valid address is skipped: the addresses came from log text.
+    """
+    if not lines or lines[0].strip() == "!unavailable":
+        return None, None
+    raw = lines[0].strip()
+    marker = (
+        raw[1:] if raw.startswith("@") and _AUTH_MARKER.fullmatch(raw[1:]) else None
+    )
+    counts: dict[str, int] = {}
+    for line in lines[1:]:
+        entry = _auth_entry(line)
+        if entry is not None and len(counts) < MAX_AUTH_ADDRESSES:
+            counts[entry.address] = counts.get(entry.address, 0) + entry.count
+    found = (AuthFailures(a, min(n, MAX_AUTH_COUNT)) for a, n in counts.items())
+    return tuple(sorted(found, key=lambda f: (-f.count, f.address))), marker
+
+
+def _auth_entry(line: str) -> AuthFailures | None:
+    parts = line.split()
+    if len(parts) != 2 or not parts[0].isdigit() or len(parts[1]) > 45:
+        return None
+    try:
+        address = ipaddress.ip_address(parts[1])
+    except ValueError:
+        return None
+    return AuthFailures(str(address), int(parts[0]))
 
 
 def parse_failed(lines: list[str]) -> tuple[str, ...] | None:
@@ -313,8 +373,10 @@ def top_processes(
     before: Baseline | None,
     cpu_span: float | None,
     top_n: int,
+    top_rss: int = TOP_BY_MEMORY,
 ) -> tuple[ProcessInfo, ...]:
-    """Busiest first when a delta exists, largest memory first otherwise.
+    """The ``top_n`` busiest (largest memory first when no delta exists), plus
+    the ``top_rss`` largest by memory, so an idle memory hog is seen too.
 
     ``cpu_span`` is the jiffies one core had between the samples.
     """
@@ -327,7 +389,8 @@ def top_processes(
             pct = round(100.0 * ticks_between(old[key], p.ticks) / cpu_span, 1)
         infos.append(ProcessInfo(p.pid, p.name, pct, p.rss_kb))
     infos.sort(key=lambda i: (i.cpu_percent or 0.0, i.rss_kb), reverse=True)
-    return tuple(infos[:top_n])
+    largest = sorted(infos[top_n:], key=lambda i: i.rss_kb, reverse=True)
+    return tuple(infos[:top_n] + largest[:top_rss])
 
 
 def _cpu_span(
@@ -359,6 +422,7 @@ def parse_combined(
     procs = parse_procs(procs_text, _page_kb(sec.get("pagesize", [])))
     span = _cpu_span(counters, previous, cpus)
     failed = parse_failed(sec["failed"]) if "failed" in sec else None
+    auth, marker = parse_auth(sec["auth"]) if "auth" in sec else (None, None)
     return Readings(
         cpu_percent=cpu_percent(counters, before),
         memory_percent=mem,
@@ -377,6 +441,8 @@ def parse_combined(
         top_processes=top_processes(procs, previous, span, top_n),
         cpu_counters=counters,
         process_ticks=procs,
+        auth_failures=auth,
+        auth_marker=marker or (previous.auth_marker if previous else None),
     )
 
 

@@ -11,6 +11,8 @@ Readings are printed in sections headed ``==ssop:NAME==`` so one parser
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # $1 = exact process name. Skips PID 1, this shell and every ancestor (sudo,
 # the login shell, the sshd session), so ssop never kills its own session.
 KILL_SCRIPT = r"""name=$1
@@ -119,6 +121,65 @@ fi
 exec reboot
 """
 
+# Failed SSH logins since the previous crawl, counted per source address on
+# the host so the output stays small. Arguments: $1 the marker the previous
+# crawl printed ("-" for none), $2 seconds to look back when there is none
+# (0: count nothing, only print a marker), $3 journald's run folder, then the
+# log files to try where there is no journal. Prints "@MARKER" (j:CURSOR or
+# f:INODE:SIZE), then "COUNT ADDRESS" lines, busiest first.
+# Only sshd's own message starts are counted, and the address is the one
+# before the last "port N": a user name is attacker-chosen text and comes
+# earlier in the line, so it cannot name another address.
+_AUTH_AWK = r"""/^-- (cursor|marker): / {
+  mark = (substr($0, 4, 1) == "c" ? "j:" : "") substr($0, 12); next
+}
+file {
+  if ($0 !~ / sshd(-session)?\[[0-9]+\]: /) next
+  $0 = substr($0, index($0, "]: ") + 3)
+}
+count && /^(Failed |Invalid user |Connection closed by authenticating user )/ {
+  a = ""
+  for (i = NF - 1; i > 1; i--)
+    if ($i == "port" && $(i + 1) ~ /^[0-9]+$/) { a = $(i - 1); break }
+  if (a ~ /^[0-9A-Fa-f:.]+$/ && length(a) <= 45) n[a]++
+}
+END { print "@" mark; for (a in n) print n[a], a }"""
+
+AUTH_FAILURES_SECTION = (
+    "(a='"
+    + _AUTH_AWK
+    + r"""'
+m=$1 back=$2 jdir=$3
+shift 3
+case $m in
+  j:*|f:*) count=1 ;;
+  *) m= count=0; if [ "$back" -gt 0 ] 2>/dev/null; then count=1; fi ;;
+esac
+if command -v journalctl >/dev/null 2>&1 && [ -d "$jdir" ]; then
+  case $m in
+    j:*) from="--after-cursor=${m#j:}" ;;
+    *) if [ "$count" = 1 ]; then from="--since=@$(($(date +%s) - back))"
+       else from="--lines=1"; fi ;;
+  esac
+  journalctl --quiet --no-pager --output=cat --show-cursor \
+    -t sshd -t sshd-session "$from" 2>/dev/null |
+    awk -v count="$count" -v file=0 "$a"
+else
+  f=
+  for c in "$@"; do if [ -r "$c" ]; then f=$c; break; fi; done
+  if [ -z "$f" ]; then echo '!unavailable'; exit 0; fi
+  set -- $(stat -L -c '%i %s' "$f" 2>/dev/null)
+  ino=${1:-0} size=${2:-0} off=
+  case $m in "f:$ino:"*) off=${m##*:} ;; f:*) off=0 ;; esac
+  case $off in *[!0-9]*) off=0 ;; esac
+  if [ -n "$off" ] && [ "$off" -gt "$size" ]; then off=0; fi
+  { if [ -n "$off" ]; then tail -c +$((off + 1)) "$f" | head -c $((size - off))
+    elif [ "$count" = 1 ]; then tail -n 2000 "$f"; fi
+    echo "-- marker: f:$ino:$size"
+  } | awk -v count="$count" -v file=1 "$a"
+fi) | { IFS= read -r first; echo "$first"; sort -rn | head -n 100; }"""
+)
+
 TERMINAL_SECTION = "procs"
 DF_TIMEOUT_S = 10
 SECTIONS: dict[str, str] = {
@@ -141,6 +202,7 @@ SECTIONS: dict[str, str] = {
         f" then timeout {DF_TIMEOUT_S} df -kP 2>/dev/null;"
         ' else df -kP 2>/dev/null; fi || echo "!failed $?"'
     ),
+    "auth": AUTH_FAILURES_SECTION,
     # Raw, parsed by ssop: cheaper for the host than reducing it with awk.
     # Any user can name a process "\n==ssop:df==\n" (comm holds 15 bytes), so
     # procs is always printed last and the parser honours no header after it.
@@ -166,9 +228,12 @@ def sections_script(*names: str) -> str:
     return "\n".join([_C_LOCALE, *lines, f"echo '{END}'"]) + "\n"
 
 
-def two_sample_script(*names: str) -> str:
-    """Two samples of the named sections ~0.2 s apart, for rates (CPU %)."""
+def two_sample_script(*names: str, second: Sequence[str] = ()) -> str:
+    """Two samples of the named sections ~0.2 s apart, for rates (CPU %);
+    ``second``, when given, names the second sample's sections instead (a
+    reading that needs no rate, such as the failed logins, is read once)."""
     first = "\n".join(
         [_C_LOCALE, *(f"echo '{header(n)}'; {SECTIONS[n]}" for n in names)]
     )
-    return first + f"\n{PAUSE}\necho '{RESAMPLE}'\n" + sections_script(*names)
+    resample = f"\n{PAUSE}\necho '{RESAMPLE}'\n"
+    return first + resample + sections_script(*(second or names))

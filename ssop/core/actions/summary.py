@@ -134,6 +134,13 @@ def _process_lines(r: Readings) -> list[str]:
     return lines
 
 
+def _login_lines(r: Readings) -> list[str]:
+    if r.auth_failures is None:
+        return []
+    counts = ", ".join(f"{f.address} {f.count}" for f in r.auth_failures[:20])
+    return ["failed SSH logins by address: " + (counts or "none")]
+
+
 def describe(r: Readings) -> list[str]:
     """One line per reading present, processes as an indented table."""
     uptime = [f"uptime: {_duration(r.uptime_s)}"] if r.uptime_s is not None else []
@@ -144,6 +151,7 @@ def describe(r: Readings) -> list[str]:
         *uptime,
         *(_disk_line(d) for d in r.disks),
         *_failed_lines(r),
+        *_login_lines(r),
         *_process_lines(r),
     ]
 

@@ -69,6 +69,7 @@ class ModelAdvice(_Strict):
                 priority=item.priority,
                 server=item.server,
                 risk=RiskLevel(item.risk_level),
+                confidence=self.confidence,
             )
             for item in self.recommendations
         )

@@ -13,6 +13,8 @@ from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from ssop.core.actions.guards.checks import GuardConfig
+from ssop.core.actions.readings import AuthFailures
 from ssop.core.actions.spec import ActionSpec, RiskLevel
 
 
@@ -45,6 +47,16 @@ class Sample:
     disks: tuple[Disk, ...] = ()
     failed_units: tuple[str, ...] = ()
     processes: tuple[Proc, ...] = ()
+    # failed SSH logins since the previous reading; None: not read
+    auth_failures: tuple[AuthFailures, ...] | None = None
+
+    @property
+    def memory_available(self) -> float | None:
+        """Available memory, % of the total (what MemAvailable says)."""
+        return None if self.memory_percent is None else 100.0 - self.memory_percent
+
+    def failed_logins(self, address: str) -> int:
+        return sum(f.count for f in self.auth_failures or () if f.address == address)
 
 
 @dataclass(frozen=True)
@@ -86,8 +98,11 @@ class AllowedAction:
 class Finding:
     """Something the rule engine saw that held long enough to matter.
 
-    ``subject`` names what it is about (a mount, a unit, a process) and is
-    host-derived text. ``held`` of ``of`` readings showed it.
+    ``subject`` names what it is about (a mount, a unit, a process, an
+    address) and is host-derived text. ``held`` of ``of`` readings showed
+    it. ``remedy_risk`` is the risk of acting on the subject when that is
+    higher than the finding's own (killing the largest process under memory
+    pressure, blocking an address: high, so a human decides).
     """
 
     kind: str
@@ -98,6 +113,12 @@ class Finding:
     held: int = 0
     of: int = 0
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    remedy_risk: RiskLevel | None = None
+
+    @property
+    def confidence(self) -> float:
+        """How much of the window backs it: its own, whatever else was said."""
+        return round(self.held / self.of, 2) if self.of else 1.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,7 @@ class AnalyserProposal:
     server: str | None = None  # the server the analyser named, if it named one
     risk: RiskLevel | None = None  # the analyser's own view
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    confidence: float | None = None  # the source's own: a finding's, or the model's
 
 
 @dataclass(frozen=True)
@@ -126,6 +148,8 @@ class AnalysisContext:
     analyses: tuple[AnalysisBrief, ...] = ()  # oldest first
     allowed: Mapping[str, AllowedAction] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()  # the rule engine's, for the model
+    # what this server's guard rails protect (own addresses, protected names)
+    guards: GuardConfig = field(default_factory=GuardConfig)
 
     @property
     def latest(self) -> Sample | None:
@@ -175,6 +199,9 @@ class Recommendation:
     accepted: bool = True
     reject_reason: str = ""
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    confidence: float | None = None
+    # the model's, and no detector made the same action with the same parameters
+    model_only: bool = False
 
     @property
     def status(self) -> str:

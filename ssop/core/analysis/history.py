@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ssop.core.actions.readings import AuthFailures
 from ssop.core.actions.stored import spec_of
 from ssop.core.analysis.base import (
     AllowedAction,
@@ -70,6 +71,18 @@ def _procs(raw: Any) -> tuple[Proc, ...]:
     return tuple(out)
 
 
+def _auth(raw: Any) -> tuple[AuthFailures, ...] | None:
+    if not isinstance(raw, list):
+        return None
+    return tuple(
+        AuthFailures(f["address"], f["count"])
+        for f in raw
+        if isinstance(f, dict)
+        and isinstance(f.get("address"), str)
+        and isinstance(f.get("count"), int)
+    )
+
+
 def sample_of(row: MetricSample) -> Sample:
     units = row.failed_units if isinstance(row.failed_units, list) else []
     return Sample(
@@ -84,6 +97,7 @@ def sample_of(row: MetricSample) -> Sample:
         disks=_disks(row.disks),
         failed_units=tuple(u for u in units if isinstance(u, str)),
         processes=_procs(row.top_processes),
+        auth_failures=_auth(row.auth_failures),
     )
 
 

@@ -5,6 +5,11 @@ configured, the mode wants it (``auto``: the rules saw something worth a
 look; ``always``; or ``--force-llm``) and the circuit breaker is closed. A
 model failure is recorded in ``error_events`` and the rules' result stands
 in. An analysis of unchanged readings within the reuse window is not redone.
+
+Confidence belongs to its source: a detector's proposal keeps its finding's,
+the model's confidence applies to the model's own advice only. Advice of
+the model that no detector made (same action, same parameters) is marked
+model-only, which policy never runs without a human.
 """
 
 from __future__ import annotations
@@ -97,8 +102,8 @@ class Pipeline:
         now = self.clock.now()
         with self.sessions() as s:
             row = ServerRepo(s).get(server)
-            ctx = load_context(s, row, now, self.cfg)
             guards = self.guards_for(row)
+            ctx = replace(load_context(s, row, now, self.cfg), guards=guards)
         rules = self.rules.analyse(ctx)
         ctx = replace(ctx, findings=rules.findings)
         digest = readings_digest(ctx, self.cfg)
@@ -174,11 +179,15 @@ class Pipeline:
     ) -> tuple[AnalysisResult, list[Recommendation]]:
         """The model's advice reviewed, then the rules' proposals it did not
         already make (the model cannot silence a rule); or the rules' alone."""
-        reviewer = Reviewer.of(ctx, guards, rules.findings)
+        reviewer = Reviewer.of(ctx, guards, rules.findings, self.cfg)
         from_rules = reviewer.review(rules.proposals, "rules")
         if model is None:
             return rules, from_rules
-        from_model = reviewer.review(model.proposals, "model")
+        detected = {reviewer.key(r): r for r in from_rules if r.accepted}
+        from_model = [
+            corroborated(r, detected.get(reviewer.key(r)))
+            for r in reviewer.review(model.proposals, "model")
+        ]
         taken = {reviewer.key(r) for r in from_model if r.accepted}
         extra = [r for r in from_rules if not (r.accepted and reviewer.key(r) in taken)]
         return model, from_model + extra
@@ -224,3 +233,13 @@ class Pipeline:
                     message=redact(error.message)[:MESSAGE_CAP],
                 )
             )
+
+
+def corroborated(
+    rec: Recommendation, detector: Recommendation | None
+) -> Recommendation:
+    """The model's ``rec``, model-only unless a detector made the same one; then
+    it carries the detector's confidence, which the model's never raises."""
+    if detector is None or not rec.accepted:
+        return replace(rec, model_only=True)
+    return replace(rec, model_only=False, confidence=detector.confidence)

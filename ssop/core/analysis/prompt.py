@@ -96,7 +96,21 @@ def reading_lines(samples: Sequence[Sample], cfg: AnalysisSection) -> list[str]:
     lines.append(_series("load1 per core", (_per_core(s) for s in window)))
     lines += _disk_lines(window)
     lines += _latest_lines(window[-1], window)
+    lines += _login_lines(window)
     return lines
+
+
+def _login_lines(window: Sequence[Sample]) -> list[str]:
+    """Failed SSH logins per address over the window, when they are read."""
+    if window[-1].auth_failures is None:
+        return []
+    totals: dict[str, int] = {}
+    for s in window:
+        for f in s.auth_failures or ():
+            totals[f.address] = totals.get(f.address, 0) + f.count
+    top = sorted(totals.items(), key=lambda t: (-t[1], t[0]))[:10]
+    listed = "; ".join(f"{sanitize(a, 45)} {n}" for a, n in top)
+    return [f"failed SSH logins per address over these readings: {listed or 'none'}"]
 
 
 def _per_core(s: Sample) -> str:

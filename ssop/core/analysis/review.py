@@ -2,17 +2,18 @@
 
 The rule engine's proposals and the model's go through the same review. A
 proposal survives only if it is for this server, names an action assigned
-to it, its parameters pass their types and guard rails, and every value
-that names something on the host was observed there (a unit seen failed,
-a process seen running, an address seen in the evidence). Its effective
-risk is computed here: the highest of the action's intrinsic risk and the
-rule engine's view, whatever the analyser said.
+to it, its parameters pass their types and guard rails, and it is grounded
+in what ssop observed (``grounding``: a unit seen failed, a process seen
+running, an address seen failing to log in, a file system over its
+threshold); otherwise it is rejected, as ``ungrounded`` when evidence is
+missing. Its effective risk is computed here: the highest of the action's
+intrinsic risk and the rule engine's view, whatever the analyser said.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ssop.core.actions.guards.checks import GuardConfig, unit_stem
@@ -25,9 +26,10 @@ from ssop.core.analysis.base import (
     AnalysisContext,
     Finding,
     Recommendation,
-    Sample,
 )
+from ssop.core.analysis.grounding import Observed, ground
 from ssop.core.analysis.rules import RESTARTS, flapping_units, rule_risk
+from ssop.core.config.schema import AnalysisSection
 from ssop.core.errors import InvalidInput
 
 REASON_CAP = 1000
@@ -35,27 +37,6 @@ RAW_VALUE_CAP = 100
 MAX_RAW_PARAMS = 10
 MIN_PRIORITY, MAX_PRIORITY = 1, 9
 Key = tuple[str, tuple[tuple[str, str], ...]]
-
-
-@dataclass(frozen=True)
-class Observed:
-    """What the latest reading shows, for matching parameter values against."""
-
-    sample: Sample | None = None
-    failed_units: frozenset[str] = frozenset()  # unit stems
-    processes: Mapping[str, int] = field(default_factory=dict)  # name -> a pid
-    addresses: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, ctx: AnalysisContext) -> Observed:
-        latest = ctx.latest
-        if latest is None:
-            return cls()
-        return cls(
-            sample=latest,
-            failed_units=frozenset(unit_stem(u) for u in latest.failed_units),
-            processes={p.name: p.pid for p in reversed(latest.processes)},
-        )
 
 
 @dataclass(frozen=True)
@@ -70,9 +51,14 @@ class Reviewer:
 
     @classmethod
     def of(
-        cls, ctx: AnalysisContext, guards: GuardConfig, findings: Sequence[Finding]
+        cls,
+        ctx: AnalysisContext,
+        guards: GuardConfig,
+        findings: Sequence[Finding],
+        cfg: AnalysisSection,
     ) -> Reviewer:
-        return cls(ctx.server, ctx.allowed, guards, Observed.of(ctx), tuple(findings))
+        observed = Observed.of(ctx, cfg)
+        return cls(ctx.server, ctx.allowed, guards, observed, tuple(findings))
 
     def review(
         self, proposals: Sequence[AnalyserProposal], source: str
@@ -126,6 +112,7 @@ class Reviewer:
             rule_risk=view,
             model_risk=proposal.risk if source == "model" else None,
             evidence={**proposal.evidence, **seen},
+            confidence=proposal.confidence,
         )
 
     def _check(
@@ -143,42 +130,18 @@ class Reviewer:
             )
         spec = allowed.spec
         values = validate_params(spec, proposal.params, self.guards).as_strings()
-        return spec, values, self._match(spec, values)
+        self._not_flapping(spec, values)
+        seen = ground(spec, values, self.observed, self.findings)
+        return spec, values, {"observed": seen} if seen else {}
 
-    def _match(self, spec: ActionSpec, values: Mapping[str, str]) -> dict[str, Any]:
-        """Evidence for each value that names something on the host, or refuse."""
-        seen: dict[str, Any] = {}
+    def _not_flapping(self, spec: ActionSpec, values: Mapping[str, str]) -> None:
+        if spec.name not in RESTARTS:
+            return
+        flapping = flapping_units(self.findings)
         for param in spec.params:
             value = values[param.name]
-            what = self._seen(spec, param.type, value)
-            if what is not None:
-                seen[param.name] = what
-        sample = self.observed.sample
-        if seen and sample is not None:
-            seen.update(sample_id=sample.id, at=sample.at.isoformat())
-        return {"observed": seen} if seen else {}
-
-    def _seen(self, spec: ActionSpec, type_: str, value: str) -> Any:
-        obs = self.observed
-        if type_ == "unit":
-            if unit_stem(value) not in obs.failed_units:
-                raise InvalidInput(f"unit {value} is not failed in the latest reading")
-            if spec.name in RESTARTS and unit_stem(value) in flapping_units(
-                self.findings
-            ):
+            if param.type == "unit" and unit_stem(value) in flapping:
                 raise InvalidInput(f"unit {value} is flapping: restarts do not help")
-            return {"unit_failed": value}
-        if type_ == "process":
-            if value not in obs.processes:
-                raise InvalidInput(
-                    f"process {value} is not running in the latest reading"
-                )
-            return {"process_running": value, "pid": obs.processes[value]}
-        if type_ in ("ip", "cidr"):
-            if value not in obs.addresses:
-                raise InvalidInput(f"address {value} was not seen in the evidence")
-            return {"address_seen": value}
-        return None
 
     def _rejected(
         self, proposal: AnalyserProposal, source: str, why: str
@@ -197,6 +160,7 @@ class Reviewer:
             accepted=False,
             reject_reason=clean(why, REASON_CAP),
             evidence=dict(proposal.evidence),
+            confidence=proposal.confidence,
         )
 
 

@@ -27,6 +27,7 @@ class RecommendationView:
     model_risk: str | None
     confidence: float | None
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    model_only: bool = False
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -94,6 +95,7 @@ def rec_view(row: RecommendationRecord) -> RecommendationView:
         model_risk=row.model_risk,
         confidence=row.confidence,
         evidence=dict(row.evidence),
+        model_only=row.model_only,
     )
 
 
@@ -168,7 +170,8 @@ def records_of(
             rule_risk=r.rule_risk,
             model_risk=r.model_risk,
             effective_risk=r.effective_risk,
-            confidence=result.confidence,
+            confidence=result.confidence if r.confidence is None else r.confidence,
+            model_only=r.model_only,
             status=r.status,
             reject_reason=r.reject_reason,
             evidence=dict(r.evidence),

@@ -132,12 +132,24 @@ class OpenaiSection(Section):
 
 class AnalysisSection(Section):
     disk_percent: float = Field(default=90.0, gt=0, le=100)
-    """Disk use (%) of a mount at or above which cleanups are recommended."""
-    memory_percent: float = Field(default=90.0, gt=0, le=100)
-    """Memory use (%) at or above which memory counts as under pressure."""
-    dominant_process_share: float = Field(default=0.5, gt=0, le=1)
-    """Share of the listed processes' resident memory one process must hold to
-    be the one kill_process is recommended for under memory pressure."""
+    """Use (%) of a file system (a disk, or a tmpfs holding /tmp, /var/tmp, /run
+    or /dev/shm) at or above which it is full: the cleanup whose folders it holds
+    is recommended (cleanup_temp_files for /tmp and /var/tmp, cleanup_log_files
+    for /var/log)."""
+    mem_available_pct: float = Field(default=10.0, gt=0, lt=100)
+    """Available memory (% of the total, MemAvailable) below which memory is
+    under pressure: kill_process of the largest process is recommended, at
+    high risk (approval)."""
+    process_cpu_pct: float = Field(default=90.0, gt=0, le=10_000)
+    """CPU use (% of one core) at or above which one process is a runaway:
+    kill_process of it is recommended, at medium risk."""
+    ssh_failures: int = Field(default=20, ge=1)
+    """Failed SSH logins from one address over the last `of_last` readings at or
+    above which it is brute-forcing sshd: block_ip_firewalld of it is recommended,
+    at high risk (approval). Needs get_auth_failures assigned."""
+    ssh_block_private: bool = False
+    """Also recommend blocking brute-forcing addresses in private ranges
+    (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7); off: only a finding."""
     load_per_core: float = Field(default=2.0, gt=0)
     """1-minute load per CPU core above which load counts as too high."""
     need_readings: int = Field(default=3, ge=1)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ssop.core.actions.builtin import COMBINED_SECTIONS, combined_readings_command
+from ssop.core.actions.builtin import NO_MARKER, readings_command
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.readings import (
     Baseline,
@@ -23,7 +23,6 @@ from ssop.core.actions.readings import (
     parse_two_samples,
 )
 from ssop.core.actions.render import render_command, validate_params
-from ssop.core.actions.scripts import two_sample_script
 from ssop.core.actions.spec import ActionSpec
 from ssop.core.clock import Clock
 from ssop.core.crawl.buffer import HostRecord
@@ -41,8 +40,9 @@ from ssop.core.transport.connection_spec import ConnectionSpec
 
 log = logging.getLogger(__name__)
 
-READINGS = combined_readings_command()
-FIRST_READINGS = Command(("sh", "-c", two_sample_script(*COMBINED_SECTIONS), "sh"))
+# Without failed logins (get_auth_failures not assigned) the commands never change.
+READINGS = readings_command(first=False, auth_marker=None)
+FIRST_READINGS = readings_command(first=True, auth_marker=None)
 MAX_MESSAGE = 2000
 
 
@@ -51,13 +51,15 @@ class CrawlTarget:
     """One server and what a crawl runs there.
 
     ``readings``: a built-in get action is assigned, so the combined command
-    runs; ``custom``: assigned custom get actions whose parameters all have
-    defaults, each run on its own.
+    runs; ``auth``: get_auth_failures is assigned, so that command also
+    counts failed SSH logins; ``custom``: assigned custom get actions whose
+    parameters all have defaults, each run on its own.
     """
 
     server: ConnectionSpec
     readings: bool
     custom: tuple[ActionSpec, ...] = ()
+    auth: bool = False
 
     @property
     def name(self) -> str:
@@ -156,7 +158,7 @@ class HostCrawl:
 
     def _readings(self) -> Readings:
         first = self.previous is None
-        command = FIRST_READINGS if first else READINGS
+        command = self._readings_command(first)
         result = self.transport.run(command, timeout=self.settings.command_timeout)
         # cut off at the cap: what came before it still parses
         if not (result.ok or result.cut_off):
@@ -169,6 +171,12 @@ class HostCrawl:
             raise CommandFailed(
                 f"server {self.target.name}: the readings command printed no readings"
             ) from e
+
+    def _readings_command(self, first: bool) -> Command:
+        if not self.target.auth:
+            return FIRST_READINGS if first else READINGS
+        marker = self.previous.auth_marker if self.previous else None
+        return readings_command(first=first, auth_marker=marker or NO_MARKER)
 
     def _custom(self, outputs: list[dict[str, Any]], problems: list[SsopError]) -> None:
         for spec in self.target.custom:

@@ -110,6 +110,7 @@ def sample_values(readings: Readings) -> dict[str, Any]:
         {"pid": p.pid, "name": p.name, "cpu_percent": p.cpu_percent, "rss_kb": p.rss_kb}
         for p in readings.top_processes
     ]
+    auth = readings.auth_failures
     return {
         "cpu_percent": readings.cpu_percent,
         "memory_percent": readings.memory_percent,
@@ -124,6 +125,9 @@ def sample_values(readings: Readings) -> dict[str, Any]:
         "disks": disks,
         "failed_units": list(readings.failed_units),
         "top_processes": processes,
+        "auth_failures": None
+        if auth is None
+        else [{"address": a.address, "count": a.count} for a in auth],
     }
 
 

@@ -1,9 +1,10 @@
 """Which servers a crawl visits and what it runs on each.
 
 A server with any built-in get action assigned gets the combined readings
-command; each assigned custom get action whose parameters all have
-defaults runs on its own (one needing a value cannot run unattended). A
-server with neither is skipped, not failed.
+command (counting failed SSH logins too when get_auth_failures is); each
+assigned custom get action whose parameters all have defaults runs on its own
+(one needing a value cannot run unattended). A server with neither is skipped,
+not failed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ssop.core.actions.stored import spec_of
 from ssop.core.crawl.host_visit import CrawlTarget
 from ssop.core.errors import InvalidInput, NotFound
 from ssop.core.models import Action, Server
+from ssop.core.models.action import AUTH_READING
 from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.transport.connection_spec import ConnectionSpec
 
@@ -67,7 +69,8 @@ def _target(server: Server, actions: list[Action]) -> CrawlTarget:
         for a in actions
         if not a.builtin and (spec := _runnable(server, a)) is not None
     )
-    return CrawlTarget(ConnectionSpec.of(server), readings, custom)
+    auth = any(a.builtin and a.name == AUTH_READING for a in actions)
+    return CrawlTarget(ConnectionSpec.of(server), readings, custom, auth)
 
 
 def _runnable(server: Server, action: Action) -> ActionSpec | None:

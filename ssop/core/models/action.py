@@ -20,6 +20,12 @@ class ActionType(StrEnum):
     HTTP = "http"
 
 
+# Built-in get actions not assigned by default (server add, quickstart):
+# reading the auth logs needs access to them, and an operator should choose it.
+AUTH_READING = "get_auth_failures"
+OPT_IN_READINGS = (AUTH_READING,)
+
+
 class Action(SQLModel, table=True):
     __tablename__ = "actions"
 

@@ -71,7 +71,12 @@ class RecommendationRecord(SQLModel, table=True):
     rule_risk: str | None = Field(default=None, max_length=10)
     model_risk: str | None = Field(default=None, max_length=10)
     effective_risk: str = Field(max_length=10)
+    # The confidence of the source that made it: a detector's (held of the
+    # window), or the model's for the model's own advice, never raised by it.
     confidence: float | None = Field(default=None, sa_type=Double)
+    # Made by the model alone: no detector recommended this action with these
+    # parameters, so policy never runs it without a human (gate uncorroborated).
+    model_only: bool = False
     status: str = Field(max_length=10)  # "accepted" | "rejected"
     reject_reason: str = Field(default="", sa_type=LongText)
     # What the advice relied on (unit seen failed, process seen running, the

@@ -40,6 +40,11 @@ class MetricSample(SQLModel, table=True):
         default_factory=list, sa_type=JsonColumn
     )
     crawl_duration_s: float | None = Field(default=None, sa_type=Double)
+    # [{"address", "count"}]: failed SSH logins since the previous crawl, per
+    # source address; None when get_auth_failures is not assigned (or no log).
+    auth_failures: list[dict[str, Any]] | None = Field(
+        default=None, sa_type=JsonColumn, nullable=True
+    )
 
 
 class ActionOutput(SQLModel, table=True):

@@ -8,9 +8,13 @@ Gates run in a fixed order and the first one that stops a proposal decides:
 2. blocked — not now: a maintenance window or silence, the same change ran
    (or is running) within the cooldown;
 3. queued — needs a human: an open request for the same change already
-   waits (no second one), the assignment is not automatic, verification
-   demoted it, its risk is above ``auto_max_risk`` (high always is), or the
-   confidence is below ``min_confidence``;
+   waits (no second one), only the model advised it (no detector made the
+   same recommendation: uncorroborated, whatever the assignment says), the
+   assignment is not automatic, verification demoted it, its risk is above
+   ``auto_max_risk`` (high always is), or the confidence is below
+   ``min_confidence``. A detector's advice is not held back by a model-only
+   request for the same change still pending: it is decided on its own,
+   and when it runs that request is closed as superseded;
 4. blocked — automation may not act now: paused, the server's or the
    fleet's hourly budget, ``max_concurrent``, the blast radius;
 5. shadow — everything passed but the server is in shadow mode;
@@ -144,9 +148,21 @@ def _not_now(p: Proposal, f: Facts, policy: PolicySection) -> Decision | None:
 _WAITING = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)
 
 
+def supersedes(p: Proposal, f: Facts) -> bool:
+    """Detector advice meeting a pending request only the model asked for: the
+    model's earlier word must not keep the detector's from its own verdict."""
+    req = f.open_request
+    return (
+        req is not None
+        and not p.model_only
+        and req.status == RequestStatus.PENDING_APPROVAL.value
+        and req.gate == Gate.UNCORROBORATED.value
+    )
+
+
 def _needs_human(p: Proposal, f: Facts, policy: PolicySection) -> Decision | None:
     gate, detail = _unsuitable(p, f, policy)
-    req = f.open_request
+    req = None if supersedes(p, f) and gate is None else f.open_request
     if req is not None:
         return Decision(
             Outcome.QUEUED,
@@ -170,6 +186,11 @@ def _unsuitable(
 ) -> tuple[Gate | None, str]:
     risk = effective_risk(p, f)
     limit = RiskLevel(policy.auto_max_risk)
+    if p.model_only:
+        return (
+            Gate.UNCORROBORATED,
+            f"model-only: no detector recommended {p.action} with these parameters",
+        )
     if not f.automatic:
         return Gate.NOT_AUTOMATIC, f"{p.action} is not automatic on {p.server}"
     if f.demoted is not None:

@@ -23,6 +23,8 @@ class Proposal:
 
     ``rejected_reason`` is set when the analysis itself refused the
     recommendation (status rejected); policy then only records it as dropped.
+    ``model_only``: the model advised it and no detector made the same
+    recommendation; policy then never runs it without a human.
     """
 
     analysis_id: int | None
@@ -35,6 +37,7 @@ class Proposal:
     reason: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     rejected_reason: str | None = None
+    model_only: bool = False
 
 
 class RecommendationSource(Protocol):

@@ -47,4 +47,5 @@ def proposal_of(rec: RecommendationRecord, analysis: AnalysisRecord) -> Proposal
         reason=rec.reason,
         evidence=dict(rec.evidence),
         rejected_reason=rejected,
+        model_only=rec.model_only,
     )

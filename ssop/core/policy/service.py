@@ -28,7 +28,13 @@ from ssop.core.models.keys import open_key
 from ssop.core.notify.events import EventKind, Notification, Notifier
 from ssop.core.policy import conditions
 from ssop.core.policy.facts import gather
-from ssop.core.policy.gates import Decision, Facts, decide, effective_risk
+from ssop.core.policy.gates import (
+    Decision,
+    Facts,
+    decide,
+    effective_risk,
+    supersedes,
+)
 from ssop.core.policy.ports import Proposal, ReadingsSource, RecommendationSource
 from ssop.core.policy.prepare import Prepared, prepare
 from ssop.core.policy.runner import BASELINE_KEY, RequestRunner, RequestRunResult
@@ -39,6 +45,8 @@ from ssop.core.store.policy_repo import PolicyRepo
 from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
+
+MODEL_ONLY_KEY = "model_only"
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -188,6 +196,8 @@ class RemediationService:
             return decision, facts.open_request.id, False
         if decision.outcome not in (Outcome.QUEUED, Outcome.EXECUTED):
             return decision, None, False
+        if facts.open_request is not None and supersedes(p, facts):
+            _supersede(s, facts.open_request.id, facts.now)
         row = self._request_row(p, prep, facts, decision, before)
         if ApprovalRepo(s).add(row) is None:
             # only a writer that skipped the policy lock can get here
@@ -221,7 +231,7 @@ class RemediationService:
             analysis_id=p.analysis_id,
             recommendation_id=p.recommendation_id,
             reasoning=p.reason,
-            evidence=pinned_evidence(p.evidence, before),
+            evidence=pinned_evidence(p.evidence, before, model_only=p.model_only),
             effective_risk=effective_risk(p, facts).value,
             confidence=p.confidence,
             gate=decision.gate.value,
@@ -292,14 +302,31 @@ class RemediationService:
         )
 
 
+def _supersede(s: Session, request_id: int, now: datetime) -> None:
+    """Close the pending model-only request a detector's advice now covers."""
+    ApprovalRepo(s).move(
+        request_id,
+        [RequestStatus.PENDING_APPROVAL],
+        RequestStatus.CANCELLED,
+        close=True,
+        closed_at=now,
+        closed_reason="superseded: a detector recommended the same change",
+    )
+
+
 def _auto_claim(row: ApprovalRequest, now: datetime, runner_id: str) -> None:
     row.decided_by, row.decided_at = "policy", now
     row.claimed_by, row.claimed_at = runner_id, now
 
 
-def pinned_evidence(evidence: object, before: dict[str, Any]) -> dict[str, Any]:
-    """The analysis' evidence as plain JSON, plus the baseline readings."""
+def pinned_evidence(
+    evidence: object, before: dict[str, Any], *, model_only: bool = False
+) -> dict[str, Any]:
+    """The analysis' evidence as plain JSON, plus the baseline readings, and
+    the model-only label on advice no detector made."""
     plain = json.loads(json.dumps(evidence or {}, default=str))
     pinned = plain if isinstance(plain, dict) else {"evidence": plain}
     pinned[BASELINE_KEY] = before
+    if model_only:
+        pinned[MODEL_ONLY_KEY] = True
     return pinned

@@ -41,6 +41,7 @@ class Gate(StrEnum):
     CONCURRENCY = "concurrency"
     BLAST_RADIUS = "blast_radius"
     # queued for approval
+    UNCORROBORATED = "uncorroborated"  # model-only advice
     NOT_AUTOMATIC = "not_automatic"
     DEMOTED = "demoted"
     RISK = "risk"

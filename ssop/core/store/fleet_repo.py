@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from ssop.core.models import Action, Server, ServerAction, ServerTag
-from ssop.core.models.action import ActionType
+from ssop.core.models.action import OPT_IN_READINGS, ActionType
 
 
 class FleetRepo:
@@ -54,8 +54,11 @@ class FleetRepo:
         return out
 
     def builtin_get_actions(self) -> list[Action]:
+        """The built-in get actions a server gets by default: all but the
+        opt-in ones (get_auth_failures reads logs; an operator assigns it)."""
         query = select(Action).where(
             col(Action.builtin).is_(True),
             Action.type == ActionType.COMMAND_GET.value,
+            col(Action.name).not_in(OPT_IN_READINGS),
         )
         return list(self.s.exec(query.order_by(col(Action.name))))

@@ -5,11 +5,13 @@ Executions go over the loopback sshd; the ``systemctl`` shim counts them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from ssop.core.accounts.permissions import Role
+from ssop.core.models import ApprovalRequest
 from ssop.core.notify.events import EventKind
 from ssop.core.policy.states import Gate, Outcome, RequestStatus
 from tests.integration.policy.conftest import Rig, RigFactory
@@ -277,3 +279,25 @@ def test_promoting_one_server_while_the_fleet_is_in_shadow_mode(
     assert [d.outcome for d in report.decided] == [Outcome.EXECUTED, Outcome.SHADOW]
     assert again.decided[0].outcome is Outcome.SHADOW
     assert rig.systemctl() == [RESTART_NGINX]
+
+
+def test_model_only_advice_waits_and_a_detector_agreeing_later_runs_it_once(
+    rig: Rig, sshd: Sshd
+) -> None:
+    fleet(rig.services, ["web1"], {"restart_service": True}, sshd)
+    model = replace(proposal(recommendation_id=1), model_only=True)
+    first = rig.process(model)
+    (queued,) = first.decided
+    assert (queued.outcome, queued.gate) == (Outcome.QUEUED, Gate.UNCORROBORATED)
+    assert rig.systemctl() == []
+    with rig.services.sessions() as s:
+        waiting = s.get(ApprovalRequest, queued.request_id)
+        assert waiting is not None and waiting.evidence["model_only"] is True
+
+    detected = rig.process(proposal(recommendation_id=2))
+    assert [d.outcome for d in detected.decided] == [Outcome.EXECUTED]
+    assert rig.systemctl() == [RESTART_NGINX]
+    with rig.services.sessions() as s:
+        closed = s.get(ApprovalRequest, queued.request_id)
+        assert closed is not None and closed.status == "cancelled"
+        assert closed.closed_reason.startswith("superseded")

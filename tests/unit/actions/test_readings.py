@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,11 @@ def test_a_first_sample_has_everything_but_rates(first: Readings) -> None:
 
 
 def test_df_drops_pseudo_file_systems_and_duplicates(first: Readings) -> None:
+    # tmpfs /run and /dev/shm fill like disks; udev and snaps stay out
     assert first.disks == (
+        DiskUsage("/run", 0.2, 1500, 800000),
         DiskUsage("/", 84.3, 40000000, 50000000),
+        DiskUsage("/dev/shm", 0.0, 0, 4000000),
         DiskUsage("/srv/data files", 21.1, 20000000, 100000000),
     )
 
@@ -198,3 +202,36 @@ def test_counters_past_32_bits_still_give_exact_deltas() -> None:
     assert info.cpu_percent == 25.0  # 250 ticks across the 2**32 wrap
     assert ticks_between(2**32 - 5, 2**32 + 5) == 10
     assert ticks_between(100, 40) == 0  # a counter going back gives no delta
+
+
+def test_failed_logins_parse_per_valid_address_and_read_well() -> None:
+    out = (
+        "==ssop:auth==\n@j:s=ab;i=9\n30 203.0.113.7\n5 2001:DB8::5\n"
+        "9 999.1.1.1\n4 ==ssop:df==\nlots 198.51.100.1\n==ssop:end==\n"
+    )
+    r = parse_combined(out, None)
+    assert r.auth_marker == "j:s=ab;i=9"
+    assert [(f.address, f.count) for f in r.auth_failures or ()] == [
+        ("203.0.113.7", 30),
+        ("2001:db8::5", 5),
+    ]
+    assert summarise_get("get_auth_failures", out) == (
+        "failed SSH logins by address: 203.0.113.7 30, 2001:db8::5 5"
+    )
+    bad_marker = parse_combined("==ssop:auth==\n@j:$(reboot)\n==ssop:end==\n", None)
+    assert bad_marker.auth_marker is None and bad_marker.auth_failures == ()
+    gone = parse_combined("==ssop:auth==\n!unavailable\n==ssop:end==\n", None)
+    assert gone.auth_failures is None
+
+
+def test_the_largest_processes_are_listed_even_when_idle() -> None:
+    busy = tuple(
+        ProcessTicks(pid=i, start=1, ticks=100 + i, name=f"w{i}", rss_kb=10)
+        for i in range(1, 13)
+    )
+    hog = ProcessTicks(pid=99, start=1, ticks=0, name="hog", rss_kb=9_000_000)
+    baseline = Readings(process_ticks=(*busy, hog)).baseline()
+    later = tuple(replace(p, ticks=p.ticks + p.pid) for p in busy)
+    top = top_processes((*later, hog), baseline, cpu_span=100.0, top_n=10)
+    assert [p.name for p in top][:10] == [f"w{i}" for i in range(12, 2, -1)]
+    assert "hog" in [p.name for p in top[10:]]

@@ -88,3 +88,15 @@ def test_a_private_key_is_redacted_before_capping_can_cut_its_end_off() -> None:
     for text in (pem, pem[:150], "x" * 190 + pem):
         cleaned = sanitize(text)
         assert "MIIEow" not in cleaned and "PRIVATE KEY" not in cleaned
+
+
+def test_failed_logins_are_in_the_host_data_when_read() -> None:
+    attacked = reading(logins={"203.0.113.7": 12, "198.51.100.2": 1})
+    prompt = build_prompt(context([attacked] * 3), CFG, "English")
+    (match,) = BLOCK.finditer(prompt.user)
+    assert (
+        "failed SSH logins per address over these readings: "
+        "203.0.113.7 36; 198.51.100.2 3"
+    ) in match.group(2)
+    quiet = build_prompt(context([reading()] * 3), CFG, "English")
+    assert "failed SSH logins" not in quiet.user

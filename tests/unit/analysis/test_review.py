@@ -1,9 +1,10 @@
-"""The reviewer: allow-list, server, parameter validation, observation, risk."""
+"""The reviewer: allow-list, server, parameter validation, grounding, risk."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -19,11 +20,23 @@ DOWN = reading(
     failed=("nginx.service",),
     procs=(("java", 4242, 80.0, 3_000_000), ("sshd", 7, 0.0, 8_000)),
 )
-CTX = context(
-    [DOWN] * 5, actions=["restart_service", "kill_process", "block_ip_firewalld"]
-)
-FINDINGS = RuleEngine(AnalysisSection()).analyse(CTX).findings
-REVIEWER = Reviewer.of(CTX, GuardConfig(), FINDINGS)
+ACTIONS = [
+    "restart_service",
+    "kill_process",
+    "block_ip_firewalld",
+    "cleanup_temp_files",
+    "cleanup_log_files",
+    "reboot_system",
+]
+CFG = AnalysisSection()
+CTX = context([DOWN] * 5, actions=ACTIONS)
+FINDINGS = RuleEngine(CFG).analyse(CTX).findings
+REVIEWER = Reviewer.of(CTX, GuardConfig(), FINDINGS, CFG)
+
+
+def reviewer_of(*readings: dict[str, Any]) -> Reviewer:
+    ctx = context(list(readings), actions=ACTIONS)
+    return Reviewer.of(ctx, GuardConfig(), RuleEngine(CFG).analyse(ctx).findings, CFG)
 
 
 def review(
@@ -47,20 +60,24 @@ def test_an_observed_failed_unit_is_accepted_with_evidence() -> None:
 @pytest.mark.parametrize(
     ("action", "params", "server", "why"),
     [
-        ("reboot_system", {}, "web1", "not assigned to web1"),
         ("rm_rf", {}, "web1", "not assigned to web1"),
         ("restart_service", {"service": "nginx"}, "db1", "names server 'db1'"),
         ("restart_service", {"service": "nginx; rm -rf /"}, None, "not a valid"),
         ("restart_service", {"service": "$(reboot)"}, None, "not a valid"),
         ("restart_service", {"service": "-nginx"}, None, "must not start with '-'"),
-        ("restart_service", {"service": "postgres"}, None, "not failed"),
+        ("restart_service", {"service": "postgres"}, None, "ungrounded: unit"),
         ("restart_service", {"service": "sshd"}, None, "protected unit"),
         ("restart_service", {}, None, "missing required parameter"),
         ("restart_service", {"service": "nginx", "x": "1"}, None, "unknown parameter"),
-        ("kill_process", {"process": "postgres"}, None, "not running"),
+        ("kill_process", {"process": "postgres"}, None, "ungrounded: process"),
         ("kill_process", {"process": "sshd"}, None, "protected process"),
         ("kill_process", {"process": "java`id`"}, None, "not a valid"),
-        ("block_ip_firewalld", {"ip": "203.0.113.9"}, None, "not seen in the evidence"),
+        (
+            "block_ip_firewalld",
+            {"ip": "203.0.113.9"},
+            None,
+            "ungrounded: address 203.0.113.9 was not seen in the failed-login",
+        ),
         ("block_ip_firewalld", {"ip": "127.0.0.1"}, None, "loopback"),
     ],
 )
@@ -74,17 +91,61 @@ def test_bad_advice_is_rejected_with_the_reason(
 
 
 def test_effective_risk_is_never_lowered_by_the_model() -> None:
-    rec = review("kill_process", {"process": "java"}, risk=RiskLevel.LOW)
+    tight = reading(memory=97, procs=(("java", 4242, 1.0, 3_000_000),))
+    reviewer = reviewer_of(*[tight] * 5)
+    proposal = AnalyserProposal(
+        "kill_process", {"process": "java"}, "r", risk=RiskLevel.LOW
+    )
+    rec = reviewer.review_one(proposal, "model")
     assert rec.accepted, rec.reject_reason
     assert rec.intrinsic_risk is RiskLevel.MEDIUM
-    assert rec.rule_risk is RiskLevel.HIGH
+    assert rec.rule_risk is RiskLevel.HIGH  # killing the memory hog: a human decides
     assert rec.effective_risk is RiskLevel.HIGH
     assert rec.model_risk is RiskLevel.LOW
 
 
+def test_a_cleanup_needs_a_full_file_system_holding_its_folders() -> None:
+    days = {"days": "1"}
+    rec = REVIEWER.review_one(
+        AnalyserProposal("cleanup_temp_files", days, "r"), "model"
+    )
+    assert not rec.accepted
+    assert rec.reject_reason.startswith("ungrounded: cleanup_temp_files: no file")
+    full_tmp = reviewer_of(reading(mounts={"/tmp": 96.0}))
+    temp = full_tmp.review_one(AnalyserProposal("cleanup_temp_files", days, "r"), "m")
+    assert temp.accepted, temp.reject_reason
+    assert temp.evidence["observed"]["mount"] == {
+        "mount": "/tmp",
+        "percent": 96.0,
+        "folder": "/tmp",
+    }
+    logs = full_tmp.review_one(AnalyserProposal("cleanup_log_files", days, "r"), "m")
+    assert not logs.accepted and "ungrounded" in logs.reject_reason
+
+
+def test_an_address_seen_failing_to_log_in_may_be_blocked() -> None:
+    seen = reviewer_of(reading(logins={"203.0.113.9": 3}))
+    rec = seen.review_one(
+        AnalyserProposal("block_ip_firewalld", {"ip": "203.0.113.9"}, "r"), "model"
+    )
+    assert rec.accepted, rec.reject_reason
+    assert rec.evidence["observed"]["ip"] == {"address_seen": ["203.0.113.9"]}
+
+
+def test_a_change_naming_nothing_needs_a_finding() -> None:
+    healthy = reviewer_of(*[reading()] * 5)
+    rec = healthy.review_one(AnalyserProposal("reboot_system", {}, "r"), "model")
+    assert not rec.accepted
+    assert rec.reject_reason == (
+        "ungrounded: reboot_system names nothing ssop observed "
+        "and no detector found anything"
+    )
+    assert REVIEWER.review_one(AnalyserProposal("reboot_system", {}, "r"), "m").accepted
+
+
 def test_a_flapping_unit_is_not_restarted() -> None:
     flapping = [replace(f, kind="unit_flapping") for f in FINDINGS]
-    reviewer = Reviewer.of(CTX, GuardConfig(), flapping)
+    reviewer = Reviewer.of(CTX, GuardConfig(), flapping, CFG)
     rec = reviewer.review_one(
         AnalyserProposal("restart_service", {"service": "nginx.service"}, "r"), "rules"
     )

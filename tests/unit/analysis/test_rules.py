@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.analysis.base import AnalysisResult, CrawlFailure, ExecutionBrief
-from ssop.core.analysis.rules import RuleEngine, dominant, refailures, rule_risk
+from ssop.core.analysis.detectors.units import refailures
+from ssop.core.analysis.rules import RuleEngine, rule_risk
 from ssop.core.config.schema import AnalysisSection
 from tests.support.analysis import NOW, context, reading, times
 
@@ -106,23 +107,18 @@ def test_restarts_outside_the_window_do_not_make_flapping() -> None:
     ]
 
 
-def test_memory_pressure_with_a_dominant_process_proposes_killing_it_as_high() -> None:
-    hog = ("java", 4242, 50.0, 3_000_000)
-    tight = reading(memory=96, procs=(hog, ("sshd", 7, 0.0, 8_000)))
+def test_memory_pressure_proposes_killing_the_largest_process_as_high() -> None:
+    hog = ("java", 4242, 5.0, 3_000_000)
+    tight = reading(memory=96, procs=(hog, ("nginx", 7, 50.0, 8_000)))
     result = ENGINE.analyse(context([tight] * 5))
     assert actions_of(result) == [("kill_process", {"process": "java"})]
     assert result.proposals[0].risk is RiskLevel.HIGH
     assert result.proposals[0].evidence["pid"] == 4242
-
-
-def test_memory_pressure_without_a_dominant_process_is_a_finding_only() -> None:
-    even = [("a", 1, 0.0, 100), ("b", 2, 0.0, 100), ("c", 3, 0.0, 100)]
-    result = ENGINE.analyse(context([reading(memory=96, procs=even)] * 5))
-    assert [f.kind for f in result.findings] == ["memory_pressure"]
-    assert result.proposals == ()
-    assert (
-        dominant([p for p in context([reading(procs=even)]).samples[0].processes], 0.5)
-        is None
+    (finding,) = result.findings
+    assert (finding.kind, finding.subject, finding.risk) == (
+        "memory_pressure",
+        "java",
+        RiskLevel.MEDIUM,
     )
 
 
@@ -162,4 +158,16 @@ def test_rule_risk_is_floor_of_the_action_and_the_findings_about_it() -> None:
         rule_risk("restart_service", {"service": "nginx"}, findings) is RiskLevel.MEDIUM
     )
     assert rule_risk("restart_service", {"service": "other"}, findings) is None
-    assert rule_risk("kill_process", {"process": "x"}, ()) is RiskLevel.HIGH
+    assert rule_risk("reboot_system", {}, ()) is RiskLevel.HIGH
+    # a kill's risk comes from what was seen of the process, not a floor
+    assert rule_risk("kill_process", {"process": "x"}, ()) is None
+
+
+def test_each_proposal_keeps_the_confidence_of_its_own_finding() -> None:
+    down = reading(failed=("nginx.service",))
+    both = reading(failed=("nginx.service",), disk=95)
+    result = ENGINE.analyse(context([OK, down, both, both, both]))
+    by_action = {p.action: p.confidence for p in result.proposals}
+    assert by_action["restart_service"] == 0.8  # 4 of 5
+    assert by_action["cleanup_temp_files"] == 0.6  # 3 of 5
+    assert result.confidence == 0.6

@@ -3,6 +3,7 @@ every failure recorded with its cause instead of raised."""
 
 from __future__ import annotations
 
+from ssop.core.actions.builtin import readings_command
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.readings import Baseline, parse_combined
 from ssop.core.actions.spec import ActionSpec, RiskLevel
@@ -59,9 +60,10 @@ def visit(
     custom: tuple[ActionSpec, ...] = (),
     clock: FakeClock | None = None,
     username: str = "ops",
+    auth: bool = False,
 ) -> HostOutcome:
     server = Server(name="web1", host="10.0.0.1", username=username)
-    target = CrawlTarget(ConnectionSpec.of(server), readings, custom)
+    target = CrawlTarget(ConnectionSpec.of(server), readings, custom, auth)
     return HostCrawl(
         target, fake, previous=previous, clock=clock or FakeClock(), settings=SETTINGS
     ).run()
@@ -325,3 +327,39 @@ def test_needs_root_custom_actions_use_sudo_unless_root() -> None:
     assert visit(fake, readings=False, custom=(rooted,)).record.ok
     as_root = FakeTransport().on("dmesg", "--ctime", stdout="boot\n")
     assert visit(as_root, readings=False, custom=(rooted,), username="root").record.ok
+
+
+AUTH = "==ssop:auth==\n@f:12:3400\n41 203.0.113.7\n2 2001:db8::5\n7 not-an-ip\n"
+
+
+def test_failed_logins_are_read_when_assigned_and_counted_from_the_last_marker() -> (
+    None
+):
+    first_cmd = readings_command(first=True, auth_marker="-")
+    first_out = FIRST_OUTPUT.replace("==ssop:procs==", AUTH + "==ssop:procs==")
+    first = visit(FakeTransport().on(*first_cmd.argv, stdout=first_out), auth=True)
+    assert first.record.values is not None and first.readings is not None
+    assert first.record.values["auth_failures"] == [
+        {"address": "203.0.113.7", "count": 41},
+        {"address": "2001:db8::5", "count": 2},
+    ]
+    baseline = first.readings.baseline()
+    assert baseline.auth_marker == "f:12:3400"
+
+    later_cmd = readings_command(first=False, auth_marker="f:12:3400")
+    quiet = SAMPLE_B.replace("==ssop:procs==", "==ssop:auth==\n@\n==ssop:procs==")
+    fake = FakeTransport().on(*later_cmd.argv, stdout=quiet)
+    later = visit(fake, previous=baseline, auth=True)
+    assert fake.argvs == [later_cmd.argv]
+    assert later.record.values is not None
+    assert later.record.values["auth_failures"] == []
+    assert later.readings is not None  # no new entry: the marker stays
+    assert later.readings.baseline().auth_marker == "f:12:3400"
+
+
+def test_without_get_auth_failures_no_failed_logins_are_read() -> None:
+    fake = FakeTransport().on(*FIRST_READINGS.argv, stdout=FIRST_OUTPUT)
+    outcome = visit(fake)
+    assert outcome.record.values is not None
+    assert outcome.record.values["auth_failures"] is None
+    assert "auth" not in FIRST_READINGS.argv[2]

@@ -373,3 +373,27 @@ def test_servers_removed_from_the_store_lose_their_connection_disabled_keep_it(
     assert report.hosts == ()
     assert fleet.transports["web2"].closed == 1
     assert fleet.transports["web1"].closed == 0 and len(svc.pool) == 1
+
+
+def test_failed_logins_are_read_only_where_get_auth_failures_is_assigned(
+    svc: Services,
+) -> None:
+    from ssop.core.crawl.targets import load_targets
+    from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
+    from ssop.core.store.fleet_repo import FleetRepo
+
+    add_server(svc, "plain")
+    add_server(svc, "watched")
+    with svc.sessions() as s, s.begin():
+        assert "get_auth_failures" not in {
+            a.name for a in FleetRepo(s).builtin_get_actions()
+        }
+        server = ServerRepo(s).get("watched")
+        action = ActionRepo(s).get("get_auth_failures")
+        AssignmentRepo(s).assign(server, action, False)
+    with svc.sessions() as s:
+        targets, _ = load_targets(s)
+    assert {t.name: (t.readings, t.auth) for t in targets} == {
+        "plain": (True, False),
+        "watched": (True, True),
+    }

@@ -92,6 +92,7 @@ def test_cooldown_ends_after_its_window() -> None:
         ({}, {"effective_risk": RiskLevel.HIGH}, Gate.RISK),
         ({"action_risk": RiskLevel.HIGH}, {"effective_risk": RiskLevel.LOW}, Gate.RISK),
         ({}, {"confidence": 0.69}, Gate.CONFIDENCE),
+        ({}, {"model_only": True}, Gate.UNCORROBORATED),
     ],
 )
 def test_unsuitable_for_automation_goes_to_approval(
@@ -106,6 +107,31 @@ def test_high_risk_is_never_automatic_whatever_the_setting() -> None:
     assert verdict(GOOD, lenient, effective_risk=RiskLevel.HIGH)[1] is Gate.RISK
     strict = PolicySection(auto_max_risk="low")
     assert verdict(GOOD, strict) == (Outcome.QUEUED, Gate.RISK)
+
+
+def test_model_only_advice_never_runs_by_itself_whatever_else_allows_it() -> None:
+    lenient = PolicySection(auto_max_risk="medium", min_confidence=0.0)
+    p = replace(proposal(), model_only=True, effective_risk=RiskLevel.LOW)
+    d = decide(p, GOOD, lenient)
+    assert (d.outcome, d.gate) == (Outcome.QUEUED, Gate.UNCORROBORATED)
+    assert d.detail.startswith("model-only: no detector recommended restart_service")
+    # it still waits in maintenance and under a cooldown, like any advice
+    facts = replace(GOOD, maintenance="fleet in maintenance")
+    assert verdict(facts, model_only=True) == (Outcome.BLOCKED, Gate.MAINTENANCE)
+
+
+def test_detector_advice_is_not_held_back_by_a_model_only_request() -> None:
+    waiting = OpenRequest(4, "pending_approval", "uncorroborated")
+    facts = replace(GOOD, open_request=waiting)
+    assert verdict(facts) == (Outcome.EXECUTED, Gate.PASSED)
+    # the model's own advice again, or a detector's that needs a human: joins it
+    d = decide(replace(proposal(), model_only=True), facts, POLICY)
+    assert (d.outcome, d.gate) == (Outcome.QUEUED, Gate.UNCORROBORATED)
+    assert "request #4" in d.detail
+    slow = decide(proposal(confidence=0.5), facts, POLICY)
+    assert (slow.outcome, "request #4" in slow.detail) == (Outcome.QUEUED, True)
+    approved = replace(GOOD, open_request=OpenRequest(4, "approved", "uncorroborated"))
+    assert verdict(approved)[0] is Outcome.QUEUED
 
 
 def test_an_open_request_is_joined_not_duplicated() -> None:
