@@ -5,9 +5,11 @@ shim directory (first on PATH) holds stand-ins that look up the address
 the client connected to (``SSH_CONNECTION``) and answer from that host's
 folder, which the test writes before each crawl:
 
-- ``sh``: runs ssop's readings script with ``/proc/``, ``/var/log/`` and
-  ``/run/systemd/`` pointing into the host's folder (so even the shell's
-  own ``read < /proc/loadavg`` sees the presented load); the change scripts
+- ``sh``: lets ssop's remote-deadline wrapper through untouched (it calls
+  ``sh`` again for the command it guards); runs ssop's readings script
+  with ``/proc/``, ``/var/log/`` and ``/run/systemd/`` pointing into the
+  host's folder (so even the shell's own ``read < /proc/loadavg`` sees the
+  presented load); the change scripts
   (kill, cleanups, block, reboot) are recorded and answered, never run;
   anything else runs in the real ``/bin/sh``;
 - ``df``: prints the host's file systems;
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ssop.core.transport.remote_deadline import WRAPPER_SCRIPT
 from tests.support.shims import ShimDir
 
 _PYTHON = f"{sys.executable} -S"
@@ -35,7 +38,7 @@ PAGE_KB = 4
 
 _HEAD = """#!{python}
 import json, os, sys
-BASE, LOG = {base!r}, {log!r}
+BASE, LOG, WRAPPER = {base!r}, {log!r}, {wrapper!r}
 args = sys.argv[1:]
 conn = os.environ.get("SSH_CONNECTION", "").split()
 root = os.path.join(BASE, conn[2]) if len(conn) == 4 else ""
@@ -51,7 +54,7 @@ def point(text):
     for top in ("/proc/", "/var/log/", "/run/systemd/"):
         text = text.replace(top, root + top)
     return text
-if root and len(args) >= 2 and args[0] == "-c":
+if root and len(args) >= 2 and args[0] == "-c" and args[1] != WRAPPER:
     if "==ssop:" in args[1]:
         args = ["-c", *(point(a) for a in args[1:])]
     elif any(c in args[1] for c in CHANGES):
@@ -212,7 +215,12 @@ class Presenter:
     def install(self) -> None:
         """(Re)install the serving shims next to the recording ones."""
         self.shims.reset()
-        fill = {"python": _PYTHON, "base": str(self.base), "log": str(self.shims.log)}
+        fill = {
+            "python": _PYTHON,
+            "base": str(self.base),
+            "log": str(self.shims.log),
+            "wrapper": WRAPPER_SCRIPT,
+        }
         for name, text in (("sh", _SH), ("df", _DF), ("systemctl", _SYSTEMCTL)):
             target = self.shims.path / name
             target.write_text(text.format(**fill))
