@@ -32,6 +32,9 @@ _.daemon_threads  # socketserver setting (daemon/http.py)
 _.address_family  # socketserver setting: the IPv6 server class
 _.server_version  # http.server: the Server response header
 _.do_GET  # http.server: GET dispatch
+_.list_commands  # click Group hook: the names `ssop --help` lists (cli/lazy.py)
+_.get_command  # click Group hook: a command by name, loaded on first use
+_.__getattr__  # module hook: a table imported when first named (core/models)
 _.log_message  # http.server hook, sent to logging instead of stderr
 _.ResponseFormatJSONSchema  # typing only: named in a cast() string (analysis/llm)
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ssop.cli import collector
 from ssop.cli.state import state
 from ssop.cli.usage import CommandApp
 
@@ -24,6 +25,7 @@ def daemon(
     from ssop.core.logsetup import configure
     from ssop.daemon.runtime import run_daemon
 
+    collector.for_a_long_process()
     st = state(ctx)
     config = st.config()
     configure(config.settings.app, "daemon", verbose=st.verbose or st.debug)

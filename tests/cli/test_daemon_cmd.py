@@ -63,7 +63,10 @@ def test_an_invalid_config_file_is_a_usage_error(cli: Cli, tmp_path: Path) -> No
 
 def test_the_cli_loads_the_daemon_package_only_when_the_command_runs() -> None:
     code = (
-        "import sys, ssop.cli.main; "
+        "import sys\n"
+        "from ssop.cli.groups import COMMANDS\n"
+        "from ssop.cli.lazy import load\n"
+        "for entry in COMMANDS:\n    load(entry)\n"
         "print(any(m.startswith('ssop.daemon') for m in sys.modules))"
     )
     out = subprocess.run(

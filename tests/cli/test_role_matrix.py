@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.main import get_command
 
-from ssop.cli.main import app
 from ssop.core.accounts.permissions import DEFAULT_MATRIX, Capability, Role
+from tests.cli import tree
 from tests.cli.conftest import ADMIN_PASSWORD, Cli, login
 
 README = Path(__file__).parents[2] / "README.md"
@@ -156,18 +155,7 @@ def readme_roles() -> dict[Role, set[Capability]]:
 
 
 def registered_commands() -> set[str]:
-    found: set[str] = set()
-
-    def walk(command: object, path: tuple[str, ...]) -> None:
-        subs = getattr(command, "commands", None)
-        if not subs:
-            found.add(" ".join(path))
-            return
-        for name, sub in subs.items():
-            walk(sub, (*path, name))
-
-    walk(get_command(app), ())
-    return found
+    return {" ".join(path) for path, _ in tree.commands()}
 
 
 def test_the_readme_lists_every_command_and_the_samples_cover_them() -> None:

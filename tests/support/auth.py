@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import ssop.core.models  # noqa: F401
 from ssop.core.accounts.permissions import Principal, Role
+from ssop.core.models import load_all
 from ssop.core.services import Services
 from ssop.core.store.user_repo import UserRepo
 
@@ -40,6 +41,7 @@ def admin(
 def snapshot(engine: Engine, tables: tuple[str, ...] = STATE_TABLES) -> dict[str, Any]:
     """Every row of ``tables``, sorted, to compare before and after a command."""
     out: dict[str, Any] = {}
+    load_all()
     with engine.connect() as conn:
         for name in tables:
             table = SQLModel.metadata.tables[name]

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import ssop.core.models  # noqa: F401
+from ssop.core.models import load_all
 from ssop.core.store import migrate
 from ssop.core.store.db import create_engine_for
 
@@ -83,6 +84,7 @@ def empty_config_file(folder: Path) -> str:
 
 def clean_tables(engine: Engine) -> None:
     """Delete every row (children first), keeping the schema and alembic_version."""
+    load_all()
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):
             conn.execute(table.delete())

@@ -57,7 +57,8 @@ def test_the_daemon_loads_no_cli_or_tui_library() -> None:
 
 def test_cli_entry_does_not_import_heavy_libraries() -> None:
     heavy = ("textual", "openai", "fabric", "paramiko", "sqlalchemy", "sqlmodel")
-    assert loaded_after_import("ssop.cli.main", heavy) == []
+    assert loaded_after_import("ssop.cli.main", (*heavy, "typer")) == []
+    assert loaded_after_import("ssop.cli.app", heavy) == []
 
 
 def test_no_module_imports_click_directly() -> None:

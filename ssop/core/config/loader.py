@@ -20,6 +20,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from ssop.core.config.field_docs import field_docs
 from ssop.core.config.schema import LEGACY_SECTIONS, Settings
 from ssop.core.errors import ConfigError, PermissionDenied
 
@@ -245,10 +246,11 @@ def effective_items(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
     rows = []
     for section_name, section in loaded.settings:
         assert isinstance(section, BaseModel)
-        for field_name, info in type(section).model_fields.items():
+        docs = field_docs(type(section))
+        for field_name in type(section).model_fields:
             key = f"{section_name}.{field_name}"
             value = _shown(getattr(section, field_name))
-            rows.append((key, value, loaded.origin(key), info.description or ""))
+            rows.append((key, value, loaded.origin(key), docs.get(field_name, "")))
     return rows
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ssop.core.errors import (
     HostKeyMismatch,
@@ -14,8 +15,10 @@ from ssop.core.errors import (
     TransportError,
 )
 from ssop.core.fleet.server_input import HostKeyDecision, KeySource
-from ssop.core.secrets.secretbox import SecretBox
 from ssop.core.transport.base import HostKey
+
+if TYPE_CHECKING:
+    from ssop.core.secrets.secretbox import SecretBox
 
 log = logging.getLogger(__name__)
 

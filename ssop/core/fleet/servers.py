@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.auth import AuthService
@@ -32,13 +33,13 @@ from ssop.core.fleet.server_keys import (
     seal_key,
 )
 from ssop.core.models import Server
-from ssop.core.secrets.secretbox import SecretBox
-from ssop.core.store.action_repo import AssignmentRepo
 from ssop.core.store.db import SessionFactory
-from ssop.core.store.fleet_repo import FleetRepo
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Command, CommandResult, HostKey
 from ssop.core.transport.pool import TransportPool
+
+if TYPE_CHECKING:
+    from ssop.core.secrets.secretbox import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,8 @@ class ServerService:
             require_in(s, self.clock.now(), who, READ)
             repo = ServerRepo(s)
             server = repo.get(name)
+            from ssop.core.store.action_repo import AssignmentRepo
+
             assigned = AssignmentRepo(s).assigned(server.id or 0)
             actions = tuple(
                 AssignedAction(a.name, link.automatic, a.risk, a.enabled)
@@ -206,6 +209,9 @@ class ServerService:
             repo.add(server)
             repo.set_tags(server.id or 0, spec.tags)
             if spec.default_actions:
+                from ssop.core.store.action_repo import AssignmentRepo
+                from ssop.core.store.fleet_repo import FleetRepo
+
                 links = AssignmentRepo(s)
                 for action in FleetRepo(s).builtin_get_actions():
                     links.assign(server, action, automatic=False)

@@ -23,7 +23,6 @@ from ssop.core.store.db import (
     check_reachable,
     translate_errors,
 )
-from ssop.core.store.metric_repo import prune_history
 from ssop.core.store.role_repo import RoleRepo
 from ssop.core.store.schema_version import SCHEMA_HEAD, current
 from ssop.core.store.user_repo import UserRepo
@@ -165,6 +164,8 @@ class StoreService:
             raise InvalidInput(f"retention must be at least 1 day, got {days}")
         cutoff = (now or utcnow()) - timedelta(days=days)
         with translate_errors(self.engine):
+            from ssop.core.store.metric_repo import prune_history
+
             counts = prune_history(self.sessions, cutoff)
         log.info("store: pruned %s older than %s", counts, cutoff.isoformat())
         return counts

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ssop.core.config.schema import SshSection
-from ssop.core.secrets.secretbox import SecretBox
 from ssop.core.transport.base import Endpoint, HostKey, Transport
 from ssop.core.transport.connection_spec import ConnectionSpec
+
+if TYPE_CHECKING:
+    from ssop.core.secrets.secretbox import SecretBox
 
 
 def endpoint_of(

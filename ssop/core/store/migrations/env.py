@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import ssop.core.models  # noqa: F401  (registers every table)
+from ssop.core.models import load_all
+
+load_all()
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
