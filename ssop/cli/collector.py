@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 
 DEFAULTS = gc.get_threshold()
-SHORT = (50_000, 20, 100)
+SHORT = (200_000, 20, 100)
 
 
 def for_a_short_command() -> None:

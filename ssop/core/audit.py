@@ -35,8 +35,6 @@ from ssop.core.errors import (
     SsopError,
 )
 from ssop.core.logsetup import redact
-from ssop.core.models import AuditEvent
-from ssop.core.store.audit_repo import AuditRepo
 from ssop.core.store.db import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -81,6 +79,10 @@ def record_in(
 
     ``outcome`` says how it ended; without one, ``ok`` false means failed.
     """
+    # the audit table loads with the first row written, not with every service
+    from ssop.core.models import AuditEvent
+    from ssop.core.store.audit_repo import AuditRepo
+
     result = outcome or (AuditOutcome.OK if ok else AuditOutcome.FAILED)
     AuditRepo(s).add(
         AuditEvent(

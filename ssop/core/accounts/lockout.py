@@ -13,13 +13,24 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from ssop.core.audit import AuditOutcome, record_in
 from ssop.core.models import User
-from ssop.core.store.audit_repo import AuditRepo
 from ssop.core.store.user_repo import UserRepo
+
+if TYPE_CHECKING:
+    from ssop.core.store.audit_repo import AuditRepo
+
+
+def _audit(s: Session) -> AuditRepo:
+    # the audit table is read at login only, not by every command that checks a token
+    from ssop.core.store.audit_repo import AuditRepo
+
+    return AuditRepo(s)
+
 
 FAILED = "login.failed"
 LOCKED = "login.locked"
@@ -42,7 +53,7 @@ class Lockout:
         self.window = timedelta(minutes=minutes)
 
     def locked_until(self, s: Session, key: str, now: datetime) -> datetime | None:
-        repo = AuditRepo(s)
+        repo = _audit(s)
         if repo.last_id(UNLOCKED, key) > repo.last_id(LOCKED, key, ok=False):
             return None
         last = repo.last_at(LOCKED, key, ok=False)
@@ -63,7 +74,7 @@ class Lockout:
     ) -> datetime | None:
         """Count a failed login; returns when the lock ends if this one locks."""
         record_in(s, now, key, FAILED, key, INVALID, outcome=DENIED)
-        repo = AuditRepo(s)
+        repo = _audit(s)
         # Ids, not times, order the events: several can share one timestamp.
         after = max(
             repo.last_id(LOCKED, key, ok=False),

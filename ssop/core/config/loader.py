@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomli_w
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from ssop.core.config.field_docs import field_docs
@@ -230,6 +229,8 @@ def write_toml(path: Path, data: Mapping[str, Any]) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)  # a leftover .tmp keeps its mode otherwise
         with os.fdopen(fd, "wb") as fh:
+            import tomli_w
+
             fh.write(tomli_w.dumps(_drop_none(data)).encode())
         tmp.replace(path)
     except PermissionError as e:

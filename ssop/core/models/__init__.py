@@ -9,7 +9,6 @@ for what needs the whole schema: the migrations, and tests that empty it.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -98,5 +97,7 @@ def __getattr__(name: str) -> object:
 
 def load_all() -> None:
     """Import every model module, registering all tables on ``SQLModel.metadata``."""
+    import pkgutil
+
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
