@@ -13,14 +13,9 @@ from ssop.cli.state import authorize, state
 from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 from ssop.core.errors import InvalidInput
-from ssop.core.fleet.server_input import (
-    HostKeyDecision,
-    KeySource,
-    ServerChanges,
-    ServerCreate,
-)
 
 if TYPE_CHECKING:
+    from ssop.core.fleet.server_input import HostKeyDecision, KeySource
     from ssop.core.fleet.servers import ServerDetail, ServerTestResult, ServerView
     from ssop.core.transport.base import HostKey
 
@@ -88,6 +83,8 @@ def add(
     A remote server's host key is shown and pinned only once accepted: at the
     prompt, by --accept-host-key, or by --trust-on-first-use.
     """
+    from ssop.core.fleet.server_input import ServerCreate
+
     principal = authorize(ctx, Capability.SERVERS_WRITE)
     key = _key(key_file, passphrase_stdin)
     spec = ServerCreate(
@@ -163,6 +160,8 @@ def edit(
 
     A new --host or --port unpins the host key: `ssop server test` asks again.
     """
+    from ssop.core.fleet.server_input import ServerChanges
+
     principal = authorize(ctx, Capability.SERVERS_WRITE)
     key = _key(key_file, passphrase_stdin)
     tags = _tags(tag, clear_tags)
@@ -233,6 +232,8 @@ def _key(path: Path | None, passphrase_stdin: bool) -> KeySource | None:
         if passphrase_stdin:
             raise InvalidInput("--passphrase-stdin needs --key-file")
         return None
+    from ssop.core.fleet.server_input import KeySource
+
     passphrase = prompts.password(True) if passphrase_stdin else None
     return KeySource(path, passphrase)
 
@@ -244,6 +245,8 @@ def _tags(tags: list[str] | None, clear: bool) -> tuple[str, ...] | None:
 
 
 def _decision(name: str, accept: str | None, tofu: bool) -> HostKeyDecision:
+    from ssop.core.fleet.server_input import HostKeyDecision
+
     return HostKeyDecision(accept, tofu, confirm=_asker(name))
 
 

@@ -16,7 +16,6 @@ from ssop.core.accounts.permissions import Capability, Principal, Role
 from ssop.core.errors import PermissionDenied
 from ssop.core.store.role_repo import RoleRepo
 from ssop.core.store.session_repo import SessionRepo
-from ssop.core.store.token_repo import TokenRepo
 from ssop.core.store.user_repo import UserRepo
 
 RANK = {Role.VIEWER: 0, Role.OPERATOR: 1, Role.ADMIN: 2}
@@ -81,6 +80,9 @@ def _refresh_user(s: Session, now: datetime, principal: Principal) -> Principal:
 
 
 def _refresh_token(s: Session, now: datetime, principal: Principal) -> Principal:
+    # the token table loads for token callers only (a login session needs none)
+    from ssop.core.store.token_repo import TokenRepo
+
     row = TokenRepo(s).get(principal.token_id) if principal.token_id else None
     if row is None or row.revoked_at is not None:
         raise PermissionDenied(f"API token {principal.name} was revoked")

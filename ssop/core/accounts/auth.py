@@ -37,7 +37,6 @@ from ssop.core.errors import AuthenticationFailed, PermissionDenied
 from ssop.core.models import User
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.session_repo import SessionRepo
-from ssop.core.store.token_repo import TokenRepo
 from ssop.core.store.user_repo import UserRepo
 
 log = logging.getLogger(__name__)
@@ -165,6 +164,8 @@ class AuthService:
         return refresh_in(s, now, claim)
 
     def _from_api_token(self, s: Session, token: str, now: datetime) -> Principal:
+        from ssop.core.store.token_repo import TokenRepo
+
         repo = TokenRepo(s)
         row = repo.by_hash(token_hash(token))
         if row is None:
@@ -202,6 +203,8 @@ def _expiry(s: Session, principal: Principal) -> datetime | None:
         row = SessionRepo(s).get(principal.session_id)
         return row.expires_at if row else None
     if principal.token_id is not None:
+        from ssop.core.store.token_repo import TokenRepo
+
         token = TokenRepo(s).get(principal.token_id)
         return token.expires_at if token else None
     return None

@@ -14,10 +14,10 @@ from ssop.core.errors import (
     InvalidInput,
     TransportError,
 )
-from ssop.core.fleet.server_input import HostKeyDecision, KeySource
 from ssop.core.transport.base import HostKey
 
 if TYPE_CHECKING:
+    from ssop.core.fleet.server_input import HostKeyDecision, KeySource
     from ssop.core.secrets.secretbox import SecretBox
 
 log = logging.getLogger(__name__)

@@ -19,13 +19,6 @@ from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.audit import AuditService, record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, HostKeyUnknown, InvalidInput
-from ssop.core.fleet.server_input import (
-    HostKeyDecision,
-    KeySource,
-    ServerChanges,
-    ServerCreate,
-    check_fingerprint,
-)
 from ssop.core.fleet.server_keys import (
     HostKeyGate,
     HostKeyScanner,
@@ -39,6 +32,12 @@ from ssop.core.transport.base import Command, CommandResult, HostKey
 from ssop.core.transport.pool import TransportPool
 
 if TYPE_CHECKING:
+    from ssop.core.fleet.server_input import (
+        HostKeyDecision,
+        KeySource,
+        ServerChanges,
+        ServerCreate,
+    )
     from ssop.core.secrets.secretbox import SecretBox
 
 log = logging.getLogger(__name__)
@@ -272,6 +271,8 @@ class ServerService:
             HostKeyMismatch: the server presents another key; nothing changes.
             TransportError: the server cannot be reached.
         """
+        from ssop.core.fleet.server_input import HostKeyDecision, check_fingerprint
+
         check_fingerprint(fingerprint)
         server = self._read(who, name, WRITE)
         if server.local:

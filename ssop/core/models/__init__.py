@@ -31,7 +31,8 @@ if TYPE_CHECKING:
         Verification,
     )
     from ssop.core.models.server import Server, ServerTag
-    from ssop.core.models.user import ApiToken, LoginSession, RoleCapability, User
+    from ssop.core.models.token import ApiToken
+    from ssop.core.models.user import LoginSession, RoleCapability, User
 
 # each name above, and the module under ssop.core.models that defines it
 HOMES = {
@@ -54,7 +55,7 @@ HOMES = {
     "Verification": "policy",
     "Server": "server",
     "ServerTag": "server",
-    "ApiToken": "user",
+    "ApiToken": "token",
     "LoginSession": "user",
     "RoleCapability": "user",
     "User": "user",
