@@ -29,8 +29,9 @@ COLUMNS = (
 def actions(s: Session, scope: Scope) -> tuple[ReportTable, ...]:
     repo = ActionReportRepo(s)
     checks = {str(a): (n(c), n(ok)) for a, c, ok in repo.verified(scope)}
+    p95 = repo.p95(scope)
     rows = []
-    for row in repo.per_action(scope):
+    for row in sorted(repo.per_action(scope)):
         action, runs, ok, failed, timed_out, auto, manual, approved = (
             str(row[0]),
             *(n(v) for v in row[1:8]),
@@ -45,7 +46,7 @@ def actions(s: Session, scope: Scope) -> tuple[ReportTable, ...]:
                 timed_out,
                 rate(ok, ok + failed + timed_out),
                 mean(row[8], 3),
-                mean(row[9], 3),
+                mean(p95.get(action), 3),
                 auto,
                 manual,
                 approved,

@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import Session
 
 from ssop.core.reports.tables import ReportTable, Value, mean, n, series, table
-from ssop.core.reports.window import Window, bucket_label
+from ssop.core.reports.window import Window
 from ssop.core.store.ai_report_repo import AiReportRepo
-from ssop.core.store.report_scope import Scope
+from ssop.core.store.report_scope import Scope, bucket_name
 
 ANALYZERS = ("rules", "llm")
 RISKS = ("low", "medium", "high")
@@ -41,16 +41,18 @@ def ai(s: Session, scope: Scope, window: Window) -> tuple[ReportTable, ...]:
         for outcome, gate, count in repo.decisions(scope)
     ]
     return (
-        table("analyses", ANALYSES, _totals(rows)),
+        table("analyses", ANALYSES, _totals(rows, window)),
         series("series", SERIES, _series(rows, window)),
         table("recommendations", VERDICTS, verdicts),
     )
 
 
-def _totals(rows: Sequence[Any]) -> list[tuple[Value, ...]]:
+def _totals(rows: Sequence[Any], window: Window) -> list[tuple[Value, ...]]:
     """Per (analyzer, risk): the sums of its buckets."""
     sums: dict[tuple[str, str], list[float]] = {}
-    for _, analyzer, risk, *values in rows:
+    for row in rows:
+        _, keys = bucket_name(row, window.bucket)
+        analyzer, risk, *values = row[keys:]
         acc = sums.setdefault((str(analyzer), str(risk)), [0.0] * 6)
         for i, v in enumerate(values):
             acc[i] += float(v or 0)
@@ -64,10 +66,10 @@ def _totals(rows: Sequence[Any]) -> list[tuple[Value, ...]]:
 def _series(rows: Sequence[Any], window: Window) -> list[tuple[Value, ...]]:
     columns = SERIES[1:]
     out = {b: [0] * len(columns) for b in window.buckets()}
-    for prefix, analyzer, risk, count, *_ in rows:
+    for row in rows:
+        label, keys = bucket_name(row, window.bucket)
+        analyzer, risk, count = row[keys : keys + 3]
         name = f"{analyzer}_{risk}"
         if name in columns:
-            out[bucket_label(str(prefix), window.bucket)][columns.index(name)] += n(
-                count
-            )
+            out[label][columns.index(name)] += n(count)
     return [(b, *counts) for b, counts in out.items()]

@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from ssop.core.reports.tables import ReportTable, Value, n, rate, series, table
-from ssop.core.reports.window import Window, bucket_label
+from ssop.core.reports.window import Window
 from ssop.core.store.overview_repo import OverviewRepo
-from ssop.core.store.report_scope import Scope
+from ssop.core.store.report_scope import Scope, bucket_name
 
 EXECUTIONS = ("bucket", "runs", "succeeded", "failed", "timed_out")
 ANALYSES = ("bucket", "analyses", "low", "medium", "high")
@@ -59,5 +59,6 @@ def _filled(rows: Any, window: Window, width: int) -> dict[str, list[int]]:
     """Counts per bucket label, every bucket of the window present."""
     out = {b: [0] * width for b in window.buckets()}
     for row in rows:
-        out[bucket_label(str(row[0]), window.bucket)] = [n(v) for v in row[1:]]
+        name, keys = bucket_name(row, window.bucket)
+        out[name] = [n(v) for v in row[keys:]]
     return out

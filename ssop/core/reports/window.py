@@ -43,11 +43,6 @@ def label(at: datetime, bucket: str) -> str:
     return f"{at:%Y-%m-%d %H}:00" if bucket == "hour" else f"{at:%Y-%m-%d}"
 
 
-def bucket_label(prefix: str, bucket: str) -> str:
-    """The label of a bucket from the SQL prefix of its times (``YYYY-MM-DD HH``)."""
-    return prefix + ":00" if bucket == "hour" else prefix
-
-
 def _floor(at: datetime, bucket: str) -> datetime:
     hour = at.replace(minute=0, second=0, microsecond=0)
     return hour if bucket == "hour" else hour.replace(hour=0)

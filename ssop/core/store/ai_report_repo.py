@@ -17,13 +17,13 @@ class AiReportRepo:
         self.s = session
 
     def analyses(self, scope: Scope, bucket: str) -> Rows:
-        """(bucket, analyzer, risk, analyses, confidence sum, disagreements,
+        """(bucket keys..., analyzer, risk, analyses, confidence sum, disagreements,
         model calls, prompt tokens, completion tokens)."""
         a = AnalysisRecord
-        b = bucket_of(col(a.at), bucket).label("b")
+        b = bucket_of(col(a.at), bucket)
         asked = (col(a.analyzer) == MODEL_ANALYZER) | col(a.llm_error).is_not(None)
         query = select(
-            b,
+            *b,
             col(a.analyzer),
             col(a.risk),
             func.count(),
@@ -33,8 +33,7 @@ class AiReportRepo:
             func.coalesce(func.sum(a.tokens_prompt), 0),
             func.coalesce(func.sum(a.tokens_completion), 0),
         ).where(*scope.where(col(a.at), col(a.server_name)))
-        keys = (b, col(a.analyzer), col(a.risk))
-        return plain(self.s.execute(query.group_by(*keys).order_by(*keys)))
+        return plain(self.s.execute(query.group_by(*b, a.analyzer, a.risk)))
 
     def verdicts(self, scope: Scope) -> Rows:
         """(status, reject reason, count) of the recommendations made."""

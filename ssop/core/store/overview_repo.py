@@ -47,12 +47,13 @@ class OverviewRepo:
         )
 
     def executions_by_bucket(self, scope: Scope, bucket: str) -> Rows:
-        """(bucket, runs, succeeded, failed, timed_out, manual, automatic, approved)."""
+        """(bucket keys..., runs, succeeded, failed, timed_out, manual,
+        automatic, approved)."""
         x = Execution
-        b = bucket_of(col(x.started_at), bucket).label("b")
+        b = bucket_of(col(x.started_at), bucket)
         status, trigger = col(x.status), col(x.trigger)
         query = select(
-            b,
+            *b,
             func.count(),
             count_if(status == lifecycle.SUCCEEDED),
             count_if(status == lifecycle.FAILED),
@@ -61,17 +62,17 @@ class OverviewRepo:
             count_if(trigger == Trigger.POLICY.value),
             count_if(trigger == Trigger.APPROVAL.value),
         ).where(*scope.where(col(x.started_at), col(x.server_name)))
-        return plain(self.s.execute(query.group_by(b).order_by(b)))
+        return plain(self.s.execute(query.group_by(*b)))
 
     def analyses_by_bucket(self, scope: Scope, bucket: str) -> Rows:
-        """(bucket, analyses, low, medium, high)."""
+        """(bucket keys..., analyses, low, medium, high)."""
         a = AnalysisRecord
-        b = bucket_of(col(a.at), bucket).label("b")
+        b = bucket_of(col(a.at), bucket)
         risks = [count_if(col(a.risk) == r) for r in RISKS]
-        query = select(b, func.count(), *risks).where(
+        query = select(*b, func.count(), *risks).where(
             *scope.where(col(a.at), col(a.server_name))
         )
-        return plain(self.s.execute(query.group_by(b).order_by(b)))
+        return plain(self.s.execute(query.group_by(*b)))
 
     def approvals(self, scope: Scope) -> tuple[Any, ...]:
         """(pending, approved, rejected, expired) of requests that asked a human."""

@@ -3,21 +3,21 @@
 Reports aggregate in SQL over the whole window, one pass per table, with
 conditional sums (``SUM(CASE WHEN ... THEN 1 ELSE 0 END)``) instead of one
 query per figure. Expressions are dialect-neutral so SQLite and MariaDB
-return the same numbers: time buckets are prefixes of the stored time's
-text (``YYYY-MM-DD HH``), which both render alike.
+return the same numbers. Time buckets group on the date and the hour as
+numbers (``DATE(at)``, ``EXTRACT(HOUR FROM at)``): MariaDB groups those far
+faster than text, and both databases compute them alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, cast, func
+from sqlalchemy import ColumnElement, case, extract, func
 from sqlalchemy.sql.elements import ColumnClause
 
-BUCKET_CHARS = {"hour": 13, "day": 10}
 Rows = list[tuple[Any, ...]]
 
 
@@ -42,9 +42,21 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def bucket_of(at: ColumnClause[Any] | Any, bucket: str) -> ColumnElement[str]:
-    """The UTC hour (``YYYY-MM-DD HH``) or day (``YYYY-MM-DD``) of ``at``."""
-    return func.substr(cast(at, String), 1, BUCKET_CHARS[bucket])
+def bucket_of(at: ColumnClause[Any] | Any, bucket: str) -> list[ColumnElement[Any]]:
+    """The keys of ``at``'s UTC bucket: its date, and its hour for hourly ones."""
+    keys: list[ColumnElement[Any]] = [func.date(at).label("bucket_day")]
+    if bucket == "hour":
+        keys.append(extract("hour", at).label("bucket_hour"))
+    return keys
+
+
+def bucket_name(row: Sequence[Any], bucket: str) -> tuple[str, int]:
+    """The bucket's label (``YYYY-MM-DD HH:00`` or ``YYYY-MM-DD``) from the
+    leading keys of ``row``, and how many keys it took."""
+    day = str(row[0])
+    if bucket == "hour":
+        return f"{day} {int(row[1]):02d}:00", 2
+    return day, 1
 
 
 def plain(rows: Iterable[Any]) -> Rows:
