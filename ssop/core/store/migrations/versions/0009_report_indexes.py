@@ -58,6 +58,11 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "duration_s",
         ),
     ),
+    (
+        "ix_executions_action_duration",
+        "executions",
+        ("action_name", "duration_s", "started_at", "server_name"),
+    ),
 )
 
 
