@@ -92,6 +92,16 @@ COMMANDS: tuple[Entry, ...] = (
         "Analyse servers now (needs actions.run; --dry-run alone needs reports.read).",
     ),
     command(
+        "status",
+        "status_cmd",
+        "The fleet at a glance from stored readings, no SSH.",
+    ),
+    command(
+        "report",
+        "report_cmd",
+        "Aggregates over a window, computed in the database (needs reports.read).",
+    ),
+    command(
         "crawl",
         "crawl_cmd",
         "Crawl servers once now: store their readings and show them.",

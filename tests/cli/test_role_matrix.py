@@ -53,6 +53,8 @@ SAMPLES: dict[str, Sample] = {
     "db upgrade": s("db", "upgrade"),
     "db prune": s("db", "prune"),
     "health": s("health"),
+    "status": s("status"),
+    "report": s("report", "overview"),
     "daemon": s("daemon", "--once"),
     "user add": s(
         "user",
