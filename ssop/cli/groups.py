@@ -18,6 +18,7 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("audit_cmd", "audit"),
     ("daemon_cmd", None),
     ("health_cmd", None),
+    ("status_cmd", None),
     ("server_cmd", "server"),
     ("secrets_cmd", "secrets"),
     ("action_cmd", "action"),

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ssop.core.policy.service import RemediationService
     from ssop.core.policy.verify import VerificationService
     from ssop.core.queue.base import QueueBackend
+    from ssop.core.reports.status import StatusService
     from ssop.core.secrets.recovery import SealedSecretsService
     from ssop.core.secrets.rotation import SecretsService
     from ssop.core.secrets.secretbox import SecretBox
@@ -389,6 +390,13 @@ class Services:
             queue=self.queue,
             settings=self.config.settings,
         )
+
+    @cached_property
+    def status(self) -> StatusService:
+        """The fleet at a glance from stored readings (``ssop status``, the TUI)."""
+        from ssop.core.reports.status import StatusService
+
+        return StatusService(self.sessions, self.clock, self.config.settings)
 
     @cached_property
     def quickstart(self) -> QuickstartService:

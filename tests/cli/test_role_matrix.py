@@ -54,6 +54,7 @@ SAMPLES: dict[str, Sample] = {
     "db upgrade": s("db", "upgrade"),
     "db prune": s("db", "prune"),
     "health": s("health"),
+    "status": s("status"),
     "daemon": s("daemon", "--once"),
     "tui": s("tui", "--screen", "nowhere"),
     "user add": s(

@@ -20,7 +20,18 @@ from ssop.core.models.types import BigId, JsonColumn, LongText, UtcDateTime, utc
 
 class AnalysisRecord(SQLModel, table=True):
     __tablename__ = "analyses"
-    __table_args__ = (Index("ix_analyses_server_at", "server_name", "at"),)
+    __table_args__ = (
+        Index("ix_analyses_server_at", "server_name", "at"),
+        Index("ix_analyses_server_id", "server_name", "id"),
+        Index(
+            "ix_analyses_at_cover",
+            "at",
+            "server_name",
+            "analyzer",
+            "risk",
+            "confidence",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     server_name: str = Field(max_length=64)

@@ -53,6 +53,16 @@ class Execution(SQLModel, table=True):
     __table_args__ = (
         Index("ix_executions_server_started", "server_name", "started_at"),
         Index("ix_executions_status_started", "status", "started_at"),
+        # reports: a time range read from the index alone
+        Index(
+            "ix_executions_started_cover",
+            "started_at",
+            "server_name",
+            "action_name",
+            "status",
+            "trigger",
+            "duration_s",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

@@ -16,7 +16,21 @@ from ssop.core.models.types import BigId, JsonColumn, LongText, UtcDateTime, utc
 
 class MetricSample(SQLModel, table=True):
     __tablename__ = "metric_samples"
-    __table_args__ = (Index("ix_metric_samples_server_at", "server_name", "at"),)
+    __table_args__ = (
+        Index("ix_metric_samples_server_at", "server_name", "at"),
+        # status: each server's newest sample is one index dive
+        Index("ix_metric_samples_server_id", "server_name", "id"),
+        # reports: a time range read from the index alone
+        Index(
+            "ix_metric_samples_at_cover",
+            "at",
+            "server_name",
+            "cpu_percent",
+            "memory_percent",
+            "disk_max_percent",
+            "load1",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     server_name: str = Field(max_length=64)
@@ -67,7 +81,11 @@ class CrawlError(SQLModel, table=True):
     """A crawl of one server that failed, with its cause for the reports."""
 
     __tablename__ = "crawl_errors"
-    __table_args__ = (Index("ix_crawl_errors_server_at", "server_name", "at"),)
+    __table_args__ = (
+        Index("ix_crawl_errors_server_at", "server_name", "at"),
+        Index("ix_crawl_errors_server_id", "server_name", "id"),
+        Index("ix_crawl_errors_at_cover", "at", "server_name", "cause"),
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     server_name: str = Field(max_length=64)

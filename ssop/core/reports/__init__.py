@@ -1,0 +1,1 @@
+"""Reports and fleet status, aggregated in SQL from what the store already holds."""
