@@ -59,5 +59,10 @@ def stamp(when: datetime | None) -> str:
     return "-" if when is None else f"{when:%Y-%m-%d %H:%M}"
 
 
+def short(when: datetime | None) -> str:
+    """Month, day and time: enough for a table cell."""
+    return "-" if when is None else f"{when:%m-%d %H:%M}"
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"

@@ -140,10 +140,9 @@ def evidence(v: RequestView, now: datetime) -> Text:
     """Everything a decision rests on, as plain text."""
     text = Text()
     text.append(f"#{v.id} {clean(v.action)} on {clean(v.server)}", style="bold")
-    text.append(
-        f"   risk {v.effective_risk}", style=fmt.RISK_STYLES.get(v.effective_risk, "")
-    )
-    text.append(f"   gate {clean(v.gate)}\n")
+    text.append("  risk ")
+    text.append(fmt.risk(v.effective_risk))
+    text.append(f"  gate {clean(v.gate)}\n")
     text.append("command: ", style="bold")
     text.append(clean(v.command) + "\n")
     text.append(f"asked by {clean(v.requested_by)} at {fmt.stamp(v.created_at)}; ")

@@ -62,10 +62,6 @@ class LiveScreen(Screen[None]):
     def body(self) -> ComposeResult:
         raise NotImplementedError
 
-    def on_mount(self) -> None:
-        self.query_one(StatusLine).show(self.dash.live)
-        self.reload()
-
     def on_screen_resume(self) -> None:
         self.query_one(StatusLine).show(self.dash.live)
         self.reload()

@@ -64,7 +64,7 @@ class ExecutionsScreen(LiveScreen):
 def _row(r: ExecutionRecord) -> Row:
     cells = (
         str(r.id),
-        fmt.stamp(r.started_at),
+        fmt.short(r.started_at),
         plain(one_line(r.server_name, 24)),
         plain(one_line(r.action_name, 24)),
         fmt.state(r.status.value),

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from ssop.core.ops.daemon_registry import DaemonState
+from ssop.core.reports.status import FleetStatus, StatusRow
 from ssop.tui import formatting as fmt
 from ssop.tui.sanitize import clean, one_line, plain
 from ssop.tui.screens.base import LiveScreen
 from ssop.tui.widgets.live_table import LiveTable, Row
 from ssop.tui.widgets.modals import Ask
 
-COLUMNS = ("server", "state", "cpu", "mem", "disk", "load", "risk", "appr")
+COLUMNS = ("server", "state", "cpu", "mem", "disk", "load", "risk", "appr", "seen")
 
 
 @dataclass(frozen=True)
-class FleetLine:
-    name: str
-    tags: tuple[str, ...]
-    state: str
-    cpu: float | None
-    memory: float | None
-    disk: float | None
-    load: float | None
-    risk: str | None
-    approvals: int
+class FleetData:
+    status: FleetStatus
+    # seconds since the freshest running daemon's heartbeat; None: no daemon
+    heartbeat_s: float | None
 
 
 class FleetScreen(LiveScreen):
@@ -46,29 +42,26 @@ class FleetScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__(name="fleet")
         self.rows: list[Row] = []
-        self.lines: list[FleetLine] = []
 
     def body(self) -> ComposeResult:
         yield Static(id="totals")
         yield LiveTable(COLUMNS, id="servers")
 
-    def fetch(self) -> list[FleetLine]:
+    def fetch(self) -> FleetData:
         s = self.dash.session
-        servers = s.services.servers.list(s.principal)
-        pending = s.services.approvals.list(s.principal, ("pending_approval",), 1000)
-        waiting: dict[str, int] = {}
-        for view in pending:
-            waiting[view.server] = waiting.get(view.server, 0) + 1
-        return [
-            _line(v.name, v.tags, s.services.latest_readings.latest(v.name), waiting)
-            for v in servers
+        status = s.services.status.fleet(s.principal)
+        now = self.dash.clock.now()
+        running = [
+            d.age_s(now)
+            for d in s.services.daemons.list()
+            if d.status is DaemonState.RUNNING
         ]
+        return FleetData(status, min(running) if running else None)
 
-    def show(self, data: Sequence[FleetLine]) -> None:
-        self.lines = list(data)
-        self.rows = [_row(line) for line in data]
+    def show(self, data: FleetData) -> None:
+        self.rows = [_row(r) for r in data.status.rows]
         self.query_one(LiveTable).sync(self.rows)
-        self.query_one("#totals", Static).update(totals(self.lines))
+        self.query_one("#totals", Static).update(totals(data))
 
     def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
         self.action_open()
@@ -97,43 +90,33 @@ class FleetScreen(LiveScreen):
         )
 
 
-def _line(name, tags, readings, waiting) -> FleetLine:  # type: ignore[no-untyped-def]
-    r = readings or {}
-    return FleetLine(
-        name=name,
-        tags=tuple(tags),
-        state="stale" if not r else "ok",
-        cpu=r.get("cpu_percent"),
-        memory=r.get("memory_percent"),
-        disk=r.get("disk_max_percent"),
-        load=r.get("load1"),
-        risk=None,
-        approvals=waiting.get(name, 0),
-    )
-
-
-def _row(line: FleetLine) -> Row:
+def _row(r: StatusRow) -> Row:
     cells = (
-        plain(one_line(line.name, 28)),
-        fmt.state(line.state),
-        fmt.percent(line.cpu),
-        fmt.percent(line.memory),
-        fmt.percent(line.disk),
-        "-" if line.load is None else f"{line.load:.2f}",
-        fmt.risk(line.risk),
-        str(line.approvals or ""),
+        plain(one_line(r.server, 24)),
+        fmt.state(r.state.value),
+        fmt.percent(r.cpu_percent),
+        fmt.percent(r.memory_percent),
+        fmt.percent(r.disk_max_percent),
+        "-" if r.load1 is None else f"{r.load1:.2f}",
+        fmt.risk(r.last_risk),
+        str(r.open_approvals or ""),
+        "-" if r.last_crawl_age_s is None else fmt.span(r.last_crawl_age_s),
     )
-    return Row(line.name, cells, clean(" ".join((line.name, *line.tags))).lower())
+    return Row(r.server, cells, clean(" ".join((r.server, *r.tags))).lower())
 
 
-def totals(lines: Sequence[FleetLine]) -> str:
-    counts: dict[str, int] = {}
-    for line in lines:
-        counts[line.state] = counts.get(line.state, 0) + 1
-    parts = [f"{n} {state}" for state, n in sorted(counts.items())]
-    waiting = sum(line.approvals for line in lines)
-    return (
-        f"{len(lines)} servers: "
-        + ", ".join(parts or ["none"])
-        + f"; {waiting} awaiting approval"
-    )
+def totals(data: FleetData) -> Text:
+    """The header line: servers per state, approvals waiting, the daemon."""
+    rows = data.status.rows
+    line = Text(f"{len(rows)} servers: ")
+    counts = [(n, state) for state, n in data.status.counts().items() if n]
+    for i, (n, state) in enumerate(counts):
+        line.append(f"{n} {state}", style=fmt.STATE_STYLES.get(state, ""))
+        line.append(", " if i < len(counts) - 1 else "")
+    waiting = sum(r.open_approvals for r in rows)
+    line.append(f"; {waiting} awaiting approval; ")
+    if data.heartbeat_s is None:
+        line.append("no daemon running", style="bold yellow")
+    else:
+        line.append(f"daemon seen {fmt.span(data.heartbeat_s)} ago")
+    return line

@@ -67,7 +67,7 @@ class InsightsScreen(LiveScreen):
 def _row(v: AnalysisView) -> Row:
     cells = (
         str(v.id),
-        fmt.stamp(v.at),
+        fmt.short(v.at),
         plain(one_line(v.server, 20)),
         fmt.risk(v.risk),
         plain(one_line(v.analyzer, 10)),

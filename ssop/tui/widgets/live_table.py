@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 CHANGED_STYLE = "reverse"
+FLASH_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,23 @@ class LiveTable(DataTable[Any]):
             return None
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
-    def sync(self, rows: Sequence[Row], *, flash: bool = True) -> set[str]:
+    def sync(self, rows: Sequence[Row], *, flash: bool = True) -> list[str]:
         """Show ``rows`` (filtered by ``needle``); the keys added or changed."""
         wanted = {r.key: r for r in rows if self._matches(r)}
         for gone in [k for k in self._rows if k not in wanted]:
             self.remove_row(gone)
             del self._rows[gone]
-        changed = {k for k, r in wanted.items() if self._rows.get(k) != r}
+        changed = [
+            k
+            for k, r in wanted.items()
+            if k not in self._rows or _signature(self._rows[k]) != _signature(r)
+        ]
         first = not self._rows
         for key in changed:
             self._put(wanted[key], highlight=flash and not first)
-        if flash and not first:
-            self._flashing |= changed
+        if flash and not first and changed:
+            self._flashing |= set(changed)
+            self.set_timer(FLASH_S, self.settle)
         self._resort()
         return changed
 
@@ -91,7 +97,7 @@ class LiveTable(DataTable[Any]):
         cells = [_styled(c, CHANGED_STYLE if highlight else "") for c in row.cells]
         if row.key in self._rows:
             for name, cell in zip(self.column_names, cells, strict=True):
-                self.update_cell(row.key, name, cell)
+                self.update_cell(row.key, name, cell, update_width=True)
         else:
             self.add_row(*cells, key=row.key)
         self._rows[row.key] = row
@@ -101,6 +107,11 @@ class LiveTable(DataTable[Any]):
             return
         name = self.column_names[self.sort_column]
         self.sort(name, key=_sort_key, reverse=self.sort_reverse)
+
+
+def _signature(row: Row) -> tuple[object, ...]:
+    """What a row looks like (rich Text compares by identity, not content)."""
+    return tuple(c.markup if isinstance(c, Text) else c for c in row.cells)
 
 
 def _styled(cell: Any, style: str) -> Any:

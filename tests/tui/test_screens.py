@@ -1,0 +1,28 @@
+"""Each screen over a seeded fleet: what it lists, filters and shows plainly."""
+
+from __future__ import annotations
+
+import pytest
+
+from ssop.core.accounts.permissions import Role
+from ssop.tui.screens.fleet import FleetScreen
+from tests.tui.conftest import SIZE, Seeded, settle, shown
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_the_fleet_lists_every_server_with_its_state(seeded: Seeded) -> None:
+    app = seeded.app("fleet", Role.VIEWER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FleetScreen)
+        assert sorted(shown(app)) == sorted(seeded.names)
+        app.save_screenshot("/tmp/tui-fleet.svg")
+
+
+@pytest.mark.parametrize("start", ["approvals", "executions", "insights"])
+async def test_screens_render(seeded: Seeded, start: str) -> None:
+    app = seeded.app(start)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.save_screenshot(f"/tmp/tui-{start}.svg")
