@@ -9,21 +9,24 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-DIALOG_CSS = """
-ModalScreen { align: center middle; }
-ModalScreen > Vertical, ModalScreen > VerticalScroll {
-    width: 72; max-width: 95%; height: auto; max-height: 90%;
-    border: thick $accent; background: $surface; padding: 1 2;
-}
-ModalScreen .title { text-style: bold; }
-ModalScreen .keys { color: $text-muted; margin-top: 1; }
-"""
+
+def dialog_css(screen: str) -> str:
+    """A centred, bordered box; each dialog names itself (CSS is per class)."""
+    return f"""
+    {screen} {{ align: center middle; }}
+    {screen} > .dialog {{
+        width: 72; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $accent; background: $surface; padding: 1 2;
+    }}
+    {screen} .title {{ text-style: bold; }}
+    {screen} .keys {{ color: $text-muted; margin-top: 1; }}
+    """
 
 
 class Confirm(ModalScreen[bool]):
     """``y`` or Enter confirms, ``n`` or Escape cancels; the body is plain text."""
 
-    DEFAULT_CSS = DIALOG_CSS
+    DEFAULT_CSS = dialog_css("Confirm")
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -35,7 +38,7 @@ class Confirm(ModalScreen[bool]):
         self.body = body
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="title", markup=False)
             yield Static(self.body)
             yield Label("y / Enter: yes    n / Esc: no", classes="keys")
@@ -47,7 +50,7 @@ class Confirm(ModalScreen[bool]):
 class Ask(ModalScreen[str | None]):
     """One line of text (a reason, a filter, a screen name); Escape cancels."""
 
-    DEFAULT_CSS = DIALOG_CSS
+    DEFAULT_CSS = dialog_css("Ask")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, placeholder: str = "", hint: str = "") -> None:
@@ -57,7 +60,7 @@ class Ask(ModalScreen[str | None]):
         self.hint = hint
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="title", markup=False)
             yield Input(placeholder=self.placeholder)
             yield Label(self.hint or "Enter: ok    Esc: cancel", classes="keys")
@@ -72,7 +75,7 @@ class Ask(ModalScreen[str | None]):
 class Help(ModalScreen[None]):
     """Plain text in a scrolling box: the keys, or a run's output."""
 
-    DEFAULT_CSS = DIALOG_CSS
+    DEFAULT_CSS = dialog_css("Help")
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
     def __init__(self, text: str, title: str = "Keys") -> None:
@@ -81,7 +84,7 @@ class Help(ModalScreen[None]):
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll(classes="dialog"):
             yield Label(self.title_text, classes="title", markup=False)
             yield Static(Text(self.text))
 
