@@ -64,5 +64,10 @@ def short(when: datetime | None) -> str:
     return "-" if when is None else f"{when:%m-%d %H:%M}"
 
 
+def clock_time(when: datetime | None) -> str:
+    """The time of day (UTC): it changes only when the event does, unlike an age."""
+    return "-" if when is None else f"{when:%H:%M}"
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"

@@ -21,7 +21,9 @@ from ssop.tui.widgets.live_table import LiveTable, Row
 from ssop.tui.widgets.modals import Ask, Confirm
 
 OPEN = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)
-COLUMNS = ("id", "status", "server", "action", "risk", "gate", "asked by", "expires")
+COLUMNS = ("id", "status", "server", "action", "risk", "asked by", "expires")
+# fixed: fits 80 columns, and a thousand rows need no measuring
+WIDTHS = (4, 8, 14, 16, 6, 10, 8)
 
 
 class ApprovalsScreen(LiveScreen):
@@ -42,7 +44,9 @@ class ApprovalsScreen(LiveScreen):
         self.rows: list[Row] = []
 
     def body(self) -> ComposeResult:
-        yield LiveTable(COLUMNS, id="requests")
+        yield LiveTable(
+            COLUMNS, cells=cells, search=search, widths=WIDTHS, id="requests"
+        )
         with VerticalScroll(id="evidence"):
             yield Static(id="detail")
 
@@ -53,7 +57,9 @@ class ApprovalsScreen(LiveScreen):
     def show(self, data: Sequence[RequestView]) -> None:
         now = self.dash.clock.now()
         self.views = {str(v.id): v for v in data}
-        self.rows = [_row(v, now) for v in data]
+        self.rows = [
+            Row(str(v.id), (v, fmt.countdown(v.expires_at, now))) for v in data
+        ]
         table = self.query_one(LiveTable)
         table.sync(self.rows)
         self._detail()
@@ -121,19 +127,22 @@ class ApprovalsScreen(LiveScreen):
         )
 
 
-def _row(v: RequestView, now: datetime) -> Row:
-    cells = (
+def cells(data: tuple[RequestView, str]) -> tuple[object, ...]:
+    v, expires = data
+    return (
         str(v.id),
         v.status.replace("_approval", ""),
-        plain(one_line(v.server, 24)),
-        plain(one_line(v.action, 24)),
+        plain(one_line(v.server, WIDTHS[2])),
+        plain(one_line(v.action, WIDTHS[3])),
         fmt.risk(v.effective_risk),
-        v.gate,
-        plain(one_line(v.requested_by, 16)),
-        fmt.countdown(v.expires_at, now),
+        plain(one_line(v.requested_by, WIDTHS[5])),
+        expires,
     )
-    search = f"{v.server} {v.action} {v.requested_by}".lower()
-    return Row(str(v.id), cells, clean(search))
+
+
+def search(data: tuple[RequestView, str]) -> str:
+    v = data[0]
+    return clean(f"{v.server} {v.action} {v.requested_by}")
 
 
 def evidence(v: RequestView, now: datetime) -> Text:

@@ -15,7 +15,8 @@ from ssop.tui.screens.base import LiveScreen
 from ssop.tui.widgets.live_table import LiveTable, Row
 from ssop.tui.widgets.modals import Ask, Help
 
-COLUMNS = ("id", "started", "server", "action", "status", "exit", "actor", "trigger")
+COLUMNS = ("id", "started", "server", "action", "status", "exit", "actor")
+WIDTHS = (5, 11, 12, 15, 9, 4, 8)
 
 
 class ExecutionsScreen(LiveScreen):
@@ -31,7 +32,9 @@ class ExecutionsScreen(LiveScreen):
         self.rows: list[Row] = []
 
     def body(self) -> ComposeResult:
-        yield LiveTable(COLUMNS, id="executions")
+        yield LiveTable(
+            COLUMNS, cells=cells, search=search, widths=WIDTHS, id="executions"
+        )
 
     def fetch(self) -> list[ExecutionRecord]:
         s = self.dash.session
@@ -39,7 +42,7 @@ class ExecutionsScreen(LiveScreen):
 
     def show(self, data: Sequence[ExecutionRecord]) -> None:
         self.records = {str(r.id): r for r in data}
-        self.rows = [_row(r) for r in data]
+        self.rows = [Row(str(r.id), r) for r in data]
         self.query_one(LiveTable).sync(self.rows)
 
     def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
@@ -61,19 +64,20 @@ class ExecutionsScreen(LiveScreen):
         )
 
 
-def _row(r: ExecutionRecord) -> Row:
-    cells = (
+def cells(r: ExecutionRecord) -> tuple[object, ...]:
+    return (
         str(r.id),
         fmt.short(r.started_at),
-        plain(one_line(r.server_name, 24)),
-        plain(one_line(r.action_name, 24)),
+        plain(one_line(r.server_name, WIDTHS[2])),
+        plain(one_line(r.action_name, WIDTHS[3])),
         fmt.state(r.status.value),
         "-" if r.exit_code is None else str(r.exit_code),
-        plain(one_line(r.actor, 16)),
-        r.trigger,
+        plain(one_line(r.actor, WIDTHS[6])),
     )
-    search = f"{r.server_name} {r.action_name} {r.status.value} {r.actor}"
-    return Row(str(r.id), cells, clean(search).lower())
+
+
+def search(r: ExecutionRecord) -> str:
+    return clean(f"{r.server_name} {r.action_name} {r.status.value} {r.actor}")
 
 
 def output(r: ExecutionRecord) -> str:

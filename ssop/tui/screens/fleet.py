@@ -18,6 +18,7 @@ from ssop.tui.widgets.live_table import LiveTable, Row
 from ssop.tui.widgets.modals import Ask
 
 COLUMNS = ("server", "state", "cpu", "mem", "disk", "load", "risk", "appr", "seen")
+WIDTHS = (16, 11, 4, 4, 4, 5, 6, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ class FleetScreen(LiveScreen):
 
     def body(self) -> ComposeResult:
         yield Static(id="totals")
-        yield LiveTable(COLUMNS, id="servers")
+        yield LiveTable(
+            COLUMNS, cells=cells, search=search, widths=WIDTHS, id="servers"
+        )
 
     def fetch(self) -> FleetData:
         s = self.dash.session
@@ -59,7 +62,7 @@ class FleetScreen(LiveScreen):
         return FleetData(status, min(running) if running else None)
 
     def show(self, data: FleetData) -> None:
-        self.rows = [_row(r) for r in data.status.rows]
+        self.rows = [Row(r.server, r) for r in data.status.rows]
         self.query_one(LiveTable).sync(self.rows)
         self.query_one("#totals", Static).update(totals(data))
 
@@ -90,9 +93,9 @@ class FleetScreen(LiveScreen):
         )
 
 
-def _row(r: StatusRow) -> Row:
-    cells = (
-        plain(one_line(r.server, 24)),
+def cells(r: StatusRow) -> tuple[object, ...]:
+    return (
+        plain(one_line(r.server, WIDTHS[0])),
         fmt.state(r.state.value),
         fmt.percent(r.cpu_percent),
         fmt.percent(r.memory_percent),
@@ -100,9 +103,12 @@ def _row(r: StatusRow) -> Row:
         "-" if r.load1 is None else f"{r.load1:.2f}",
         fmt.risk(r.last_risk),
         str(r.open_approvals or ""),
-        "-" if r.last_crawl_age_s is None else fmt.span(r.last_crawl_age_s),
+        fmt.clock_time(r.last_crawl_at),
     )
-    return Row(r.server, cells, clean(" ".join((r.server, *r.tags))).lower())
+
+
+def search(r: StatusRow) -> str:
+    return clean(" ".join((r.server, *r.tags)))
 
 
 def totals(data: FleetData) -> Text:

@@ -17,6 +17,8 @@ from ssop.tui.screens.base import LiveScreen
 from ssop.tui.widgets.live_table import LiveTable, Row
 
 COLUMNS = ("id", "at", "server", "risk", "by", "summary")
+# the summary is measured: it takes what it needs
+WIDTHS = (5, 11, 12, 6, 6, None)
 RISK_FLOORS: tuple[str | None, ...] = (None, "low", "medium", "high")
 
 
@@ -34,7 +36,9 @@ class InsightsScreen(LiveScreen):
         self.views: dict[str, AnalysisView] = {}
 
     def body(self) -> ComposeResult:
-        yield LiveTable(COLUMNS, id="analyses")
+        yield LiveTable(
+            COLUMNS, cells=cells, search=search, widths=WIDTHS, id="analyses"
+        )
         with VerticalScroll(id="reasoning"):
             yield Static(id="detail")
 
@@ -44,7 +48,7 @@ class InsightsScreen(LiveScreen):
 
     def show(self, data: Sequence[AnalysisView]) -> None:
         self.views = {str(v.id): v for v in data}
-        self.query_one(LiveTable).sync([_row(v) for v in data])
+        self.query_one(LiveTable).sync([Row(str(v.id), v) for v in data])
         self.sub_title = f"risk {self.floor or 'all'}"
         self._detail()
 
@@ -64,16 +68,19 @@ class InsightsScreen(LiveScreen):
         self.reload()
 
 
-def _row(v: AnalysisView) -> Row:
-    cells = (
+def cells(v: AnalysisView) -> tuple[object, ...]:
+    return (
         str(v.id),
         fmt.short(v.at),
-        plain(one_line(v.server, 20)),
+        plain(one_line(v.server, WIDTHS[2])),
         fmt.risk(v.risk),
-        plain(one_line(v.analyzer, 10)),
+        plain(one_line(v.analyzer, WIDTHS[4])),
         plain(one_line(v.summary, 60)),
     )
-    return Row(str(v.id), cells, clean(v.server).lower())
+
+
+def search(v: AnalysisView) -> str:
+    return clean(v.server)
 
 
 def reasoning(v: AnalysisView) -> Text:

@@ -1,13 +1,14 @@
 """A DataTable that applies a new set of rows by difference, and flashes changes.
 
-Only rows whose cells changed are rewritten, so a round of updates over a
-thousand servers touches the few that moved. Changed rows are shown
-highlighted until the next ``settle``.
+Each row carries the data it is drawn from; a row is drawn again only when
+its data changed, and then only the cells that differ are rewritten, so a
+round of updates over a thousand servers touches the few that moved. The
+rewritten cells are shown highlighted for ``FLASH_S`` seconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +22,11 @@ FLASH_S = 2.0
 @dataclass(frozen=True)
 class Row:
     key: str
-    cells: tuple[Any, ...]
-    # what the filter matches (name, tags, ...), lower case
-    search: str = ""
+    # compared with ==: what the row is drawn from (a frozen view, a tuple)
+    data: Any
+
+
+Cells = tuple[Any, ...]
 
 
 class LiveTable(DataTable[Any]):
@@ -31,18 +34,33 @@ class LiveTable(DataTable[Any]):
 
     DEFAULT_CSS = "LiveTable { height: 1fr; }"
 
-    def __init__(self, columns: Sequence[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        columns: Sequence[str],
+        *,
+        cells: Callable[[Any], Cells],
+        search: Callable[[Any], str],
+        widths: Sequence[int | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.column_names = tuple(columns)
-        self._rows: dict[str, Row] = {}
-        self._flashing: set[str] = set()
+        self.cells_of = cells
+        self.search_of = search
+        # Fixed widths spare measuring every cell of a thousand rows
+        self.widths: tuple[int | None, ...] = (
+            tuple(widths) if widths else (None,) * len(columns)
+        )
+        self._known: dict[str, Any] = {}
+        self._drawn: dict[str, Cells] = {}
+        self._flashing: dict[str, set[int]] = {}
         self.needle = ""
         self.sort_column: int | None = None
         self.sort_reverse = False
 
     def on_mount(self) -> None:
-        for name in self.column_names:
-            self.add_column(name, key=name)
+        for name, width in zip(self.column_names, self.widths, strict=True):
+            self.add_column(name, key=name, width=width)
 
     @property
     def shown(self) -> list[str]:
@@ -55,29 +73,29 @@ class LiveTable(DataTable[Any]):
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
     def sync(self, rows: Sequence[Row], *, flash: bool = True) -> list[str]:
-        """Show ``rows`` (filtered by ``needle``); the keys added or changed."""
-        wanted = {r.key: r for r in rows if self._matches(r)}
-        for gone in [k for k in self._rows if k not in wanted]:
+        """Show ``rows`` (those matching ``needle``); the keys added or changed."""
+        wanted = [r for r in rows if self._matches(r)]
+        keep = {r.key for r in wanted}
+        for gone in [k for k in self._known if k not in keep]:
             self.remove_row(gone)
-            del self._rows[gone]
-        changed = [
-            k
-            for k, r in wanted.items()
-            if k not in self._rows or _signature(self._rows[k]) != _signature(r)
-        ]
-        first = not self._rows
-        for key in changed:
-            self._put(wanted[key], highlight=flash and not first)
-        if flash and not first and changed:
-            self._flashing |= set(changed)
+            del self._known[gone], self._drawn[gone]
+            self._flashing.pop(gone, None)
+        flash = flash and bool(self._known)
+        changed: list[str] = []
+        for row in wanted:
+            if self._changed(row):
+                changed.append(row.key)
+                self._put(row, flash=flash)
+        if flash and changed:
             self.set_timer(FLASH_S, self.settle)
         self._resort()
         return changed
 
     def settle(self) -> None:
-        """Draw the flashed rows normally again."""
-        for key in self._flashing & self._rows.keys():
-            self._put(self._rows[key], highlight=False)
+        """Draw the flashed cells normally again."""
+        for key, columns in self._flashing.items():
+            for i in columns:
+                self.update_cell(key, self.column_names[i], self._drawn[key][i])
         self._flashing.clear()
 
     def refilter(self, needle: str, rows: Sequence[Row]) -> None:
@@ -91,16 +109,26 @@ class LiveTable(DataTable[Any]):
         self._resort()
 
     def _matches(self, row: Row) -> bool:
-        return not self.needle or self.needle in (row.search or row.key).lower()
+        return not self.needle or self.needle in self.search_of(row.data).lower()
 
-    def _put(self, row: Row, *, highlight: bool) -> None:
-        cells = [_styled(c, CHANGED_STYLE if highlight else "") for c in row.cells]
-        if row.key in self._rows:
-            for name, cell in zip(self.column_names, cells, strict=True):
-                self.update_cell(row.key, name, cell, update_width=True)
-        else:
+    def _changed(self, row: Row) -> bool:
+        return row.key not in self._known or self._known[row.key] != row.data
+
+    def _put(self, row: Row, *, flash: bool) -> None:
+        cells = self.cells_of(row.data)
+        before = self._drawn.get(row.key)
+        self._known[row.key], self._drawn[row.key] = row.data, cells
+        if before is None:
             self.add_row(*cells, key=row.key)
-        self._rows[row.key] = row
+            return
+        for i, (new, old) in enumerate(zip(cells, before, strict=True)):
+            if _same(new, old):
+                continue
+            shown = _flashed(new) if flash else new
+            name, fixed = self.column_names[i], self.widths[i]
+            self.update_cell(row.key, name, shown, update_width=fixed is None)
+            if flash:
+                self._flashing.setdefault(row.key, set()).add(i)
 
     def _resort(self) -> None:
         if self.sort_column is None:
@@ -109,16 +137,15 @@ class LiveTable(DataTable[Any]):
         self.sort(name, key=_sort_key, reverse=self.sort_reverse)
 
 
-def _signature(row: Row) -> tuple[object, ...]:
-    """What a row looks like (rich Text compares by identity, not content)."""
-    return tuple(c.markup if isinstance(c, Text) else c for c in row.cells)
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Text) and isinstance(b, Text):
+        return (a.plain, a.style, a.spans) == (b.plain, b.style, b.spans)
+    return bool(a == b)
 
 
-def _styled(cell: Any, style: str) -> Any:
-    if not style:
-        return cell
+def _flashed(cell: Any) -> Text:
     text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-    text.stylize(style)
+    text.stylize(CHANGED_STYLE)
     return text
 
 
