@@ -19,6 +19,7 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("daemon_cmd", None),
     ("health_cmd", None),
     ("status_cmd", None),
+    ("report_cmd", None),
     ("server_cmd", "server"),
     ("secrets_cmd", "secrets"),
     ("action_cmd", "action"),

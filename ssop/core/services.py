@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ssop.core.policy.service import RemediationService
     from ssop.core.policy.verify import VerificationService
     from ssop.core.queue.base import QueueBackend
+    from ssop.core.reports.service import ReportService
     from ssop.core.reports.status import StatusService
     from ssop.core.secrets.recovery import SealedSecretsService
     from ssop.core.secrets.rotation import SecretsService
@@ -397,6 +398,12 @@ class Services:
         from ssop.core.reports.status import StatusService
 
         return StatusService(self.sessions, self.clock, self.config.settings)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from ssop.core.reports.service import ReportService
+
+        return ReportService(self.sessions, self.clock, self.config.settings)
 
     @cached_property
     def quickstart(self) -> QuickstartService:

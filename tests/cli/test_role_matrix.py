@@ -55,6 +55,7 @@ SAMPLES: dict[str, Sample] = {
     "db prune": s("db", "prune"),
     "health": s("health"),
     "status": s("status"),
+    "report": s("report", "overview"),
     "daemon": s("daemon", "--once"),
     "tui": s("tui", "--screen", "nowhere"),
     "user add": s(

@@ -45,9 +45,8 @@ def crawl_error(s: Session, name: str, at: datetime, cause: str = "timeout") -> 
 
 
 def analysis(s: Session, name: str, at: datetime, risk: str, **values: Any) -> int:
-    row = AnalysisRecord(server_name=name, at=at, risk=risk, analyzer="rules")
-    for key, value in values.items():
-        setattr(row, key, value)
+    fields: dict[str, Any] = {"analyzer": "rules", **values}
+    row = AnalysisRecord(server_name=name, at=at, risk=risk, **fields)
     s.add(row)
     s.flush()
     assert row.id is not None

@@ -30,6 +30,10 @@ class AnalysisRecord(SQLModel, table=True):
             "analyzer",
             "risk",
             "confidence",
+            "risk_disagreement",
+            "llm_error",
+            "tokens_prompt",
+            "tokens_completion",
         ),
     )
 

@@ -34,7 +34,17 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "ix_analyses_at_cover",
         "analyses",
-        ("at", "server_name", "analyzer", "risk", "confidence"),
+        (
+            "at",
+            "server_name",
+            "analyzer",
+            "risk",
+            "confidence",
+            "risk_disagreement",
+            "llm_error",
+            "tokens_prompt",
+            "tokens_completion",
+        ),
     ),
     (
         "ix_executions_started_cover",

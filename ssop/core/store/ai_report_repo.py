@@ -1,0 +1,54 @@
+"""The ai report's aggregates: analyses by analyser, risk and time bucket;
+what the guard rails and policy made of the recommendations."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from ssop.core.models import AnalysisRecord, PolicyDecision, RecommendationRecord
+from ssop.core.store.report_scope import Rows, Scope, bucket_of, count_if, plain
+
+MODEL_ANALYZER = "llm"
+
+
+class AiReportRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def analyses(self, scope: Scope, bucket: str) -> Rows:
+        """(bucket keys..., analyzer, risk, analyses, confidence sum, disagreements,
+        model calls, prompt tokens, completion tokens)."""
+        a = AnalysisRecord
+        b = bucket_of(col(a.at), bucket)
+        asked = (col(a.analyzer) == MODEL_ANALYZER) | col(a.llm_error).is_not(None)
+        query = select(
+            *b,
+            col(a.analyzer),
+            col(a.risk),
+            func.count(),
+            func.coalesce(func.sum(a.confidence), 0.0),
+            count_if(col(a.risk_disagreement).is_(True)),
+            count_if(asked),
+            func.coalesce(func.sum(a.tokens_prompt), 0),
+            func.coalesce(func.sum(a.tokens_completion), 0),
+        ).where(*scope.where(col(a.at), col(a.server_name)))
+        return plain(self.s.execute(query.group_by(*b, a.analyzer, a.risk)))
+
+    def verdicts(self, scope: Scope) -> Rows:
+        """(status, reject reason, count) of the recommendations made."""
+        r = RecommendationRecord
+        keys = (col(r.status), col(r.reject_reason))
+        query = select(*keys, func.count()).where(
+            *scope.where(col(r.at), col(r.server_name))
+        )
+        return plain(self.s.execute(query.group_by(*keys).order_by(*keys)))
+
+    def decisions(self, scope: Scope) -> Rows:
+        """(outcome, gate, count) of policy's decisions."""
+        d = PolicyDecision
+        keys = (col(d.outcome), col(d.gate))
+        query = select(*keys, func.count()).where(
+            *scope.where(col(d.at), col(d.server_name))
+        )
+        return plain(self.s.execute(query.group_by(*keys).order_by(*keys)))
