@@ -97,3 +97,5 @@ _.on_live_screen_loaded
 _.on_mount
 _.on_screen_resume
 _.sub_title
+_.action_kind
+_.action_window

@@ -11,7 +11,7 @@ from ssop.cli.usage import CommandApp
 
 app = CommandApp()
 
-SCREEN_NAMES = ("fleet", "approvals", "executions", "insights")
+SCREEN_NAMES = ("fleet", "approvals", "executions", "insights", "reports")
 
 
 @app.command("tui")
@@ -24,7 +24,7 @@ def tui(
         float, typer.Option("--poll", help="Seconds between reloads.", min=1.0)
     ] = 5.0,
 ) -> None:
-    """A live dashboard of the fleet, approvals, executions and insights.
+    """A live dashboard: fleet, approvals, executions, insights and reports.
 
     Uses the CLI login (ssop login) or SSOP_TOKEN; a viewer sees no
     approve, reject or pause keys.

@@ -26,6 +26,7 @@ from ssop.tui.screens.base import LiveScreen
 from ssop.tui.screens.executions import ExecutionsScreen
 from ssop.tui.screens.fleet import FleetScreen
 from ssop.tui.screens.insights import InsightsScreen
+from ssop.tui.screens.reports import ReportsScreen
 from ssop.tui.session import TuiSession
 from ssop.tui.widgets.modals import Ask, Confirm, Help
 from ssop.tui.widgets.status_line import LiveState, StatusLine
@@ -37,9 +38,10 @@ SCREENS: dict[str, Callable[[], Screen[None]]] = {
     "approvals": ApprovalsScreen,
     "executions": ExecutionsScreen,
     "insights": InsightsScreen,
+    "reports": ReportsScreen,
 }
-KEYS = """: jump to a screen by name (fleet, approvals, executions, insights)
-1-4 the same screens
+KEYS = """: jump to a screen by name (fleet, approvals, executions, insights, reports)
+1-5 the same screens
 / filter the current table
 p pause or resume automation (asks to confirm)
 t light or dark theme

@@ -26,3 +26,24 @@ async def test_screens_render(seeded: Seeded, start: str) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.save_screenshot(f"/tmp/tui-{start}.svg")
+
+
+async def test_reports_switch_report_and_window(seeded: Seeded) -> None:
+    from ssop.tui.screens.reports import ReportsScreen
+
+    app = seeded.app("reports", Role.VIEWER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen) and screen.report is not None
+        assert (screen.report.name, screen.window) == ("overview", "24h")
+        names = [t.name for t in screen.report.tables]
+        assert names
+        assert [str(x.render()) for x in screen.query(".table-name")] == names
+        app.save_screenshot("/tmp/tui-overview.svg")
+
+        await pilot.press("k", "w")
+        await settle(pilot)
+        assert screen.report is not None
+        assert (screen.report.name, screen.window) == ("actions", "7d")
+        app.save_screenshot("/tmp/tui-reports.svg")

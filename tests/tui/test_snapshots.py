@@ -50,3 +50,20 @@ def test_help(snap_compare: SnapCompare, seeded: Seeded) -> None:
         await pilot.pause()
 
     assert snap_compare(seeded.app("fleet"), terminal_size=SIZE, run_before=open_help)
+
+
+def test_reports(snap_compare: SnapCompare, seeded: Seeded) -> None:
+    assert snap_compare(seeded.app("reports"), terminal_size=SIZE, run_before=settle)
+
+
+def test_the_light_theme_without_colour(
+    snap_compare: SnapCompare, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def light(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+
+    assert snap_compare(seeded.app("fleet"), terminal_size=SIZE, run_before=light)
