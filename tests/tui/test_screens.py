@@ -47,3 +47,30 @@ async def test_reports_switch_report_and_window(seeded: Seeded) -> None:
         assert screen.report is not None
         assert (screen.report.name, screen.window) == ("actions", "7d")
         app.save_screenshot("/tmp/tui-reports.svg")
+
+
+async def test_enter_opens_a_server_with_its_charts_and_analyses(
+    seeded: Seeded,
+) -> None:
+    from ssop.tui.screens.fleet import FleetScreen
+    from ssop.tui.screens.server import ServerScreen
+
+    app = seeded.app("fleet", Role.VIEWER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = shown(app)[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ServerScreen) and screen.server == first
+        assert screen.data is not None and len(screen.data.points) == 1
+        assert [a.server for a in screen.data.analyses] == [first]
+        app.save_screenshot("/tmp/tui-server.svg")
+
+        await pilot.press("w")
+        await settle(pilot)
+        assert screen.window == "7d"
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, FleetScreen)

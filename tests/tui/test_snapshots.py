@@ -67,3 +67,12 @@ def test_the_light_theme_without_colour(
         await pilot.pause()
 
     assert snap_compare(seeded.app("fleet"), terminal_size=SIZE, run_before=light)
+
+
+def test_a_server(snap_compare: SnapCompare, seeded: Seeded) -> None:
+    async def open_first(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(seeded.app("fleet"), terminal_size=SIZE, run_before=open_first)
