@@ -99,3 +99,9 @@ _.on_screen_resume
 _.sub_title
 _.action_kind
 _.action_window
+# screens imported by name when first shown (ssop/tui/app.py _lazy)
+_.ApprovalsScreen
+_.ExecutionsScreen
+_.FleetScreen
+_.InsightsScreen
+_.ReportsScreen

@@ -7,6 +7,7 @@ screen is pushed on top of the fleet.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -21,24 +22,32 @@ from ssop.core.accounts.permissions import Capability
 from ssop.core.clock import Clock
 from ssop.tui.failures import classify
 from ssop.tui.live import listen
-from ssop.tui.screens.approvals import ApprovalsScreen
 from ssop.tui.screens.base import LiveScreen
-from ssop.tui.screens.executions import ExecutionsScreen
-from ssop.tui.screens.fleet import FleetScreen
-from ssop.tui.screens.insights import InsightsScreen
-from ssop.tui.screens.reports import ReportsScreen
 from ssop.tui.session import TuiSession
 from ssop.tui.widgets.modals import Ask, Confirm, Help
 from ssop.tui.widgets.status_line import LiveState, StatusLine
 
 log = logging.getLogger(__name__)
 
+
+def _lazy(module: str, name: str) -> Callable[[], Screen[None]]:
+    """A screen imported when first shown: the first screen comes up sooner."""
+
+    def make() -> Screen[None]:
+        screen: Screen[None] = getattr(
+            importlib.import_module(f"ssop.tui.screens.{module}"), name
+        )()
+        return screen
+
+    return make
+
+
 SCREENS: dict[str, Callable[[], Screen[None]]] = {
-    "fleet": FleetScreen,
-    "approvals": ApprovalsScreen,
-    "executions": ExecutionsScreen,
-    "insights": InsightsScreen,
-    "reports": ReportsScreen,
+    "fleet": _lazy("fleet", "FleetScreen"),
+    "approvals": _lazy("approvals", "ApprovalsScreen"),
+    "executions": _lazy("executions", "ExecutionsScreen"),
+    "insights": _lazy("insights", "InsightsScreen"),
+    "reports": _lazy("reports", "ReportsScreen"),
 }
 KEYS = """: jump to a screen by name (fleet, approvals, executions, insights, reports)
 1-5 the same screens

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -62,7 +62,10 @@ class FleetScreen(LiveScreen):
         return FleetData(status, min(running) if running else None)
 
     def show(self, data: FleetData) -> None:
-        self.rows = [Row(r.server, r) for r in data.status.rows]
+        # the age moves on every reload; the drawn time of the crawl does not
+        self.rows = [
+            Row(r.server, replace(r, last_crawl_age_s=None)) for r in data.status.rows
+        ]
         self.query_one(LiveTable).sync(self.rows)
         self.query_one("#totals", Static).update(totals(data))
 
