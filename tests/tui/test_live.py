@@ -124,3 +124,45 @@ async def test_the_fleet_filter_matches_names_and_tags(seeded: Seeded) -> None:
         assert app.screen.query_one("#servers").shown == [  # type: ignore[attr-defined]
             n for n in sorted(seeded.names) if n.startswith("db")
         ]
+
+
+@pytest.mark.asyncio
+@pytest.mark.redis
+async def test_with_redis_an_event_from_the_daemon_reloads_the_screen(
+    seeded: Seeded, redis_db: int, isolated_env: dict[str, str]
+) -> None:
+    from pathlib import Path
+
+    from ssop.core.config.loader import load_config
+    from ssop.core.services import build_services
+    from tests.support import report_rows
+    from tests.tui.conftest import app_for, shown
+
+    url = seeded.services.engine.url.render_as_string(hide_password=False)
+    config = load_config(
+        environ=dict(
+            isolated_env,
+            SSOP_DATABASE_URL=url,
+            SSOP_REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
+        ),
+        system_config=Path("/nonexistent"),
+    )
+    services = build_services(config, clock=seeded.clock)
+    assert services.queue.kind == "redis"
+    app = app_for(services, seeded.user(), "fleet")
+    app.events = True  # the listener, as ssop tui starts it; no poll timer
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.5)  # the listener subscribes
+            before = len(shown(app))
+            with seeded.services.sessions() as s, s.begin():
+                report_rows.server(s, "new1", "web")
+            services.queue.events.publish(event())  # as the daemon's crawl does
+            for _ in range(50):
+                await pilot.pause(0.1)
+                if len(shown(app)) == before + 1:
+                    break
+            assert "new1" in shown(app)
+            app.workers.cancel_group(app, "events")
+    finally:
+        services.close()
