@@ -70,3 +70,41 @@ _.combined_readings_command  # the crawl's readings command without auth
 _.effectiveness  # VerificationService: verdicts per action, for reports
 _.checked  # Effectiveness: verdicts counted
 _.forget_host  # MetricsRegistry: drop a removed server's gauges
+
+# Textual calls these by name: class settings, compose/mount hooks, on_<message>
+# handlers and action_<name> methods named by key bindings (ssop/tui)
+_.BINDINGS
+_.DEFAULT_CSS
+_.MODES
+_.TITLE
+_.action_answer
+_.action_approve
+_.action_back_or_quit
+_.action_cancel
+_.action_close
+_.action_filter
+_.action_floor
+_.action_go_back
+_.action_help
+_.action_jump
+_.action_reject
+_.action_sort
+_.action_theme
+_.check_action
+_.compose
+_.on_data_table_row_highlighted
+_.on_data_table_row_selected
+_.on_input_submitted
+_.on_live_screen_done
+_.on_live_screen_loaded
+_.on_mount
+_.on_screen_resume
+_.sub_title
+_.action_kind
+_.action_window
+# screens imported by name when first shown (ssop/tui/app.py _lazy)
+_.ApprovalsScreen
+_.ExecutionsScreen
+_.FleetScreen
+_.InsightsScreen
+_.ReportsScreen

@@ -102,6 +102,11 @@ COMMANDS: tuple[Entry, ...] = (
         "Aggregates over a window, computed in the database (needs reports.read).",
     ),
     command(
+        "tui",
+        "tui_cmd",
+        "A live dashboard: fleet, approvals, executions, insights and reports.",
+    ),
+    command(
         "crawl",
         "crawl_cmd",
         "Crawl servers once now: store their readings and show them.",

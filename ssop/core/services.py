@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ssop.core.crawl.service import CrawlService
     from ssop.core.execution.executor import ExecutionRunner, ExecutionService
     from ssop.core.execution.manual_runs import RunService
+    from ssop.core.fleet.readings_history import ReadingsHistoryService
     from ssop.core.fleet.server_keys import HostKeyScanner
     from ssop.core.fleet.servers import ServerService
     from ssop.core.notify.events import Notifier
@@ -398,6 +399,13 @@ class Services:
         from ssop.core.reports.status import StatusService
 
         return StatusService(self.sessions, self.clock, self.config.settings)
+
+    @cached_property
+    def readings_history(self) -> ReadingsHistoryService:
+        """One server's readings over a window (the dashboard's charts)."""
+        from ssop.core.fleet.readings_history import ReadingsHistoryService
+
+        return ReadingsHistoryService(self.sessions, self.clock)
 
     @cached_property
     def reports(self) -> ReportService:

@@ -56,6 +56,7 @@ SAMPLES: dict[str, Sample] = {
     "status": s("status"),
     "report": s("report", "overview"),
     "daemon": s("daemon", "--once"),
+    "tui": s("tui", "--screen", "nowhere"),
     "user add": s(
         "user",
         "add",

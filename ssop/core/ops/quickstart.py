@@ -196,7 +196,7 @@ class QuickstartService:
         delay = self.app.crawler_delay
         return (
             f"ssop daemon        # crawl and analyse every {delay}s, in the foreground",
-            # `ssop tui` joins this list when the dashboard ships
+            "ssop tui           # the live dashboard: fleet, approvals, reports",
             "ssop analysis list # what the analyses found",
             "ssop health        # is everything up",
             "ssop server add NAME --host HOST --key-file KEY   # add another server",

@@ -1,0 +1,93 @@
+"""Executions: the audit of runs, filterable; Enter shows a run's output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from ssop.core.execution.records import ExecutionRecord
+from ssop.tui import formatting as fmt
+from ssop.tui.sanitize import clean, one_line, plain
+from ssop.tui.screens.base import LiveScreen
+from ssop.tui.widgets.live_table import LiveTable, Row
+from ssop.tui.widgets.modals import Ask, Help
+
+COLUMNS = ("id", "started", "server", "action", "status", "exit", "actor")
+WIDTHS = (5, 11, 12, 15, 9, 4, 8)
+
+
+class ExecutionsScreen(LiveScreen):
+    HELP = "/ filter by server, action, status or actor\nEnter show the output"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("enter", "open", "Output"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="executions")
+        self.records: dict[str, ExecutionRecord] = {}
+        self.rows: list[Row] = []
+
+    def body(self) -> ComposeResult:
+        yield LiveTable(
+            COLUMNS, cells=cells, search=search, widths=WIDTHS, id="executions"
+        )
+
+    def fetch(self) -> list[ExecutionRecord]:
+        s = self.dash.session
+        return s.services.executions.list(s.principal, limit=500)
+
+    def show(self, data: Sequence[ExecutionRecord]) -> None:
+        self.records = {str(r.id): r for r in data}
+        self.rows = [Row(str(r.id), r) for r in data]
+        self.query_one(LiveTable).sync(self.rows)
+
+    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        key = self.query_one(LiveTable).selected_key()
+        record = self.records.get(key or "")
+        if record is not None:
+            self.app.push_screen(Help(output(record), title=f"execution #{record.id}"))
+
+    def action_filter(self) -> None:
+        table = self.query_one(LiveTable)
+        self.app.push_screen(
+            Ask("Filter by server, action, status or actor", table.needle),
+            lambda needle: (
+                None if needle is None else table.refilter(needle, self.rows)
+            ),
+        )
+
+
+def cells(r: ExecutionRecord) -> tuple[object, ...]:
+    return (
+        str(r.id),
+        fmt.short(r.started_at),
+        plain(one_line(r.server_name, WIDTHS[2])),
+        plain(one_line(r.action_name, WIDTHS[3])),
+        fmt.state(r.status.value),
+        "-" if r.exit_code is None else str(r.exit_code),
+        plain(one_line(r.actor, WIDTHS[6])),
+    )
+
+
+def search(r: ExecutionRecord) -> str:
+    return clean(f"{r.server_name} {r.action_name} {r.status.value} {r.actor}")
+
+
+def output(r: ExecutionRecord) -> str:
+    lines = [
+        f"{r.action_name} on {r.server_name}: {r.status.value}"
+        f" (exit {r.exit_code}) by {r.actor}, {r.trigger}",
+        f"command: {r.command}",
+        f"reason: {r.reason or '-'}",
+    ]
+    if r.error:
+        lines.append(f"error: {r.error}")
+    lines += ["", "stdout:", r.stdout or "-", "", "stderr:", r.stderr or "-"]
+    return clean("\n".join(lines))

@@ -1,0 +1,131 @@
+"""Fleet: every server with its state and latest readings; Enter opens it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from ssop.core.ops.daemon_registry import DaemonState
+from ssop.core.reports.status import FleetStatus, StatusRow
+from ssop.tui import formatting as fmt
+from ssop.tui.sanitize import clean, one_line, plain
+from ssop.tui.screens.base import LiveScreen
+from ssop.tui.widgets.live_table import LiveTable, Row
+from ssop.tui.widgets.modals import Ask
+
+COLUMNS = ("server", "state", "cpu", "mem", "disk", "load", "risk", "appr", "seen")
+WIDTHS = (16, 11, 4, 4, 4, 5, 6, 4, 5)
+
+
+@dataclass(frozen=True)
+class FleetData:
+    status: FleetStatus
+    # seconds since the freshest running daemon's heartbeat; None: no daemon
+    heartbeat_s: float | None
+
+
+class FleetScreen(LiveScreen):
+    HELP = (
+        "/ filter by name or tag\n"
+        "s sort by the next column (again: reverse)\n"
+        "Enter open the server"
+    )
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("enter", "open", "Open"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="fleet")
+        self.rows: list[Row] = []
+
+    def body(self) -> ComposeResult:
+        yield Static(id="totals")
+        yield LiveTable(
+            COLUMNS, cells=cells, search=search, widths=WIDTHS, id="servers"
+        )
+
+    def fetch(self) -> FleetData:
+        s = self.dash.session
+        status = s.services.status.fleet(s.principal)
+        now = self.dash.clock.now()
+        running = [
+            d.age_s(now)
+            for d in s.services.daemons.list()
+            if d.status is DaemonState.RUNNING
+        ]
+        return FleetData(status, min(running) if running else None)
+
+    def show(self, data: FleetData) -> None:
+        # the age moves on every reload; the drawn time of the crawl does not
+        self.rows = [
+            Row(r.server, replace(r, last_crawl_age_s=None)) for r in data.status.rows
+        ]
+        self.query_one(LiveTable).sync(self.rows)
+        self.query_one("#totals", Static).update(totals(data))
+
+    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from ssop.tui.screens.server import ServerScreen
+
+        name = self.query_one(LiveTable).selected_key()
+        if name is not None:
+            self.app.push_screen(ServerScreen(name))
+
+    def action_sort(self) -> None:
+        table = self.query_one(LiveTable)
+        current = -1 if table.sort_column is None else table.sort_column
+        table.sort_reverse = False
+        table.sort_by((current + 1) % len(COLUMNS))
+        self.notify(f"sorted by {COLUMNS[table.sort_column or 0]}")
+
+    def action_filter(self) -> None:
+        table = self.query_one(LiveTable)
+        self.app.push_screen(
+            Ask("Filter by name or tag", table.needle),
+            lambda needle: (
+                None if needle is None else table.refilter(needle, self.rows)
+            ),
+        )
+
+
+def cells(r: StatusRow) -> tuple[object, ...]:
+    return (
+        plain(one_line(r.server, WIDTHS[0])),
+        fmt.state(r.state.value),
+        fmt.percent(r.cpu_percent),
+        fmt.percent(r.memory_percent),
+        fmt.percent(r.disk_max_percent),
+        "-" if r.load1 is None else f"{r.load1:.2f}",
+        fmt.risk(r.last_risk),
+        str(r.open_approvals or ""),
+        fmt.clock_time(r.last_crawl_at),
+    )
+
+
+def search(r: StatusRow) -> str:
+    return clean(" ".join((r.server, *r.tags)))
+
+
+def totals(data: FleetData) -> Text:
+    """The header line: servers per state, approvals waiting, the daemon."""
+    rows = data.status.rows
+    line = Text(f"{len(rows)} servers: ")
+    counts = [(n, state) for state, n in data.status.counts().items() if n]
+    for i, (n, state) in enumerate(counts):
+        line.append(f"{n} {state}", style=fmt.STATE_STYLES.get(state, ""))
+        line.append(", " if i < len(counts) - 1 else "")
+    waiting = sum(r.open_approvals for r in rows)
+    line.append(f"; {waiting} awaiting approval; ")
+    if data.heartbeat_s is None:
+        line.append("no daemon running", style="bold yellow")
+    else:
+        line.append(f"daemon seen {fmt.span(data.heartbeat_s)} ago")
+    return line
