@@ -17,10 +17,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
-NOT_IMPORTED = {
-    # the dashboard's library, until the TUI lands
-    "textual",
-}
+NOT_IMPORTED: frozenset[str] = frozenset()
 
 
 @cache
