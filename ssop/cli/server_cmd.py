@@ -13,6 +13,7 @@ from ssop.cli.state import authorize, state
 from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 from ssop.core.errors import InvalidInput
+from ssop.core.fleet.jump_chain import parse_hops
 from ssop.core.fleet.server_input import (
     HostKeyDecision,
     KeySource,
@@ -48,6 +49,15 @@ AcceptKey = Annotated[
         help="Pin the host key only if it has this fingerprint.",
     ),
 ]
+Jump = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--jump",
+        metavar="NAME|user@host:port",
+        help="Reach it through this jump host (repeat, or commas, for a chain; "
+        "first hop first).",
+    ),
+]
 Tofu = Annotated[
     bool,
     typer.Option(
@@ -75,6 +85,7 @@ def add(
     ] = False,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
+    jump: Jump = None,
     default_actions: Annotated[
         bool,
         typer.Option(
@@ -86,7 +97,8 @@ def add(
     """Add a remote server (--host, and --key-file or --agent) or this one (--local).
 
     A remote server's host key is shown and pinned only once accepted: at the
-    prompt, by --accept-host-key, or by --trust-on-first-use.
+    prompt, by --accept-host-key, or by --trust-on-first-use. A --jump given as
+    user@host:port that no server has yet is added as a server too (tag jump).
     """
     principal = authorize(ctx, Capability.SERVERS_WRITE)
     key = _key(key_file, passphrase_stdin)
@@ -101,6 +113,7 @@ def add(
         tags=tuple(tag or ()),
         description=description,
         default_actions=default_actions,
+        jump=tuple(jump or ()),
     )
     decision = _decision(name, accept_host_key, trust_on_first_use)
     view = state(ctx).store().servers.add(principal, spec, decision)
@@ -158,6 +171,10 @@ def edit(
     clear_tags: Annotated[bool, typer.Option("--clear-tags")] = False,
     description: Annotated[str | None, typer.Option("--description")] = None,
     enabled: Annotated[bool | None, typer.Option("--enable/--disable")] = None,
+    jump: Jump = None,
+    no_jump: Annotated[
+        bool, typer.Option("--no-jump", help="Connect directly again.")
+    ] = False,
 ) -> None:
     """Change only the fields given; the stored key stays unless --key-file is given.
 
@@ -175,6 +192,7 @@ def edit(
         tags=tags,
         description=description,
         enabled=enabled,
+        jump=_jump_names(jump, no_jump),
     )
     view = state(ctx).store().servers.edit(principal, name, changes)
     render.ok(f"updated server {view.name} ({_where(view)})")
@@ -237,6 +255,20 @@ def _key(path: Path | None, passphrase_stdin: bool) -> KeySource | None:
     return KeySource(path, passphrase)
 
 
+def _jump_names(jump: list[str] | None, clear: bool) -> tuple[str, ...] | None:
+    if clear and jump:
+        raise InvalidInput("give either --jump or --no-jump, not both")
+    if clear:
+        return ()
+    hops = parse_hops(jump or ())
+    if any(not isinstance(h, str) for h in hops):
+        raise InvalidInput(
+            "server edit --jump takes servers' names; add the jump host first "
+            "(ssop server add NAME --host ...) or give it to server add"
+        )
+    return tuple(str(h) for h in hops) or None
+
+
 def _tags(tags: list[str] | None, clear: bool) -> tuple[str, ...] | None:
     if clear and tags:
         raise InvalidInput("give either --tag or --clear-tags, not both")
@@ -290,6 +322,7 @@ def _view_dict(view: ServerView) -> dict[str, Any]:
         "tags": list(view.tags),
         "description": view.description,
         "enabled": view.enabled,
+        "jump": ",".join(view.jump) or None,
     }
 
 
