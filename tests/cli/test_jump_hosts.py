@@ -13,21 +13,11 @@ from sqlmodel import Session, create_engine, select
 
 from ssop.core.models import CrawlError
 from tests.cli.conftest import Cli, error_line
+from tests.support.jump_sshd import JUMP_ADDRESS, jump_sshd
 from tests.support.server_cli import add_args, ok, row
-from tests.support.sshd import Sshd, dead_host, start_sshd
+from tests.support.sshd import Sshd, dead_host
 
-JUMP_ADDRESS = "127.0.3.1"
-
-
-@pytest.fixture(scope="module")
-def jump_sshd(tmp_path_factory: pytest.TempPathFactory, sshd: Sshd) -> Iterator[Sshd]:
-    """The jump host; it also lets in the target sshd's ed25519 key."""
-    server = start_sshd(tmp_path_factory.mktemp("jump-sshd"), (JUMP_ADDRESS,))
-    shared = Path(f"{sshd.keys['ed25519'].path}.pub").read_text()
-    with (server.log_path.parent / "authorized_keys").open("a") as fh:
-        fh.write(shared)
-    yield server
-    server.stop()
+__all__ = ["jump_sshd"]  # a fixture
 
 
 @pytest.fixture(params=["asyncssh", "fabric"])
