@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ssop.cli import prompts, render, server_import_cmd
+from ssop.cli import complete, prompts, render, server_import_cmd
 from ssop.cli.state import authorize, state
 from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
@@ -41,7 +41,11 @@ PassphraseStdin = Annotated[
     bool,
     typer.Option("--passphrase-stdin", help="Read the key's passphrase from stdin."),
 ]
-Tags = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
+Tags = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="A tag (repeatable).", autocompletion=complete.tags),
+]
+ServerName = Annotated[str, typer.Argument(autocompletion=complete.servers)]
 AcceptKey = Annotated[
     str | None,
     typer.Option(
@@ -125,7 +129,10 @@ def add(
 @app.command("list")
 def list_servers(
     ctx: typer.Context,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only this tag.")] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Only this tag.", autocompletion=complete.tags),
+    ] = None,
     fmt: render.FormatOption = render.Format.TABLE,
     out: render.OutputOpt = None,
 ) -> None:
@@ -142,7 +149,7 @@ def list_servers(
 
 @app.command("show")
 def show(
-    ctx: typer.Context, name: str, fmt: render.FormatOption = render.Format.TABLE
+    ctx: typer.Context, name: ServerName, fmt: render.FormatOption = render.Format.TABLE
 ) -> None:
     """Show one server, its key fingerprints and its assigned actions."""
     st = state(ctx)
@@ -161,7 +168,7 @@ def show(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    name: str,
+    name: ServerName,
     host: Host = None,
     port: Port = None,
     user: LoginUser = None,
@@ -204,7 +211,7 @@ def edit(
 @app.command("rm")
 def remove(
     ctx: typer.Context,
-    name: str,
+    name: ServerName,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Remove a server, its tags and its action assignments (asks first)."""
@@ -220,7 +227,7 @@ def remove(
 @app.command("test")
 def test(
     ctx: typer.Context,
-    name: str,
+    name: ServerName,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
     fmt: render.FormatOption = render.Format.TABLE,
@@ -235,7 +242,7 @@ def test(
 @app.command("trust")
 def trust(
     ctx: typer.Context,
-    name: str,
+    name: ServerName,
     fingerprint: Annotated[
         str,
         typer.Option("--fingerprint", metavar="SHA256:...", help="The expected key."),
