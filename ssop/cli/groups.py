@@ -29,6 +29,7 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("analyze_cmd", None),
     ("crawl_cmd", None),
     ("quickstart_cmd", None),
+    ("docs_cmd", "docs"),
 )
 
 
