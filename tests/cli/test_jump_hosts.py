@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine, select
 
-from ssop.core.models import CrawlError
+from ssop.core.models import CrawlError, Server
 from tests.cli.conftest import Cli, error_line
 from tests.support.jump_sshd import JUMP_ADDRESS, jump_sshd
 from tests.support.server_cli import add_args, ok, row
@@ -128,3 +128,20 @@ def test_a_jump_given_as_an_address_is_added_with_its_key_pinned(
     assert row(engine, "t1").jump == jump_name
     result = site("crawl", "t1")
     assert result.exit_code == 0, (result.stdout, result.stderr)
+
+
+def test_the_jump_host_key_is_checked_against_its_pin(
+    site: Cli, sshd: Sshd, jump_sshd: Sshd, engine: Engine
+) -> None:
+    add_bastion(site, jump_sshd)
+    add_behind(site, sshd, "t1", sshd.host, "bastion")
+    wrong = jump_sshd.other_host_key
+    with Session(engine) as s, s.begin():
+        bastion = s.exec(select(Server).where(Server.name == "bastion")).one()
+        bastion.host_key, bastion.host_key_fingerprint = wrong.base64, wrong.fingerprint
+        bastion.host_key_type = wrong.key_type
+    result = site("crawl", "t1")
+    assert result.exit_code == 5
+    line = next(ln for ln in result.stdout.splitlines() if "t1: jump:" in ln)
+    assert "jump host bastion unreachable: HOST KEY MISMATCH" in line
+    assert f"pinned {wrong.fingerprint}" in line
