@@ -13,7 +13,6 @@ from ssop.cli.state import authorize, state
 from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
 from ssop.core.errors import InvalidInput
-from ssop.core.fleet.jump_chain import parse_hops
 from ssop.core.fleet.server_input import (
     HostKeyDecision,
     KeySource,
@@ -268,6 +267,8 @@ def _jump_names(jump: list[str] | None, clear: bool) -> tuple[str, ...] | None:
         raise InvalidInput("give either --jump or --no-jump, not both")
     if clear:
         return ()
+    from ssop.core.fleet.jump_chain import parse_hops
+
     hops = parse_hops(jump or ())
     if any(not isinstance(h, str) for h in hops):
         raise InvalidInput(
