@@ -56,10 +56,6 @@ HeaderOpt = Annotated[
 BodyOpt = Annotated[str | None, typer.Option("--body", help="JSON body template.")]
 
 
-ActionName = Annotated[str, typer.Argument(autocompletion=complete.actions)]
-ServerName = Annotated[str, typer.Argument(autocompletion=complete.servers)]
-
-
 def _draft(**options: Any) -> ActionDraft:
     from ssop.core.actions.catalog import ActionDraft
 
@@ -195,7 +191,9 @@ def list_actions(
 
 @app.command("show")
 def show(
-    ctx: typer.Context, name: ActionName, fmt: render.FormatOption = render.Format.TABLE
+    ctx: typer.Context,
+    name: complete.ActionName,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show one action: its template, parameters and servers."""
     st = state(ctx)
@@ -243,7 +241,7 @@ def remove(
 
 
 @app.command("disable")
-def disable(ctx: typer.Context, name: ActionName) -> None:
+def disable(ctx: typer.Context, name: complete.ActionName) -> None:
     """Refuse every run of an action until it is enabled again."""
     st = state(ctx)
     st.store().actions.set_enabled(st.principal(), name, False)
@@ -251,7 +249,7 @@ def disable(ctx: typer.Context, name: ActionName) -> None:
 
 
 @app.command("enable")
-def enable(ctx: typer.Context, name: ActionName) -> None:
+def enable(ctx: typer.Context, name: complete.ActionName) -> None:
     """Allow a disabled action to run again."""
     st = state(ctx)
     st.store().actions.set_enabled(st.principal(), name, True)
@@ -278,7 +276,9 @@ def assign(
 
 
 @app.command("unassign")
-def unassign(ctx: typer.Context, server: ServerName, action: ActionName) -> None:
+def unassign(
+    ctx: typer.Context, server: complete.ServerName, action: complete.ActionName
+) -> None:
     """Stop SERVER from running ACTION."""
     st = state(ctx)
     st.store().actions.unassign(st.principal(), server, action)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from ssop.cli.state import CliState
 from ssop.core.errors import SsopError
@@ -50,3 +52,7 @@ def actions(incomplete: str) -> list[str]:
 
 def _servers(st: CliState) -> Iterable[ServerView]:
     return st.store().servers.list(st.principal())
+
+
+ServerName = Annotated[str, typer.Argument(autocompletion=servers)]
+ActionName = Annotated[str, typer.Argument(autocompletion=actions)]

@@ -8,11 +8,13 @@ from typing import Any
 
 from ssop.core.errors import ExitCode
 
-Command = Any  # typer's vendored click Command/Group: not part of its typed API
-Context = Any
+ClickCommand = (
+    Any  # typer's vendored click ClickCommand/Group: not part of its typed API
+)
+ClickContext = Any
 
 
-def man_page(root: Command, version: str) -> str:
+def man_page(root: ClickCommand, version: str) -> str:
     ctx = root.make_context("ssop", [], resilient_parsing=True)
     out = [
         f'.TH SSOP 1 "" "ssop {version}" "User Commands"',
@@ -32,7 +34,9 @@ def man_page(root: Command, version: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def section(path: tuple[str, ...], command: Command, ctx: Context) -> list[str]:
+def section(
+    path: tuple[str, ...], command: ClickCommand, ctx: ClickContext
+) -> list[str]:
     usage = " ".join(command.collect_usage_pieces(ctx))
     return [
         f'.SS "ssop {" ".join(path)}"',
@@ -44,8 +48,8 @@ def section(path: tuple[str, ...], command: Command, ctx: Context) -> list[str]:
 
 
 def _walk(
-    group: Command, ctx: Context, path: tuple[str, ...]
-) -> Iterator[tuple[tuple[str, ...], Command, Context]]:
+    group: ClickCommand, ctx: ClickContext, path: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], ClickCommand, ClickContext]]:
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         if command is None or command.hidden:
@@ -57,7 +61,7 @@ def _walk(
             yield (*path, name), command, sub
 
 
-def _options(command: Command, ctx: Context) -> list[str]:
+def _options(command: ClickCommand, ctx: ClickContext) -> list[str]:
     out = []
     for param in command.get_params(ctx):
         record = param.get_help_record(ctx)

@@ -44,7 +44,6 @@ Tags = Annotated[
     list[str] | None,
     typer.Option("--tag", help="A tag (repeatable).", autocompletion=complete.tags),
 ]
-ServerName = Annotated[str, typer.Argument(autocompletion=complete.servers)]
 AcceptKey = Annotated[
     str | None,
     typer.Option(
@@ -148,7 +147,9 @@ def list_servers(
 
 @app.command("show")
 def show(
-    ctx: typer.Context, name: ServerName, fmt: render.FormatOption = render.Format.TABLE
+    ctx: typer.Context,
+    name: complete.ServerName,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show one server, its key fingerprints and its assigned actions."""
     st = state(ctx)
@@ -167,7 +168,7 @@ def show(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    name: ServerName,
+    name: complete.ServerName,
     host: Host = None,
     port: Port = None,
     user: LoginUser = None,
@@ -210,7 +211,7 @@ def edit(
 @app.command("rm")
 def remove(
     ctx: typer.Context,
-    name: ServerName,
+    name: complete.ServerName,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Remove a server, its tags and its action assignments (asks first)."""
@@ -226,7 +227,7 @@ def remove(
 @app.command("test")
 def test(
     ctx: typer.Context,
-    name: ServerName,
+    name: complete.ServerName,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
     fmt: render.FormatOption = render.Format.TABLE,
@@ -241,7 +242,7 @@ def test(
 @app.command("trust")
 def trust(
     ctx: typer.Context,
-    name: ServerName,
+    name: complete.ServerName,
     fingerprint: Annotated[
         str,
         typer.Option("--fingerprint", metavar="SHA256:...", help="The expected key."),
