@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ssop.cli import render
+from ssop.cli import complete, render
 from ssop.cli.state import state
 from ssop.cli.usage import CommandApp
 
@@ -191,7 +191,9 @@ def list_actions(
 
 @app.command("show")
 def show(
-    ctx: typer.Context, name: str, fmt: render.FormatOption = render.Format.TABLE
+    ctx: typer.Context,
+    name: complete.ActionName,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show one action: its template, parameters and servers."""
     st = state(ctx)
@@ -239,7 +241,7 @@ def remove(
 
 
 @app.command("disable")
-def disable(ctx: typer.Context, name: str) -> None:
+def disable(ctx: typer.Context, name: complete.ActionName) -> None:
     """Refuse every run of an action until it is enabled again."""
     st = state(ctx)
     st.store().actions.set_enabled(st.principal(), name, False)
@@ -247,7 +249,7 @@ def disable(ctx: typer.Context, name: str) -> None:
 
 
 @app.command("enable")
-def enable(ctx: typer.Context, name: str) -> None:
+def enable(ctx: typer.Context, name: complete.ActionName) -> None:
     """Allow a disabled action to run again."""
     st = state(ctx)
     st.store().actions.set_enabled(st.principal(), name, True)
@@ -274,7 +276,9 @@ def assign(
 
 
 @app.command("unassign")
-def unassign(ctx: typer.Context, server: str, action: str) -> None:
+def unassign(
+    ctx: typer.Context, server: complete.ServerName, action: complete.ActionName
+) -> None:
     """Stop SERVER from running ACTION."""
     st = state(ctx)
     st.store().actions.unassign(st.principal(), server, action)

@@ -97,7 +97,7 @@ app = typer.Typer(
     "fix what policy allows.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion
 )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ssop.cli import crawl_view, render
+from ssop.cli import complete, crawl_view, render
 from ssop.cli.state import state
 from ssop.cli.usage import CommandApp
 from ssop.core.crawl.report import CrawlInterrupted
@@ -19,10 +19,16 @@ def crawl(
     ctx: typer.Context,
     servers: Annotated[
         list[str] | None,
-        typer.Argument(help="Servers to crawl (default: all enabled)."),
+        typer.Argument(
+            help="Servers to crawl (default: all enabled).",
+            autocompletion=complete.servers,
+        ),
     ] = None,
     tag: Annotated[
-        str | None, typer.Option("--tag", help="Only servers with this tag.")
+        str | None,
+        typer.Option(
+            "--tag", help="Only servers with this tag.", autocompletion=complete.tags
+        ),
     ] = None,
     fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:

@@ -133,5 +133,6 @@ COMMANDS: tuple[Entry, ...] = (
         "policy", "policy_cmd", "Automation policy: status, shadow mode, demotions."
     ),
     command("maintenance", "policy_cmd", "Maintenance windows and silences."),
+    group("docs", "docs_cmd", "Documentation generated from the CLI."),
     group("analysis", "analysis_cmd", "Read analyses and their recommendations."),
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ssop.cli import prompts, render
+from ssop.cli import complete, prompts, render, server_import_cmd
 from ssop.cli.state import authorize, state
 from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ssop.core.transport.base import HostKey
 
 app = CommandApp(help="Manage the servers ssop watches.", no_args_is_help=True)
+app.command("import")(server_import_cmd.import_hosts)
 
 Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
 Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]
@@ -34,13 +35,25 @@ PassphraseStdin = Annotated[
     bool,
     typer.Option("--passphrase-stdin", help="Read the key's passphrase from stdin."),
 ]
-Tags = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
+Tags = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="A tag (repeatable).", autocompletion=complete.tags),
+]
 AcceptKey = Annotated[
     str | None,
     typer.Option(
         "--accept-host-key",
         metavar="SHA256:...",
         help="Pin the host key only if it has this fingerprint.",
+    ),
+]
+Jump = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--jump",
+        metavar="NAME|user@host:port",
+        help="Reach it through this jump host (repeat, or commas, for a chain; "
+        "first hop first).",
     ),
 ]
 Tofu = Annotated[
@@ -70,6 +83,7 @@ def add(
     ] = False,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
+    jump: Jump = None,
     default_actions: Annotated[
         bool,
         typer.Option(
@@ -81,7 +95,8 @@ def add(
     """Add a remote server (--host, and --key-file or --agent) or this one (--local).
 
     A remote server's host key is shown and pinned only once accepted: at the
-    prompt, by --accept-host-key, or by --trust-on-first-use.
+    prompt, by --accept-host-key, or by --trust-on-first-use. A --jump given as
+    user@host:port that no server has yet is added as a server too (tag jump).
     """
     from ssop.core.fleet.server_input import ServerCreate
 
@@ -98,6 +113,7 @@ def add(
         tags=tuple(tag or ()),
         description=description,
         default_actions=default_actions,
+        jump=tuple(jump or ()),
     )
     decision = _decision(name, accept_host_key, trust_on_first_use)
     view = state(ctx).store().servers.add(principal, spec, decision)
@@ -108,7 +124,10 @@ def add(
 @app.command("list")
 def list_servers(
     ctx: typer.Context,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only this tag.")] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Only this tag.", autocompletion=complete.tags),
+    ] = None,
     fmt: render.FormatOption = render.Format.TABLE,
     out: render.OutputOpt = None,
 ) -> None:
@@ -125,7 +144,9 @@ def list_servers(
 
 @app.command("show")
 def show(
-    ctx: typer.Context, name: str, fmt: render.FormatOption = render.Format.TABLE
+    ctx: typer.Context,
+    name: complete.ServerName,
+    fmt: render.FormatOption = render.Format.TABLE,
 ) -> None:
     """Show one server, its key fingerprints and its assigned actions."""
     st = state(ctx)
@@ -144,7 +165,7 @@ def show(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    name: str,
+    name: complete.ServerName,
     host: Host = None,
     port: Port = None,
     user: LoginUser = None,
@@ -155,6 +176,10 @@ def edit(
     clear_tags: Annotated[bool, typer.Option("--clear-tags")] = False,
     description: Annotated[str | None, typer.Option("--description")] = None,
     enabled: Annotated[bool | None, typer.Option("--enable/--disable")] = None,
+    jump: Jump = None,
+    no_jump: Annotated[
+        bool, typer.Option("--no-jump", help="Connect directly again.")
+    ] = False,
 ) -> None:
     """Change only the fields given; the stored key stays unless --key-file is given.
 
@@ -174,6 +199,7 @@ def edit(
         tags=tags,
         description=description,
         enabled=enabled,
+        jump=_jump_names(jump, no_jump),
     )
     view = state(ctx).store().servers.edit(principal, name, changes)
     render.ok(f"updated server {view.name} ({_where(view)})")
@@ -184,7 +210,7 @@ def edit(
 @app.command("rm")
 def remove(
     ctx: typer.Context,
-    name: str,
+    name: complete.ServerName,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Remove a server, its tags and its action assignments (asks first)."""
@@ -200,7 +226,7 @@ def remove(
 @app.command("test")
 def test(
     ctx: typer.Context,
-    name: str,
+    name: complete.ServerName,
     accept_host_key: AcceptKey = None,
     trust_on_first_use: Tofu = False,
     fmt: render.FormatOption = render.Format.TABLE,
@@ -215,7 +241,7 @@ def test(
 @app.command("trust")
 def trust(
     ctx: typer.Context,
-    name: str,
+    name: complete.ServerName,
     fingerprint: Annotated[
         str,
         typer.Option("--fingerprint", metavar="SHA256:...", help="The expected key."),
@@ -236,6 +262,22 @@ def _key(path: Path | None, passphrase_stdin: bool) -> KeySource | None:
 
     passphrase = prompts.password(True) if passphrase_stdin else None
     return KeySource(path, passphrase)
+
+
+def _jump_names(jump: list[str] | None, clear: bool) -> tuple[str, ...] | None:
+    if clear and jump:
+        raise InvalidInput("give either --jump or --no-jump, not both")
+    if clear:
+        return ()
+    from ssop.core.fleet.jump_chain import parse_hops
+
+    hops = parse_hops(jump or ())
+    if any(not isinstance(h, str) for h in hops):
+        raise InvalidInput(
+            "server edit --jump takes servers' names; add the jump host first "
+            "(ssop server add NAME --host ...) or give it to server add"
+        )
+    return tuple(str(h) for h in hops) or None
 
 
 def _tags(tags: list[str] | None, clear: bool) -> tuple[str, ...] | None:
@@ -293,6 +335,7 @@ def _view_dict(view: ServerView) -> dict[str, Any]:
         "tags": list(view.tags),
         "description": view.description,
         "enabled": view.enabled,
+        "jump": ",".join(view.jump) or None,
     }
 
 

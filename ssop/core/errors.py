@@ -98,6 +98,11 @@ class CommandTimeout(TransportError):
     """A connection or a command did not finish within its timeout."""
 
 
+class JumpUnreachable(TransportError):
+    """A jump host on the way to a server could not be reached or logged into;
+    the message names the jump, not the server behind it."""
+
+
 class StoreError(SsopError):
     """The database failed or holds something unexpected."""
 

@@ -166,6 +166,7 @@ class Services:
     @cached_property
     def servers(self) -> ServerService:
         from ssop.core.fleet.servers import ServerService
+        from ssop.core.transport.factory import scan_through
 
         return ServerService(
             sessions=self.sessions,
@@ -177,6 +178,7 @@ class Services:
             scan=self.host_key_scanner or _scan_host_key,
             connect_timeout=self.config.settings.ssh.connect_timeout,
             command_timeout=self.config.settings.ssh.command_timeout,
+            scan_through=scan_through(self.secret_box, self.config.settings.ssh),
         )
 
     @cached_property

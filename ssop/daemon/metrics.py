@@ -84,6 +84,10 @@ class MetricsRegistry:
         """Drop every gauge of a server that was removed or disabled."""
         self._readings.forget(server)
 
+    def watch(self, collector: Collector) -> None:
+        """Also expose what ``collector`` builds at each scrape (the fleet)."""
+        self.registry.register(collector)
+
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

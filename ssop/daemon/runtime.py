@@ -25,6 +25,7 @@ from ssop.core.ops.daemon_registry import (
 from ssop.core.services import Services, build_services
 from ssop.core.store.db import describe, translate_errors
 from ssop.daemon.board import StatusBoard
+from ssop.daemon.fleet_metrics import fleet_collector
 from ssop.daemon.http import HealthServer
 from ssop.daemon.lock import DaemonLock
 from ssop.daemon.loop import Daemon, Hooks, StopControl
@@ -59,6 +60,7 @@ class DaemonRuntime:
             new_daemon_id(), clock.now(), clock, stall_after_s(app)
         )
         self.metrics = MetricsRegistry()
+        self.metrics.watch(fleet_collector(self.services))
         self.control = StopControl()
         self.http_port: int | None = None
         self._stack = ExitStack()

@@ -90,6 +90,8 @@ SAMPLES: dict[str, Sample] = {
     "server edit": s("server", "edit", "nobody", "--description", "x"),
     "server rm": s("server", "rm", "nobody", "--yes"),
     "server trust": s("server", "trust", "nobody", "--fingerprint", FINGERPRINT),
+    "docs man": s("docs", "man"),
+    "server import": s("server", "import", "--ssh-config", "/nonexistent", "--dry-run"),
     "action list": s("action", "list"),
     "action show": s("action", "show", "nobody"),
     "action create": s(

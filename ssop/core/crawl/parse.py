@@ -20,6 +20,7 @@ from ssop.core.errors import (
     CommandTimeout,
     HostKeyMismatch,
     HostKeyUnknown,
+    JumpUnreachable,
     SsopError,
     TransportError,
 )
@@ -47,6 +48,7 @@ class Cause(StrEnum):
     TIMEOUT = "timeout"
     REFUSED = "refused"
     UNREACHABLE = "unreachable"
+    JUMP = "jump"
     COMMAND_FAILED = "command_failed"
     DF_FAILED = "df_failed"
     SUDO_PASSWORD = "sudo_password"
@@ -67,6 +69,8 @@ class SudoWantsPassword(SsopError):
 
 def classify(error: BaseException) -> Cause:
     """The cause to record for an error raised while crawling one server."""
+    if isinstance(error, JumpUnreachable):
+        return Cause.JUMP
     if isinstance(error, AuthFailed):
         return Cause.AUTH
     if isinstance(error, HostKeyMismatch | HostKeyUnknown):

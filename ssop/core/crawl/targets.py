@@ -10,7 +10,7 @@ not failed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlmodel import Session
 
@@ -18,9 +18,11 @@ from ssop.core.actions.spec import ActionSpec
 from ssop.core.actions.stored import spec_of
 from ssop.core.crawl.host_visit import CrawlTarget
 from ssop.core.errors import InvalidInput, NotFound
+from ssop.core.fleet.jump_chain import spec_with_jumps
 from ssop.core.models import Action, Server
 from ssop.core.models.action import AUTH_READING
 from ssop.core.store.fleet_repo import FleetRepo
+from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.connection_spec import ConnectionSpec
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,16 @@ def load_targets(
     if names and tag:
         servers = repo.servers(names, tag, enabled_only=False)
     actions = repo.get_actions([x.id for x in servers if x.id is not None])
+    lookup = _jump_lookup(s)
     targets, skipped = [], []
     for server in servers:
-        target = _target(server, actions.get(server.id or 0, []))
+        try:
+            reach = spec_with_jumps(server, lookup)
+        except (InvalidInput, NotFound) as e:
+            log.warning("server %s: not crawled: %s", server.name, e.message)
+            skipped.append(server.name)
+            continue
+        target = _target(reach, server, actions.get(server.id or 0, []))
         if target.readings or target.custom:
             targets.append(target)
         else:
@@ -62,7 +71,22 @@ def _check_found(names: Sequence[str], servers: list[Server]) -> None:
         )
 
 
-def _target(server: Server, actions: list[Action]) -> CrawlTarget:
+def _jump_lookup(s: Session) -> Callable[[str], Server | None]:
+    """Find jump hosts by name, each read once per crawl."""
+    repo = ServerRepo(s)
+    seen: dict[str, Server | None] = {}
+
+    def find(name: str) -> Server | None:
+        if name not in seen:
+            seen[name] = repo.find(name)
+        return seen[name]
+
+    return find
+
+
+def _target(
+    reach: ConnectionSpec, server: Server, actions: list[Action]
+) -> CrawlTarget:
     readings = any(a.builtin for a in actions)
     custom = tuple(
         spec
@@ -70,7 +94,7 @@ def _target(server: Server, actions: list[Action]) -> CrawlTarget:
         if not a.builtin and (spec := _runnable(server, a)) is not None
     )
     auth = any(a.builtin and a.name == AUTH_READING for a in actions)
-    return CrawlTarget(ConnectionSpec.of(server), readings, custom, auth)
+    return CrawlTarget(reach, readings, custom, auth)
 
 
 def _runnable(server: Server, action: Action) -> ActionSpec | None:

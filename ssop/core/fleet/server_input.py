@@ -120,6 +120,8 @@ class ServerCreate:
     description: str = ""
     # the built-in read-only get actions, so the next crawl already watches it
     default_actions: bool = True
+    # --jump values as given (names or user@host:port); fleet.jump_chain parses
+    jump: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_name(self.name)
@@ -133,10 +135,10 @@ class ServerCreate:
 
     def _check_local(self) -> None:
         given = [self.host, self.port, self.username, self.key]
-        if any(v is not None for v in given) or self.use_agent:
+        if any(v is not None for v in given) or self.use_agent or self.jump:
             raise InvalidInput(
                 "--local runs commands on this machine without SSH: "
-                "it takes no --host, --port, --user, --key-file or --agent"
+                "it takes no --host, --port, --user, --key-file, --agent or --jump"
             )
 
     def _check_remote(self) -> None:
@@ -173,6 +175,8 @@ class ServerChanges:
     tags: tuple[str, ...] | None = None
     description: str | None = None
     enabled: bool | None = None
+    # names of existing servers, first hop first; () goes direct again
+    jump: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.host is not None:
@@ -194,7 +198,7 @@ class ServerChanges:
     def touches_login(self) -> bool:
         """Changes something a local server does not have."""
         login = (self.host, self.port, self.username, self.use_agent, self.key)
-        return any(v is not None for v in login)
+        return any(v is not None for v in login) or self.jump is not None
 
     @property
     def changed(self) -> list[str]:

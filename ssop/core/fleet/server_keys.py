@@ -15,6 +15,7 @@ from ssop.core.errors import (
     TransportError,
 )
 from ssop.core.transport.base import HostKey
+from ssop.core.transport.connection_spec import ConnectionSpec
 
 if TYPE_CHECKING:
     from ssop.core.fleet.server_input import HostKeyDecision, KeySource
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HostKeyScanner = Callable[[str, int, float], HostKey]
+# (the last jump host, host, port, timeout): scans through the jump
+JumpScanner = Callable[[ConnectionSpec, str, int, float], HostKey]
 
 
 @dataclass(frozen=True)
@@ -69,18 +72,25 @@ class HostKeyGate:
 
     scan: HostKeyScanner
     timeout: float
+    through: JumpScanner | None = None
 
     def accept(
-        self, name: str, host: str, port: int, decision: HostKeyDecision
+        self,
+        name: str,
+        host: str,
+        port: int,
+        decision: HostKeyDecision,
+        via: ConnectionSpec | None = None,
     ) -> HostKey:
-        """The presented key, if ``decision`` accepts it.
+        """The presented key, if ``decision`` accepts it; read through the
+        jump host ``via`` when one is given.
 
         Raises:
             HostKeyMismatch: it is not the fingerprint the decision expects.
             HostKeyUnknown: nothing accepted it.
             TransportError: the server could not be reached.
         """
-        presented = self._scan(name, host, port)
+        presented = self._scan(name, host, port, via)
         shown = f"{presented.key_type} {presented.fingerprint}"
         if decision.accept_fingerprint is not None:
             if decision.accept_fingerprint != presented.fingerprint:
@@ -101,9 +111,17 @@ class HostKeyGate:
             f"{presented.fingerprint} (or answer the prompt at a terminal)",
         )
 
-    def _scan(self, name: str, host: str, port: int) -> HostKey:
+    def _scan(
+        self, name: str, host: str, port: int, via: ConnectionSpec | None
+    ) -> HostKey:
         try:
-            return self.scan(host, port, self.timeout)
+            if via is None:
+                return self.scan(host, port, self.timeout)
+            if self.through is None:
+                raise TransportError(
+                    f"server {host}:{port}: cannot read host keys through a jump host"
+                )
+            return self.through(via, host, port, self.timeout)
         except TransportError as e:
             # the scanner knows only the address; say which server it was
             message = e.message.removeprefix(f"server {host}:{port}: ")

@@ -9,7 +9,7 @@ decision (a matching fingerprint, trust on first use, or a person's yes).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,9 +19,17 @@ from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.audit import AuditService, record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, HostKeyUnknown, InvalidInput
+from ssop.core.fleet.jump_chain import (
+    JumpAddress,
+    hop_names,
+    parse_hops,
+    require_no_riders,
+    spec_with_jumps,
+)
 from ssop.core.fleet.server_keys import (
     HostKeyGate,
     HostKeyScanner,
+    JumpScanner,
     SealedKey,
     seal_key,
 )
@@ -29,6 +37,7 @@ from ssop.core.models import Server
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.server_repo import ServerRepo
 from ssop.core.transport.base import Command, CommandResult, HostKey
+from ssop.core.transport.connection_spec import ConnectionSpec
 from ssop.core.transport.pool import TransportPool
 
 if TYPE_CHECKING:
@@ -63,6 +72,7 @@ class ServerView:
     tags: tuple[str, ...]
     description: str
     enabled: bool
+    jump: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ def view_of(server: Server, tags: list[str]) -> ServerView:
         tags=tuple(tags),
         description=server.description,
         enabled=server.enabled,
+        jump=hop_names(server.jump),
     )
 
 
@@ -121,6 +132,7 @@ class ServerService:
         scan: HostKeyScanner,
         connect_timeout: float,
         command_timeout: float = 30.0,
+        scan_through: JumpScanner | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -129,7 +141,7 @@ class ServerService:
         self.secrets = secrets
         self.pool = pool
         self.scan = scan
-        self.gate = HostKeyGate(scan, connect_timeout)
+        self.gate = HostKeyGate(scan, connect_timeout, scan_through)
         self.connect_timeout = connect_timeout
         self.command_timeout = command_timeout
 
@@ -184,6 +196,7 @@ class ServerService:
         """
         self.auth.require(who, WRITE)
         self._require_free(spec.name)
+        jumps = self._jump_names(who, spec, decision)
         server = Server(
             name=spec.name,
             host=spec.host_or_default,
@@ -192,15 +205,16 @@ class ServerService:
             local=spec.local,
             use_agent=spec.use_agent,
             description=spec.description,
+            jump=",".join(jumps) or None,
             created_at=self.clock.now(),
             updated_at=self.clock.now(),
         )
         if spec.key is not None:
             _put_key(server, self.seal(spec.key))
         if not spec.local:
-            _pin(
-                server, self.gate.accept(spec.name, server.host, server.port, decision)
-            )
+            via = self._spec(server).via
+            key = self.gate.accept(spec.name, server.host, server.port, decision, via)
+            _pin(server, key)
         now = self.clock.now()
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, WRITE)
@@ -239,6 +253,8 @@ class ServerService:
             server = repo.get(name)
             _check_edit(server, changes)
             _apply(server, changes, sealed)
+            if changes.jump is not None:
+                spec_with_jumps(server, repo.find)  # refuses loops, unknown hops
             server.updated_at = now
             s.add(server)
             if changes.tags is not None:
@@ -256,7 +272,9 @@ class ServerService:
         with self.sessions() as s, s.begin():
             current = require_in(s, now, who, WRITE)
             repo = ServerRepo(s)
-            repo.remove(repo.get(name))
+            server = repo.get(name)
+            require_no_riders(name, repo.list())
+            repo.remove(server)
             record_in(s, now, current.actor, "server.rm", name)
         self.pool.discard(name)
 
@@ -278,7 +296,11 @@ class ServerService:
         if server.local:
             raise InvalidInput(f"server {name} is local: it has no host key")
         key = self.gate.accept(
-            name, server.host, server.port, HostKeyDecision(fingerprint)
+            name,
+            server.host,
+            server.port,
+            HostKeyDecision(fingerprint),
+            self._spec(server).via,
         )
         self._save_pin(who, server, key)
         return key
@@ -302,7 +324,7 @@ class ServerService:
         if not server.local and server.host_key is None:
             server = self._pin_first(who, server, decision)
         self.pool.discard(name)
-        transport = self.pool.get(server)
+        transport = self.pool.get(self._spec(server))
         started = self.clock.monotonic()
         kernel = transport.run(PROBE_KERNEL, timeout=self.command_timeout)
         connected = self.clock.monotonic()
@@ -319,6 +341,59 @@ class ServerService:
     def seal(self, source: KeySource) -> SealedKey:
         """Read, check and encrypt a key file; see ``server_keys.seal_key``."""
         return seal_key(source, self.secrets)
+
+    def _spec(self, server: Server) -> ConnectionSpec:
+        """How to reach ``server``, its jump hosts as stored now included."""
+        with self.sessions() as s:
+            return spec_with_jumps(server, ServerRepo(s).find)
+
+    def _jump_names(
+        self, who: Principal, spec: ServerCreate, decision: HostKeyDecision
+    ) -> Sequence[str]:
+        """The names of ``spec``'s jump hosts; a hop given as an address that
+        no server has yet is added as a server (tag ``jump``), its host key
+        pinned as ``decision`` allows (a fingerprint given is the target's)."""
+        names: list[str] = []
+        for hop in parse_hops(spec.jump):
+            if isinstance(hop, str):
+                names.append(hop)
+                continue
+            known = self._server_at(hop)
+            names.append(known or self._add_jump(who, hop, spec, decision, names))
+        return names
+
+    def _server_at(self, hop: JumpAddress) -> str | None:
+        with self.sessions() as s:
+            for server in ServerRepo(s).list():
+                user_ok = hop.username in (None, server.username)
+                if (server.host, server.port) == (hop.host, hop.port) and user_ok:
+                    return server.name
+        return None
+
+    def _add_jump(
+        self,
+        who: Principal,
+        hop: JumpAddress,
+        spec: ServerCreate,
+        decision: HostKeyDecision,
+        before: Sequence[str],
+    ) -> str:
+        from ssop.core.fleet.server_input import ServerCreate
+
+        jump = ServerCreate(
+            hop.name,
+            hop.host,
+            hop.port,
+            hop.username or spec.username,
+            use_agent=spec.use_agent,
+            key=spec.key,
+            tags=("jump",),
+            description=f"jump host for {spec.name}",
+            default_actions=False,
+            jump=tuple(before),
+        )
+        tofu = HostKeyDecision(None, decision.trust_on_first_use, decision.confirm)
+        return self.add(who, jump, tofu).name
 
     def _require_free(self, name: str) -> None:
         with self.sessions() as s:
@@ -340,7 +415,8 @@ class ServerService:
                 "--accept-host-key SHA256:...)",
             )
         self.auth.require(who, WRITE)
-        key = self.gate.accept(server.name, server.host, server.port, decision)
+        via = self._spec(server).via
+        key = self.gate.accept(server.name, server.host, server.port, decision, via)
         return self._save_pin(who, server, key)
 
     def _save_pin(self, who: Principal, seen: Server, key: HostKey) -> Server:
@@ -382,6 +458,8 @@ def _apply(server: Server, changes: ServerChanges, sealed: SealedKey | None) -> 
             setattr(server, attr, value)
     if sealed is not None:
         _put_key(server, sealed)
+    if changes.jump is not None:
+        server.jump = ",".join(changes.jump) or None
     if changes.moves_host:
         # A new address is a new machine until someone trusts its key.
         server.host_key = server.host_key_type = server.host_key_fingerprint = None

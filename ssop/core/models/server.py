@@ -21,6 +21,8 @@ class Server(SQLModel, table=True):
     use_agent: bool = False
     description: str = Field(default="", max_length=255)
     enabled: bool = True
+    # jump servers' names, first hop first, comma-separated; None: direct
+    jump: str | None = Field(default=None, max_length=255)
     # Fernet tokens; plaintext never reaches the database.
     key_ciphertext: str | None = Field(default=None, sa_type=LongText)
     passphrase_ciphertext: str | None = Field(default=None, sa_type=LongText)

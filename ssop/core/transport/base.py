@@ -95,6 +95,8 @@ class Endpoint:
     pinned_host_key: HostKey | None = None
     connect_timeout: float = 10.0
     extra: dict[str, str] = field(default_factory=dict)
+    # the last jump host on the way, itself reached through its own ``via``
+    via: Endpoint | None = None
 
 
 class RunTimedOut(CommandTimeout):

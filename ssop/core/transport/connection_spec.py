@@ -26,9 +26,11 @@ class ConnectionSpec:
     host_key_type: str | None = None
     host_key: str | None = None
     host_key_fingerprint: str | None = None
+    # the last jump host on the way (itself reached through its own ``via``)
+    via: ConnectionSpec | None = None
 
     @classmethod
-    def of(cls, server: Server) -> ConnectionSpec:
+    def of(cls, server: Server, via: ConnectionSpec | None = None) -> ConnectionSpec:
         return cls(
             name=server.name,
             local=server.local,
@@ -41,12 +43,13 @@ class ConnectionSpec:
             host_key_type=server.host_key_type,
             host_key=server.host_key,
             host_key_fingerprint=server.host_key_fingerprint,
+            via=via,
         )
 
     def identity(self) -> bytes:
         """Equal exactly when everything a connection is made with is equal
-        (the name aside); a 16-byte digest, so a pool holding one per server
-        does not keep a second copy of every key."""
+        (the name aside; the jump hosts' included); a 16-byte digest, so a
+        pool holding one per server does not keep a second copy of every key."""
         digest = hashlib.blake2b(digest_size=16)
         for value in astuple(self)[1:]:
             digest.update(repr(value).encode())

@@ -26,6 +26,7 @@ from ssop.core.transport.base import (
     HostKey,
 )
 from ssop.core.transport.ending import Ending, interrupted_unseen, settle
+from ssop.core.transport.jumps import jump_unreachable
 from ssop.core.transport.keys import (
     fingerprint_of,
     host_key_of,
@@ -65,13 +66,20 @@ class FabricTransport:
     Args:
         endpoint: where to connect, as whom, and the pinned host key.
         output_cap: bytes kept per stream; the rest is read and dropped.
+        via: the jump host's transport (``endpoint.via``), shared by every
+            server behind it: its one connection carries their tunnels.
     """
 
     def __init__(
-        self, endpoint: Endpoint, *, output_cap: int = DEFAULT_OUTPUT_CAP
+        self,
+        endpoint: Endpoint,
+        *,
+        output_cap: int = DEFAULT_OUTPUT_CAP,
+        via: FabricTransport | None = None,
     ) -> None:
         self._endpoint = endpoint
         self._cap = output_cap
+        self._via = via
         self._where = f"{endpoint.host}:{endpoint.port}"
         self._connection: fabric.Connection | None = None
         self._pkey: paramiko.PKey | None = None
@@ -119,6 +127,36 @@ class FabricTransport:
             except _SESSION_ERRORS as e:
                 raise self._lost(e, "opening a session") from e
 
+    @property
+    def name(self) -> str:
+        return self._endpoint.name
+
+    def open_tunnel(self, host: str, port: int, *, to: str) -> paramiko.Channel:
+        """A direct-tcpip channel from this (jump) host to ``host:port``,
+        for server ``to``.
+
+        Raises:
+            JumpUnreachable: this host could not be reached or logged into.
+            TransportError: it could not connect on to ``host:port``.
+        """
+        with self._lock:
+            try:
+                transport = self._live_transport()
+            except TransportError as e:
+                raise jump_unreachable(to, self.name, e) from e
+            try:
+                return transport.open_channel(
+                    "direct-tcpip",
+                    (host, port),
+                    ("127.0.0.1", 0),
+                    timeout=self._endpoint.connect_timeout,
+                )
+            except _SESSION_ERRORS as e:
+                raise TransportError(
+                    f"server {to}: jump host {self.name} cannot reach "
+                    f"{host}:{port}: {e}"
+                ) from e
+
     def _session(self, transport: paramiko.Transport) -> paramiko.Channel:
         return transport.open_session(timeout=self._endpoint.connect_timeout)
 
@@ -138,12 +176,17 @@ class FabricTransport:
 
     def _connect(self) -> fabric.Connection:
         endpoint = self._endpoint
+        kwargs = self._connect_kwargs()
+        if self._via is not None:
+            kwargs["sock"] = self._via.open_tunnel(
+                endpoint.host, endpoint.port, to=endpoint.name
+            )
         connection = fabric.Connection(
             endpoint.host,
             user=endpoint.username,
             port=endpoint.port,
             config=_bare_config(),
-            connect_kwargs=self._connect_kwargs(),
+            connect_kwargs=kwargs,
         )
         _pin_host_key(connection.client, endpoint)
         try:
@@ -188,12 +231,18 @@ class FabricTransport:
 
 
 def scan_host_key(
-    host: str, port: int = 22, timeout: float = 10.0, *, name: str | None = None
+    host: str,
+    port: int = 22,
+    timeout: float = 10.0,
+    *,
+    name: str | None = None,
+    via: FabricTransport | None = None,
 ) -> HostKey:
     """Fetch the host key a server presents, without authenticating.
 
     For showing the fingerprint to a person before it is pinned. ``name``
-    (the server's name in ssop) only labels error messages.
+    (the server's name in ssop) only labels error messages. ``via``: the
+    jump host to reach it through (whose own key is pinned).
 
     Raises:
         CommandTimeout: no SSH handshake within ``timeout``.
@@ -202,7 +251,11 @@ def scan_host_key(
     where = f"{host}:{port}"
     transport: paramiko.Transport | None = None
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
+        sock: socket.socket | paramiko.Channel = (
+            socket.create_connection((host, port), timeout=timeout)
+            if via is None
+            else via.open_tunnel(host, port, to=name or where)
+        )
         transport = paramiko.Transport(sock)
         transport.banner_timeout = timeout
         transport.start_client(timeout=timeout)

@@ -35,6 +35,7 @@ from ssop.core.transport.base import (
 )
 from ssop.core.transport.ending import Ending, interrupted_unseen, settle
 from ssop.core.transport.event_loop import LoopStalled, LoopThread, shared_loop
+from ssop.core.transport.jumps import jump_unreachable
 from ssop.core.transport.keys import plain_private_key
 from ssop.core.transport.refusals import no_agent_key
 from ssop.core.transport.remote_deadline import MAX_GRACE_S, RemoteDeadline
@@ -69,13 +70,20 @@ class AsyncSshTransport:
     Args:
         endpoint: where to connect, as whom, and the pinned host key.
         output_cap: bytes kept per stream; the rest is read and dropped.
+        via: the jump host's transport (``endpoint.via``), shared by every
+            server behind it: its one connection carries their tunnels.
     """
 
     def __init__(
-        self, endpoint: Endpoint, *, output_cap: int = DEFAULT_OUTPUT_CAP
+        self,
+        endpoint: Endpoint,
+        *,
+        output_cap: int = DEFAULT_OUTPUT_CAP,
+        via: AsyncSshTransport | None = None,
     ) -> None:
         self._endpoint = endpoint
         self._cap = output_cap
+        self._via = via
         self._where = f"{endpoint.host}:{endpoint.port}"
         # touched only on the loop thread
         self._connection: asyncssh.SSHClientConnection | None = None
@@ -214,10 +222,12 @@ class AsyncSshTransport:
     ) -> asyncssh.SSHClientConnection:
         endpoint = self._endpoint
         witness = HostKeyWitness(endpoint)
+        tunnel = await self._tunnel()
         try:
             connection = await asyncssh.connect(
                 endpoint.host,
                 endpoint.port,
+                tunnel=tunnel,
                 username=endpoint.username,
                 client_factory=witness.client,
                 known_hosts=witness.known_hosts(),
@@ -239,6 +249,19 @@ class AsyncSshTransport:
             ) from e
         log.debug("server %s: connected to %s", endpoint.name, self._where)
         return connection
+
+    async def _tunnel(self) -> asyncssh.SSHClientConnection | None:
+        """The jump host's open connection (made now if it is not open)."""
+        if self._via is None:
+            return None
+        try:
+            return await self._via._live_connection()
+        except TransportError as e:
+            raise jump_unreachable(self._endpoint.name, self._via.name, e) from e
+
+    @property
+    def name(self) -> str:
+        return self._endpoint.name
 
     def _private_key(self, pem: str) -> asyncssh.SSHKey:
         if self._key is None:

@@ -34,6 +34,7 @@ CHANGED: dict[str, Any] = {
     "host_key_type": "ssh-rsa",
     "host_key": "AAAAB3",
     "host_key_fingerprint": "SHA256:x",
+    "via": replace(BASE, name="bastion", host="10.0.0.9"),
 }
 
 
