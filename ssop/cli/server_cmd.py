@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ssop.cli import complete, prompts, render, server_import_cmd
+from ssop.cli import complete, prompts, render, server_import
 from ssop.cli.state import authorize, state
 from ssop.cli.usage import CommandApp
 from ssop.core.accounts.permissions import Capability
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ssop.core.transport.base import HostKey
 
 app = CommandApp(help="Manage the servers ssop watches.", no_args_is_help=True)
-app.command("import")(server_import_cmd.import_hosts)
+app.command("import")(server_import.import_hosts)
 
 Host = Annotated[str | None, typer.Option("--host", help="Hostname or IP address.")]
 Port = Annotated[int | None, typer.Option("--port", help="SSH port (default 22).")]

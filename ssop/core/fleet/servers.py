@@ -378,7 +378,7 @@ class ServerService:
         decision: HostKeyDecision,
         before: Sequence[str],
     ) -> str:
-        from ssop.core.fleet.server_input import ServerCreate
+        from ssop.core.fleet.server_input import HostKeyDecision, ServerCreate
 
         jump = ServerCreate(
             hop.name,
