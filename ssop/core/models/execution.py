@@ -63,6 +63,14 @@ class Execution(SQLModel, table=True):
             "trigger",
             "duration_s",
         ),
+        # the actions report's p95, read from the top of each action's runs
+        Index(
+            "ix_executions_action_duration",
+            "action_name",
+            "duration_s",
+            "started_at",
+            "server_name",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

@@ -25,6 +25,8 @@ class PolicyDecision(SQLModel, table=True):
             "ix_policy_decisions_server_action_at", "server_name", "action_name", "at"
         ),
         Index("ix_policy_decisions_outcome_at", "outcome", "at"),
+        # the ai report: a time range read from the index alone
+        Index("ix_policy_decisions_at_cover", "at", "server_name", "outcome", "gate"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)

@@ -29,9 +29,10 @@ COLUMNS = (
 def actions(s: Session, scope: Scope) -> tuple[ReportTable, ...]:
     repo = ActionReportRepo(s)
     checks = {str(a): (n(c), n(ok)) for a, c, ok in repo.verified(scope)}
-    p95 = repo.p95(scope)
+    per_action = sorted(repo.per_action(scope))
+    p95 = repo.p95(scope, {str(r[0]): n(r[9]) for r in per_action})
     rows = []
-    for row in sorted(repo.per_action(scope)):
+    for row in per_action:
         action, runs, ok, failed, timed_out, auto, manual, approved = (
             str(row[0]),
             *(n(v) for v in row[1:8]),

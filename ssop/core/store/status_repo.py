@@ -2,8 +2,8 @@
 analysis, and its pending approvals.
 
 A handful of statements whatever the fleet size: the newest ids come from
-correlated ``MAX(id)`` subqueries, one index dive per server on the
-``(server_name, id)`` indexes, then the rows are read by id.
+correlated subqueries, one index dive per server on the ``(server_name,
+id)`` indexes, then the rows are read by id.
 """
 
 from __future__ import annotations
@@ -84,12 +84,20 @@ class StatusRepo:
         def newest(
             table: type[MetricSample | CrawlError | AnalysisRecord],
         ) -> ScalarSelect[int]:
-            return (
-                select(func.max(table.id))
+            # ORDER BY id DESC LIMIT 1 reads one index entry where MAX(id)
+            # in a dependent subquery reads them all; MariaDB's estimates pick
+            # the (server_name, at) index unless told, and it cannot serve it.
+            hint = f"FORCE INDEX (ix_{table.__tablename__}_server_id)"
+            query = (
+                select(col(table.id))
                 .where(col(table.server_name) == col(Server.name))
+                .order_by(col(table.id).desc())
+                .limit(1)
                 .correlate(Server)
-                .scalar_subquery()
             )
+            for dialect in ("mysql", "mariadb"):
+                query = query.with_hint(table, hint, dialect_name=dialect)
+            return query.scalar_subquery()
 
         query = select(
             col(Server.name),

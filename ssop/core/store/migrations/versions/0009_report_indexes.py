@@ -58,6 +58,16 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "duration_s",
         ),
     ),
+    (
+        "ix_policy_decisions_at_cover",
+        "policy_decisions",
+        ("at", "server_name", "outcome", "gate"),
+    ),
+    (
+        "ix_executions_action_duration",
+        "executions",
+        ("action_name", "duration_s", "started_at", "server_name"),
+    ),
 )
 
 
