@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -206,8 +207,6 @@ class Dashboard(App[None]):
         body = "Automatic runs and approved requests " + (
             "run again." if resume else "wait until someone resumes."
         )
-        from rich.text import Text
-
         self.push_screen(
             Confirm(f"{verb} automation?", Text(body)),
             lambda yes: self._confirmed_toggle(resume, bool(yes)),

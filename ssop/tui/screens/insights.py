@@ -17,8 +17,8 @@ from ssop.tui.screens.base import LiveScreen
 from ssop.tui.widgets.live_table import LiveTable, Row
 
 COLUMNS = ("id", "at", "server", "risk", "by", "summary")
-# the summary is measured: it takes what it needs
-WIDTHS = (5, 11, 12, 6, 6, None)
+# fixed, so no cell is measured (nor drawn before the widths are known)
+WIDTHS = (5, 11, 12, 6, 6, 26)
 RISK_FLOORS: tuple[str | None, ...] = (None, "low", "medium", "high")
 
 
@@ -75,7 +75,7 @@ def cells(v: AnalysisView) -> tuple[object, ...]:
         plain(one_line(v.server, WIDTHS[2])),
         fmt.risk(v.risk),
         plain(one_line(v.analyzer, WIDTHS[4])),
-        plain(one_line(v.summary, 60)),
+        plain(one_line(v.summary, WIDTHS[5])),
     )
 
 
