@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ssop.core.analysis.service import AnalysisService
     from ssop.core.audit import AuditService
     from ssop.core.crawl.service import CrawlService
+    from ssop.core.crawl.shared import SharedCrawl
     from ssop.core.execution.executor import ExecutionRunner, ExecutionService
     from ssop.core.execution.manual_runs import RunService
     from ssop.core.fleet.server_keys import HostKeyScanner
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from ssop.core.ops.daemon_registry import DaemonRegistry
     from ssop.core.ops.health import HealthService
     from ssop.core.ops.init import InitService
+    from ssop.core.ops.membership import Membership
     from ssop.core.ops.quickstart import QuickstartService
     from ssop.core.ops.settings_admin import SettingsAdminService
     from ssop.core.ops.store_admin import StoreService
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from ssop.core.policy.service import RemediationService
     from ssop.core.policy.verify import VerificationService
     from ssop.core.queue.base import QueueBackend
+    from ssop.core.queue.redis_claims import RedisClaims
     from ssop.core.secrets.recovery import SealedSecretsService
     from ssop.core.secrets.rotation import SecretsService
     from ssop.core.secrets.secretbox import SecretBox
@@ -391,6 +394,37 @@ class Services:
         )
 
     @cached_property
+    def membership(self) -> Membership:
+        from ssop.core.ops.membership import Membership
+
+        return Membership(self.daemons, lambda: self.queue.heartbeats, self.clock)
+
+    @cached_property
+    def claims(self) -> RedisClaims | None:
+        url = self.config.settings.redis_url()
+        if url is None:
+            return None
+        from ssop.core.queue.redis_claims import redis_claims
+
+        return redis_claims(url, self.config.settings.redis.timeout)
+
+    def shared_crawl(self, daemon_id: str) -> SharedCrawl | None:
+        """The crawl this daemon shares with others through Redis (None without)."""
+        if self.claims is None:
+            return None
+        from ssop.core.crawl.shared import SharedCrawl, visits_in_store
+
+        return SharedCrawl(
+            crawler=self.crawler,
+            claims=self.claims,
+            members=self.membership.live,
+            visited_since=visits_in_store(self.engine, self.sessions),
+            clock=self.clock,
+            every_s=float(self.config.settings.app.crawler_delay),
+            me=daemon_id,
+        )
+
+    @cached_property
     def quickstart(self) -> QuickstartService:
         from ssop.core.ops.quickstart import QuickstartService
 
@@ -413,6 +447,9 @@ class Services:
             self.pool.close_all()
         if "queue" in self.__dict__:
             self.queue.close()
+        claims = self.__dict__.get("claims")
+        if claims is not None:
+            claims.close()
         self.engine.dispose()
 
 
