@@ -58,8 +58,8 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int], None]
 Pick = Callable[[list[CrawlTarget]], list[CrawlTarget]]
 """Chooses which of the fleet's targets this crawl visits (a daemon's share)."""
-Fence = Callable[[datetime], bool]
-"""Whether a visit started at this time may still run and be stored (a lease)."""
+Fence = Callable[[str, datetime], bool]
+"""Whether a visit of this server at this time may run and be stored (a lease)."""
 # Results are written at least this often while a crawl still waits on slow hosts.
 FLUSH_EVERY_S = 2.0
 
@@ -245,7 +245,7 @@ class CrawlService:
         halted: ShouldStop = never_stop,
         fence: Fence | None = None,
     ) -> HostOutcome | None:
-        if fence is not None and not fence(self.clock.now()):
+        if fence is not None and not fence(target.name, self.clock.now()):
             return None  # resumed past the lease: the server is someone else's now
         try:
             transport = self.pool.get(target.server)
@@ -353,7 +353,8 @@ class _CrawlRun:
 
     def take(self, outcome: HostOutcome | None) -> None:
         if outcome is None or (
-            self.fence is not None and not self.fence(outcome.record.at)
+            self.fence is not None
+            and not self.fence(outcome.record.server, outcome.record.at)
         ):
             self.fenced += 1
             return

@@ -146,11 +146,32 @@ class SharedCrawl:
         live = sorted(self.members() | {self.me})
         self.stats.members = live
         pick = self._pick(k, stage, live)
-        report = self.crawler.crawl_fleet(
-            should_stop, pick=pick, fence=lambda at: interval_of(at, self.every_s) == k
-        )
+        report = self.crawler.crawl_fleet(should_stop, pick=pick, fence=self._fence(k))
         self._count(report, stage)
         return TickReport(k, stage, report)
+
+    def _fence(self, k: int) -> Fence:
+        """Visit and store only within interval ``k`` and while the claim is ours."""
+
+        def holds(server: str, at: datetime) -> bool:
+            # ``at`` is now before a visit, and the reading's time after it
+            if interval_of(at, self.every_s) != k:
+                return False
+            return self._still_mine(k, server)
+
+        return holds
+
+    def _still_mine(self, k: int, server: str) -> bool:
+        """The claim reads back as ours (claimed again when Redis lost it)."""
+        try:
+            holder = self.claims.holders(KIND, k, [server])[server]
+            if holder is None:
+                return bool(
+                    self.claims.claim(KIND, k, [server], self.me, self._ttl_ms(k))
+                )
+        except QueueUnavailable:
+            return True  # without Redis the interval is the only lease
+        return holder == self.me
 
     def _due_stage(self, k: int, at_phase: float) -> int | None:
         done = self._done.get(k, 0)
