@@ -16,7 +16,7 @@ GROUPS: tuple[tuple[str, str | None], ...] = (
     ("role_cmd", "role"),
     ("token_cmd", "token"),
     ("audit_cmd", "audit"),
-    ("daemon_cmd", None),
+    ("daemon_cmd", "daemon"),
     ("health_cmd", None),
     ("server_cmd", "server"),
     ("secrets_cmd", "secrets"),

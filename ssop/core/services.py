@@ -397,7 +397,9 @@ class Services:
     def membership(self) -> Membership:
         from ssop.core.ops.membership import Membership
 
-        return Membership(self.daemons, lambda: self.queue.heartbeats, self.clock)
+        return Membership(
+            self.daemons, lambda: self.queue.heartbeats, self.clock, auth=self.auth
+        )
 
     @cached_property
     def claims(self) -> RedisClaims | None:

@@ -55,6 +55,7 @@ SAMPLES: dict[str, Sample] = {
     "db prune": s("db", "prune"),
     "health": s("health"),
     "daemon": s("daemon", "--once"),
+    "daemon list": s("daemon", "list"),
     "user add": s(
         "user",
         "add",
@@ -160,8 +161,10 @@ def registered_commands() -> set[str]:
 
     def walk(command: object, path: tuple[str, ...]) -> None:
         subs = getattr(command, "commands", None)
-        if not subs:
+        # a group that runs without a subcommand (ssop daemon) is one too
+        if not subs or getattr(command, "invoke_without_command", False):
             found.add(" ".join(path))
+        if not subs:
             return
         for name, sub in subs.items():
             walk(sub, (*path, name))

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from ssop.core.accounts.auth import AuthService
+from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.clock import Clock
 from ssop.core.errors import QueueUnavailable, StoreError
 from ssop.core.ops.daemon_registry import (
@@ -32,6 +37,40 @@ def member_expiry_s(heartbeat_s: float = HEARTBEAT_INTERVAL_S) -> float:
     return EXPIRY_BEATS * heartbeat_s
 
 
+@dataclass(frozen=True)
+class Member:
+    """One daemon as ``ssop daemon list`` shows it."""
+
+    id: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    last_crawl_at: datetime | None
+    crawled_last_interval: int | None
+    connections: int | None
+    status: str
+    live: bool
+
+
+def _member(d: DaemonInfo, live: set[str]) -> Member:
+    info: dict[str, Any] = dict(d.info)
+    crawled = info.get("crawled_last_interval")
+    connections = info.get("connections")
+    return Member(
+        id=d.id,
+        hostname=d.hostname,
+        pid=d.pid,
+        started_at=d.started_at,
+        last_seen_at=d.last_seen_at,
+        last_crawl_at=d.last_crawl_at,
+        crawled_last_interval=crawled if isinstance(crawled, int) else None,
+        connections=connections if isinstance(connections, int) else None,
+        status=d.status.value,
+        live=d.id in live,
+    )
+
+
 class Membership:
     def __init__(
         self,
@@ -39,7 +78,9 @@ class Membership:
         heartbeats: Callable[[], Heartbeats],
         clock: Clock,
         expiry_s: float = member_expiry_s(),
+        auth: AuthService | None = None,
     ) -> None:
+        self.auth = auth
         self.registry = registry
         self.heartbeats = heartbeats
         self.clock = clock
@@ -67,3 +108,16 @@ class Membership:
             for d in self.registry.list()
             if d.status is DaemonState.RUNNING and d.age_s(now) <= self.expiry_s
         ]
+
+    def list(self, who: Principal) -> list[Member]:
+        """Every registered daemon, live members first (needs reports.read).
+
+        Raises:
+            PermissionDenied: the caller lacks reports.read.
+            StoreError: the registry could not be read.
+        """
+        if self.auth is not None:
+            self.auth.require(who, Capability.REPORTS_READ)
+        live = self.live()
+        members = [_member(d, live) for d in self.registry.list()]
+        return sorted(members, key=lambda m: (not m.live, m.hostname, m.started_at))
