@@ -7,6 +7,7 @@ command only pays for what it uses.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -293,7 +294,12 @@ class Services:
                 "system:notify", "notify.failed", f.target, detail, ok=False
             )
 
-        return WebhookNotifier(notify, on_failure=record)
+        webhooks = WebhookNotifier(notify, on_failure=record)
+        if self.claims is None:
+            return webhooks
+        from ssop.core.notify.dedup import DedupNotifier
+
+        return DedupNotifier(webhooks, self.claims, f"pid:{os.getpid()}")
 
     @cached_property
     def request_runner(self) -> RequestRunner:
