@@ -383,7 +383,17 @@ class Services:
             settings=self.config.settings,
             queue=lambda: self.queue,
             guards_for=self.guard_rails.for_server,
+            once_per_interval=self._analysis_gate(),
         )
+
+    def _analysis_gate(self) -> Callable[[str], bool] | None:
+        if self.claims is None:
+            return None
+        from ssop.core.queue.claims import interval_gate
+
+        every = float(self.config.settings.app.model_delay)
+        token = f"pid:{os.getpid()}"
+        return interval_gate(self.claims, "analyse", self.clock.now, every, token)
 
     @cached_property
     def crawler(self) -> CrawlService:

@@ -13,8 +13,12 @@ database before anyone claims again (``needs_rebuild``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
+
+from ssop.core.errors import QueueUnavailable
 
 MARKER_KIND = "claims"
 
@@ -54,3 +58,23 @@ class Claims(Protocol):
         Raises: QueueUnavailable.
         """
         ...
+
+
+def interval_gate(
+    claims: Claims,
+    kind: str,
+    now: Callable[[], datetime],
+    every_s: float,
+    token: str,
+) -> Callable[[str], bool]:
+    """``gate(item)``: True for the first caller per item and interval, across
+    daemons; True as well when Redis is down (doing it twice beats not at all)."""
+
+    def gate(item: str) -> bool:
+        k = math.floor(now().timestamp() / every_s)
+        try:
+            return bool(claims.claim(kind, k, [item], token, int(2 * every_s * 1000)))
+        except QueueUnavailable:
+            return True
+
+    return gate
