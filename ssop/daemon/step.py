@@ -20,6 +20,8 @@ class StepOutcome:
     """Items (servers, readings) that failed inside an otherwise finished step."""
     degraded: bool = False
     """The step ran but could not do its job fully (e.g. the LLM is down)."""
+    idle: bool = False
+    """Nothing was due (a shared crawl's tick between stages): no garbage made."""
 
 
 StepFn = Callable[[], StepOutcome | None]

@@ -111,6 +111,8 @@ def crawl_step(
 
     def run() -> StepOutcome:
         report = shared.tick(should_stop)
+        if report.crawl is None:
+            return StepOutcome(summary=report.summary(), idle=True)
         publish_readings(metrics, report.readings)
         return outcome_of(report)
 
