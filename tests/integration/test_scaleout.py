@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import signal
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlmodel import Session, col, select
 
 from ssop.core.config.loader import load_config
 from ssop.core.crawl.rendezvous import interval_of, phase
+from ssop.core.models import Execution
 from ssop.core.ops.daemon_registry import DaemonState
 from ssop.core.services import Services, build_services
 from ssop.core.store.crawl_log_repo import CrawlLogRepo
 from ssop.core.store.db import create_engine_for
 from tests.support import services as support
+from tests.support.approved import approve_noop
 from tests.support.fleet import Host, register, start_fleet
 from tests.support.processes import Process
 from tests.support.scaleout_check import per_interval, repeated_executions, violations
@@ -33,6 +37,7 @@ pytestmark = [
 ]
 
 HOSTS, DAEMONS, EVERY_S = 60, 3, 8
+APPROVED = 12  # requests every daemon's execute_approved step races for
 AFTER_KILL = 3  # intervals checked after the one the victim died in
 
 
@@ -78,6 +83,13 @@ def svc(mariadb_url: str, env: dict[str, str], fleet: list[Host]) -> Iterator[Se
     engine.dispose()
 
 
+def executions_of(s: Session, requests: list[int]) -> dict[int, int]:
+    rows = s.exec(
+        select(Execution.request_id).where(col(Execution.request_id).in_(requests))
+    )
+    return dict(Counter(rid for rid in rows if rid is not None))
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -97,6 +109,7 @@ def test_three_daemons_crawl_each_host_once_per_interval_and_survive_a_kill(
     tmp_path: Path,
     processes: list[Process],
 ) -> None:
+    requests = approve_noop(svc, [h.name for h in fleet[:APPROVED]])
     daemons = [
         Process(["-m", "ssop", "daemon"], env, tmp_path / f"daemon{n}.log")
         for n in range(DAEMONS)
@@ -122,6 +135,7 @@ def test_three_daemons_crawl_each_host_once_per_interval_and_survive_a_kill(
     with svc.sessions() as s:
         visits = CrawlLogRepo(s).visits(datetime.fromtimestamp(first * EVERY_S, UTC))
         repeated = repeated_executions(s)
+        ran = executions_of(s, requests)
     counts = per_interval(
         visits, [h.name for h in fleet], EVERY_S, range(first, last + 1)
     )
@@ -130,6 +144,7 @@ def test_three_daemons_crawl_each_host_once_per_interval_and_survive_a_kill(
     # the victim's share went missing at most where it died, and only its own
     assert len(counts[2].missed) < HOSTS // 2, report
     assert repeated == {}
+    assert ran == dict.fromkeys(requests, 1)  # each approved request ran once
     # the dead daemon is still in the registry but ages out of the members
     assert {d.status for d in live} == {DaemonState.RUNNING}
     assert len(live) >= DAEMONS - 1
