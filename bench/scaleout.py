@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import shutil
 import signal
 import statistics
 import tempfile
@@ -238,6 +239,7 @@ def run(args: argparse.Namespace) -> None:
         support.release_redis_database(db)
         support.drop_mariadb_database(url)
         stop_fleet(procs)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def setup(fleet: Fleet, url: str, db: int, every: float, workdir: Path) -> Rig:

@@ -85,6 +85,8 @@ class SimCrawler:
         now = self.sim.clock.now()
         if daemon.pause_next_crawl is not None and chosen:
             read_at = now if daemon.pause_next_crawl == "after" else None
+            if read_at is not None:  # the visits started: their claims were made
+                chosen = [h for h in chosen if fence(h, now)]
             daemon.deferred = Deferred(chosen, fence, read_at)
             daemon.pause_next_crawl = None
             self.sim.pause(daemon, self.sim.rng.uniform(0.2, 2.5) * EVERY_S)

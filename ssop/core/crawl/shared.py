@@ -2,13 +2,14 @@
 
 Every few seconds (a tick) the daemon asks ``SharedCrawl.tick``:
 
-1. At the first tick of an interval it claims its own share (rendezvous
-   hashing over the live members) with one pipelined ``SET NX PX`` per
-   server, ``ssop:crawl:<interval>:<server>``, and crawls what it won.
+1. At the first tick of an interval it crawls its own share (rendezvous
+   hashing over the live members), claiming each server with ``SET NX PX``
+   on ``ssop:crawl:<interval>:<server>`` as the visit starts; a server
+   another daemon claimed first is skipped.
 2. Later in the interval it takes over what nobody claimed (a member that
-   died, or is paused, or has not noticed a new member yet): first the
-   servers for which it is next in rendezvous order, then any left, so a
-   dead daemon's share is crawled in the same interval by the others.
+   died, or is paused, or is too slow to reach it): first the servers for
+   which it is next in rendezvous order, then any left, so a dead daemon's
+   share is crawled in the same interval by the others.
 
 A claim is a lease on one server for one interval. Before each visit, and
 again on each result's time, the crawl checks that the interval is still
@@ -133,6 +134,8 @@ class SharedCrawl:
         self.me = me
         self.stats = ShareStats()
         self._done: dict[int, int] = {}  # interval -> stages done (0 = own share)
+        self._held: set[tuple[int, str]] = set()  # claims this daemon won
+        self._names: list[str] = []  # the fleet as the last pick saw it
 
     def tick(self, should_stop: ShouldStop = never_stop) -> TickReport:
         """Crawl whatever is due now: this interval's share, or a takeover stage."""
@@ -143,6 +146,9 @@ class SharedCrawl:
         if stage is None:
             return TickReport(k, None)
         self._done = {k: stage + 1}
+        self._held = {(i, name) for i, name in self._held if i == k}
+        if stage > 0 and not self._any_free(k):
+            return TickReport(k, stage)  # nothing to take over: skip the fleet query
         live = sorted(self.members() | {self.me})
         self.stats.members = live
         pick = self._pick(k, stage, live)
@@ -162,16 +168,33 @@ class SharedCrawl:
         return holds
 
     def _still_mine(self, k: int, server: str) -> bool:
-        """The claim reads back as ours (claimed again when Redis lost it)."""
+        """Claim the server now, or read the claim back as ours (claimed
+        again when Redis lost it meanwhile)."""
         try:
+            if (k, server) not in self._held and self._claim_one(k, server):
+                return True
             holder = self.claims.holders(KIND, k, [server])[server]
             if holder is None:
-                return bool(
-                    self.claims.claim(KIND, k, [server], self.me, self._ttl_ms(k))
-                )
+                return self._claim_one(k, server)
         except QueueUnavailable:
             return True  # without Redis the interval is the only lease
         return holder == self.me
+
+    def _claim_one(self, k: int, server: str) -> bool:
+        won = self.claims.claim(KIND, k, [server], self.me, self._ttl_ms(k))
+        if won:
+            self._held.add((k, server))
+        return bool(won)
+
+    def _any_free(self, k: int) -> bool:
+        """Whether a server of the fleet last seen is unclaimed this interval."""
+        if not self._names:
+            return True
+        try:
+            holders = self.claims.holders(KIND, k, self._names)
+        except QueueUnavailable:
+            return False
+        return any(h is None for h in holders.values())
 
     def _due_stage(self, k: int, at_phase: float) -> int | None:
         done = self._done.get(k, 0)
@@ -184,9 +207,11 @@ class SharedCrawl:
     def _pick(self, k: int, stage: int, live: list[str]) -> Pick:
         def pick(targets: list[CrawlTarget]) -> list[CrawlTarget]:
             names = [t.name for t in targets]
-            wanted = self._wanted(k, stage, names, live)
-            won = self._claim(k, wanted, stage)
-            return [t for t in targets if t.name in won]
+            self._names = names
+            wanted = set(self._wanted(k, stage, names, live))
+            # claimed one by one as each visit starts (the fence): a server a
+            # slow daemon has not reached yet stays free for the takeover
+            return [t for t in targets if t.name in wanted]
 
         return pick
 
@@ -204,17 +229,6 @@ class SharedCrawl:
         if stage >= len(TAKEOVER_AT):
             return free
         return [n for n in free if self.me in ranked(n, live)[: stage + 1]]
-
-    def _claim(self, k: int, wanted: list[str], stage: int) -> set[str]:
-        try:
-            return self.claims.claim(KIND, k, wanted, self.me, self._ttl_ms(k))
-        except QueueUnavailable as e:
-            if stage > 0:
-                return set()
-            log.warning(
-                "crawl: claims unavailable, crawling the share alone: %s", e.message
-            )
-            return set(wanted)
 
     def _ttl_ms(self, k: int) -> int:
         """Until one interval past this one's end: no second claim meanwhile."""
