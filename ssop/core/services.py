@@ -424,7 +424,7 @@ class Services:
             return None
         from ssop.core.queue.redis_claims import redis_claims
 
-        return redis_claims(url, self.config.settings.redis.timeout)
+        return redis_claims(url, self.config.settings.redis.timeout, self.clock)
 
     def shared_crawl(self, daemon_id: str) -> SharedCrawl | None:
         """The crawl this daemon shares with others through Redis (None without)."""

@@ -208,7 +208,7 @@ class Daemon:
         finished = self.clock.monotonic()
         duration = finished - started
         timer = self._timers[step.name]
-        skipped = timer.complete(started, finished)
+        skipped = timer.complete(started, finished) // step.ticks
         result = StepRun(
             started_at=started_at,
             finished_at=self.clock.now(),

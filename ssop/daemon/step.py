@@ -37,3 +37,6 @@ class Step:
     """Local time of day (HH:MM) to run at once a day, by the wall clock."""
     lane: str = MAIN_LANE
     """Steps of a lane other than main run on a thread of their own (see lanes)."""
+    ticks: int = 1
+    """Runs per period of work (a shared crawl ticks several times an interval):
+    late runs are reported in whole periods, not in ticks."""

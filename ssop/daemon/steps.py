@@ -116,7 +116,8 @@ def crawl_step(
         publish_readings(metrics, report.readings)
         return outcome_of(report)
 
-    return Step("crawl", max(MIN_TICK_S, every / TICKS_PER_INTERVAL), run)
+    tick = max(MIN_TICK_S, every / TICKS_PER_INTERVAL)
+    return Step("crawl", tick, run, ticks=max(1, round(every / tick)))
 
 
 def member_info(services: Services, shared: SharedCrawl | None) -> dict[str, Any]:
