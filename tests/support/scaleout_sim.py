@@ -95,7 +95,10 @@ class SimCrawler:
 
 
 def _report(at: datetime, visited: list[str]) -> CrawlReport:
-    hosts = tuple(HostReport(h, True, None, "", at, 0.0) for h in visited)
+    hosts = tuple(
+        HostReport(server=h, ok=True, cause=None, message="", at=at, duration_s=0.0)
+        for h in visited
+    )
     return CrawlReport(started_at=at, duration_s=0.0, hosts=hosts)
 
 

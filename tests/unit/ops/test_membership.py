@@ -44,7 +44,16 @@ def row(
     seen = clock.now() - timedelta(seconds=age_s)
     host, pid, _ = daemon_id.split(":")
     return DaemonInfo(
-        daemon_id, host, int(pid), seen, seen, None, None, status, 0, info
+        id=daemon_id,
+        hostname=host,
+        pid=int(pid),
+        started_at=seen,
+        last_seen_at=seen,
+        last_crawl_at=None,
+        last_analysis_at=None,
+        status=status,
+        errors=0,
+        info=info,
     )
 
 
