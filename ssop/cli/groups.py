@@ -47,11 +47,6 @@ COMMANDS: tuple[Entry, ...] = (
         "Show who you are logged in as, your role and when the session ends.",
     ),
     command(
-        "daemon",
-        "daemon_cmd",
-        "Crawl, analyse and heartbeat on schedule until SIGTERM (see systemd/).",
-    ),
-    command(
         "health",
         "health_cmd",
         "Exit 0 when all is well, 5 when a dependency or a server is unreachable, "
@@ -133,6 +128,11 @@ COMMANDS: tuple[Entry, ...] = (
         "policy", "policy_cmd", "Automation policy: status, shadow mode, demotions."
     ),
     command("maintenance", "policy_cmd", "Maintenance windows and silences."),
+    group(
+        "daemon",
+        "daemon_cmd",
+        "Run the daemon loop (no subcommand), or list the daemons.",
+    ),
     group("docs", "docs_cmd", "Documentation generated from the CLI."),
     group("analysis", "analysis_cmd", "Read analyses and their recommendations."),
 )

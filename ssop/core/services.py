@@ -7,6 +7,7 @@ command only pays for what it uses.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ssop.core.analysis.service import AnalysisService
     from ssop.core.audit import AuditService
     from ssop.core.crawl.service import CrawlService
+    from ssop.core.crawl.shared import SharedCrawl
     from ssop.core.execution.executor import ExecutionRunner, ExecutionService
     from ssop.core.execution.manual_runs import RunService
     from ssop.core.fleet.readings_history import ReadingsHistoryService
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from ssop.core.ops.daemon_registry import DaemonRegistry
     from ssop.core.ops.health import HealthService
     from ssop.core.ops.init import InitService
+    from ssop.core.ops.membership import Membership
     from ssop.core.ops.quickstart import QuickstartService
     from ssop.core.ops.settings_admin import SettingsAdminService
     from ssop.core.ops.store_admin import StoreService
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from ssop.core.policy.service import RemediationService
     from ssop.core.policy.verify import VerificationService
     from ssop.core.queue.base import QueueBackend
+    from ssop.core.queue.redis_claims import RedisClaims
     from ssop.core.reports.service import ReportService
     from ssop.core.reports.status import StatusService
     from ssop.core.secrets.recovery import SealedSecretsService
@@ -295,7 +299,12 @@ class Services:
                 "system:notify", "notify.failed", f.target, detail, ok=False
             )
 
-        return WebhookNotifier(notify, on_failure=record)
+        webhooks = WebhookNotifier(notify, on_failure=record)
+        if self.claims is None:
+            return webhooks
+        from ssop.core.notify.dedup import DedupNotifier
+
+        return DedupNotifier(webhooks, self.claims, f"pid:{os.getpid()}")
 
     @cached_property
     def request_runner(self) -> RequestRunner:
@@ -379,7 +388,17 @@ class Services:
             settings=self.config.settings,
             queue=lambda: self.queue,
             guards_for=self.guard_rails.for_server,
+            once_per_interval=self._analysis_gate(),
         )
+
+    def _analysis_gate(self) -> Callable[[str], bool] | None:
+        if self.claims is None:
+            return None
+        from ssop.core.queue.claims import interval_gate
+
+        every = float(self.config.settings.app.model_delay)
+        token = f"pid:{os.getpid()}"
+        return interval_gate(self.claims, "analyse", self.clock.now, every, token)
 
     @cached_property
     def crawler(self) -> CrawlService:
@@ -416,6 +435,39 @@ class Services:
         return ReportService(self.sessions, self.clock, self.config.settings)
 
     @cached_property
+    def membership(self) -> Membership:
+        from ssop.core.ops.membership import Membership
+
+        return Membership(
+            self.daemons, lambda: self.queue.heartbeats, self.clock, auth=self.auth
+        )
+
+    @cached_property
+    def claims(self) -> RedisClaims | None:
+        url = self.config.settings.redis_url()
+        if url is None:
+            return None
+        from ssop.core.queue.redis_claims import redis_claims
+
+        return redis_claims(url, self.config.settings.redis.timeout, self.clock)
+
+    def shared_crawl(self, daemon_id: str) -> SharedCrawl | None:
+        """The crawl this daemon shares with others through Redis (None without)."""
+        if self.claims is None:
+            return None
+        from ssop.core.crawl.shared import SharedCrawl, visits_in_store
+
+        return SharedCrawl(
+            crawler=self.crawler,
+            claims=self.claims,
+            members=self.membership.live,
+            visited_since=visits_in_store(self.engine, self.sessions),
+            clock=self.clock,
+            every_s=float(self.config.settings.app.crawler_delay),
+            me=daemon_id,
+        )
+
+    @cached_property
     def quickstart(self) -> QuickstartService:
         from ssop.core.ops.quickstart import QuickstartService
 
@@ -438,6 +490,9 @@ class Services:
             self.pool.close_all()
         if "queue" in self.__dict__:
             self.queue.close()
+        claims = self.__dict__.get("claims")
+        if claims is not None:
+            claims.close()
         self.engine.dispose()
 
 

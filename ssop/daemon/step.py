@@ -20,6 +20,8 @@ class StepOutcome:
     """Items (servers, readings) that failed inside an otherwise finished step."""
     degraded: bool = False
     """The step ran but could not do its job fully (e.g. the LLM is down)."""
+    idle: bool = False
+    """Nothing was due (a shared crawl's tick between stages): no garbage made."""
 
 
 StepFn = Callable[[], StepOutcome | None]
@@ -35,3 +37,6 @@ class Step:
     """Local time of day (HH:MM) to run at once a day, by the wall clock."""
     lane: str = MAIN_LANE
     """Steps of a lane other than main run on a thread of their own (see lanes)."""
+    ticks: int = 1
+    """Runs per period of work (a shared crawl ticks several times an interval):
+    late runs are reported in whole periods, not in ticks."""

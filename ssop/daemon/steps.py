@@ -8,7 +8,7 @@ turn the ``StepReport`` it returns into a ``StepOutcome``. A crawl report's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ssop.core.ops.daemon_registry import HEARTBEAT_INTERVAL_S
 from ssop.core.work import ShouldStop, StepReport
@@ -18,6 +18,7 @@ from ssop.daemon.step import Step, StepFn, StepOutcome
 
 if TYPE_CHECKING:
     from ssop.core.crawl.service import CrawlService
+    from ssop.core.crawl.shared import SharedCrawl
     from ssop.core.ops.daemon_registry import DaemonRegistry
     from ssop.core.ops.store_admin import StoreService
     from ssop.core.queue.base import Heartbeats
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 PRUNE_INTERVAL_S = 24 * 3600.0
 EXECUTE_APPROVED_INTERVAL_S = 10.0
 HOUSEKEEPING_INTERVAL_S = 60.0
+# A shared crawl looks this often per interval whether a stage is due.
+TICKS_PER_INTERVAL, MIN_TICK_S = 10, 0.5
 # Lanes beside the main one (ssop.daemon.lanes): the model is asked off the
 # crawl's path, and the heartbeat reports a stalled step while it is stalled.
 ANALYSIS_LANE, HEARTBEAT_LANE = "analysis", "heartbeat"
@@ -42,12 +45,9 @@ def build_steps(
 ) -> list[Step]:
     """The daemon's steps in run order; heartbeat last so it reports fresh times."""
     settings = services.config.settings
+    shared = services.shared_crawl(board.daemon_id)
     return [
-        Step(
-            "crawl",
-            settings.app.crawler_delay,
-            crawl(services.crawler, metrics, should_stop),
-        ),
+        crawl_step(services, shared, metrics, should_stop),
         Step(
             "analyse",
             settings.app.model_delay,
@@ -64,7 +64,12 @@ def build_steps(
         Step(
             "heartbeat",
             HEARTBEAT_INTERVAL_S,
-            heartbeat(services.daemons, board, lambda: services.queue.heartbeats),
+            heartbeat(
+                services.daemons,
+                board,
+                lambda: services.queue.heartbeats,
+                lambda: member_info(services, shared),
+            ),
             lane=HEARTBEAT_LANE,
         ),
     ]
@@ -90,6 +95,37 @@ def policy_steps(services: Services, should_stop: ShouldStop) -> list[Step]:
 def reporting(work: Work, should_stop: ShouldStop) -> StepFn:
     """A step that runs ``work`` until done or told to stop, and reports it."""
     return lambda: outcome_of(work(should_stop))
+
+
+def crawl_step(
+    services: Services,
+    shared: SharedCrawl | None,
+    metrics: MetricsRegistry,
+    should_stop: ShouldStop,
+) -> Step:
+    """The whole fleet each interval, or with Redis this daemon's share of it:
+    then the step ticks several times an interval (``SharedCrawl.tick``)."""
+    every = float(services.config.settings.app.crawler_delay)
+    if shared is None:
+        return Step("crawl", every, crawl(services.crawler, metrics, should_stop))
+
+    def run() -> StepOutcome:
+        report = shared.tick(should_stop)
+        if report.crawl is None:
+            return StepOutcome(summary=report.summary(), idle=True)
+        publish_readings(metrics, report.readings)
+        return outcome_of(report)
+
+    tick = max(MIN_TICK_S, every / TICKS_PER_INTERVAL)
+    return Step("crawl", tick, run, ticks=max(1, round(every / tick)))
+
+
+def member_info(services: Services, shared: SharedCrawl | None) -> dict[str, Any]:
+    """What ``ssop daemon list`` shows beside the registry's own columns."""
+    info: dict[str, Any] = {"connections": len(services.pool)}
+    if shared is not None:
+        info.update(shared.stats.as_info())
+    return info
 
 
 def crawl(
@@ -126,7 +162,10 @@ def prune(store: StoreService, registry: DaemonRegistry, days: int) -> StepFn:
 
 
 def heartbeat(
-    registry: DaemonRegistry, board: StatusBoard, live: Callable[[], Heartbeats]
+    registry: DaemonRegistry,
+    board: StatusBoard,
+    live: Callable[[], Heartbeats],
+    extra: Callable[[], Mapping[str, Any]] = dict,
 ) -> StepFn:
     """Beat in the store (for ``ssop health``) and in the queue, whose entry
     expires by itself when this daemon dies (Redis: ``ssop:daemon:<id>``)."""
@@ -134,7 +173,7 @@ def heartbeat(
     def run() -> None:
         snap = board.snapshot()
         crawl, analyse = snap.step("crawl"), snap.step("analyse")
-        info = snap.heartbeat_info()
+        info = {**snap.heartbeat_info(), **extra()}
         registry.beat(
             snap.daemon_id,
             errors=snap.errors,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from ssop.core.errors import ExitCode
 from ssop.core.ops.daemon_registry import DaemonRegistry, DaemonState
 from ssop.core.store.db import create_engine_for, session_factory
 from ssop.daemon.lock import lock_path
-from tests.cli.conftest import Cli
+from tests.cli.conftest import ADMIN_PASSWORD, Cli
 from tests.fakes.clock import FakeClock
 
 
@@ -73,3 +74,23 @@ def test_the_cli_loads_the_daemon_package_only_when_the_command_runs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_daemon_list_shows_each_daemon_with_its_crawl_and_membership(
+    admin_cli: Cli, store_url: str
+) -> None:
+    assert admin_cli("daemon", "--once").exit_code == ExitCode.OK
+    ((daemon_id, _status),) = daemons(store_url)
+    result = admin_cli("daemon", "list", "--format", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["id"] == daemon_id and row["status"] == "stopped"
+    assert row["member"] == "-"  # stopped: no longer a live member
+    assert row["connections"] == 0  # no server, no connection held
+
+
+def test_daemon_list_needs_a_login(cli: Cli) -> None:
+    assert cli("init", APP_INIT_SECRET=ADMIN_PASSWORD).exit_code == ExitCode.OK
+    result = cli("daemon", "list")
+    assert result.exit_code != ExitCode.OK
+    assert result.stderr.startswith("ssop: error: ")

@@ -96,7 +96,7 @@ def test_steps_follow_the_settings_and_end_with_the_heartbeat(
         ("reconcile", 60.0),
         ("expire", 60.0),
         ("prune", PRUNE_INTERVAL_S),
-        ("heartbeat", 15.0),
+        ("heartbeat", 10.0),
     ]
     assert steps[1].fn() == StepOutcome(
         summary="0 analysed, 0 reused, 0 failed (0 notices)"

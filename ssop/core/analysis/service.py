@@ -101,7 +101,11 @@ class AnalysisService:
         queue: Callable[[], QueueBackend],
         make_llm: Callable[[], Analyser] | None = None,
         guards_for: GuardsFor | None = None,
+        once_per_interval: Callable[[str], bool] | None = None,
     ) -> None:
+        # With several daemons: whether this one analyses the server in this
+        # analysis interval (a claim in Redis); without, always.
+        self.once_per_interval = once_per_interval
         self.sessions = sessions
         self.clock = clock
         self.auth = auth
@@ -203,7 +207,10 @@ class AnalysisService:
             if should_stop():
                 return False
             try:
-                self._one_pending(server, actor, report)
+                if self.once_per_interval is None or self.once_per_interval(server):
+                    self._one_pending(server, actor, report)
+                else:
+                    report.reused += 1  # another daemon analysed it this interval
             except StoreError as e:
                 log.error(
                     "analysis of %s not stored, will retry: %s", server, e.message

@@ -67,6 +67,8 @@ class CrawlReport(StepReport):
     stopped: bool = False
     interrupted: bool = False
     not_crawled: tuple[str, ...] = ()
+    fenced: int = 0
+    """Visits or results dropped because this daemon's lease on them ran out."""
 
     @property
     def failed(self) -> int:

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -55,6 +56,10 @@ from ssop.core.work import ShouldStop, never_stop
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
+Pick = Callable[[list[CrawlTarget]], list[CrawlTarget]]
+"""Chooses which of the fleet's targets this crawl visits (a daemon's share)."""
+Fence = Callable[[str, datetime], bool]
+"""Whether a visit of this server at this time may run and be stored (a lease)."""
 # Results are written at least this often while a crawl still waits on slow hosts.
 FLUSH_EVERY_S = 2.0
 
@@ -126,8 +131,18 @@ class CrawlService:
             targets, skipped = load_targets(s, names, tag)
         return self._run(targets, skipped, progress, never_stop)
 
-    def crawl_fleet(self, should_stop: ShouldStop = never_stop) -> CrawlReport:
+    def crawl_fleet(
+        self,
+        should_stop: ShouldStop = never_stop,
+        *,
+        pick: Pick | None = None,
+        fence: Fence | None = None,
+    ) -> CrawlReport:
         """One crawl of every enabled server, for the daemon (no caller to check).
+
+        ``pick`` narrows the fleet to this daemon's share; ``fence`` is asked
+        before each visit and again of each result's time: a visit or a
+        result it refuses (the lease ran out) is dropped, not stored.
 
         When the store cannot be read, the last fleet it gave is crawled and
         results wait in memory (up to daemon.memory_buffer) until it is back.
@@ -138,7 +153,9 @@ class CrawlService:
                 known yet (the first crawl of this process).
         """
         targets, skipped = self._fleet_targets()
-        report = self._run(targets, skipped, None, should_stop)
+        if pick is not None:
+            targets = pick(targets)
+        report = self._run(targets, skipped, None, should_stop, fence)
         log.info("crawl: %s", report.summary())
         return report
 
@@ -174,9 +191,10 @@ class CrawlService:
         skipped: tuple[str, ...],
         progress: ProgressFn | None,
         should_stop: ShouldStop,
+        fence: Fence | None = None,
     ) -> CrawlReport:
         with self._crawling:
-            run = _CrawlRun(self, len(targets), progress)
+            run = _CrawlRun(self, len(targets), progress, fence)
             started_at, started = self.clock.now(), self.clock.monotonic()
             if targets:
                 self._visit_all(run, targets, should_stop)
@@ -192,14 +210,16 @@ class CrawlService:
     ) -> None:
         workers = min(self.concurrency, len(targets))
         with ThreadPoolExecutor(workers, thread_name_prefix="crawl") as pool:
-            futures = {pool.submit(self._visit, t, run.halted): t for t in targets}
+            futures = {
+                pool.submit(self._visit, t, run.halted, run.fence): t for t in targets
+            }
             try:
                 run.collect(set(futures), should_stop)
             except KeyboardInterrupt:
                 self._interrupt(run, futures)
 
     def _interrupt(
-        self, run: _CrawlRun, futures: dict[Future[HostOutcome], CrawlTarget]
+        self, run: _CrawlRun, futures: dict[Future[HostOutcome | None], CrawlTarget]
     ) -> None:
         """Ctrl-C: keep what finished, start nothing more, and hang up on the
         servers still being visited (the EOF ends their commands on the host);
@@ -220,8 +240,13 @@ class CrawlService:
         )
 
     def _visit(
-        self, target: CrawlTarget, halted: ShouldStop = never_stop
-    ) -> HostOutcome:
+        self,
+        target: CrawlTarget,
+        halted: ShouldStop = never_stop,
+        fence: Fence | None = None,
+    ) -> HostOutcome | None:
+        if fence is not None and not fence(target.name, self.clock.now()):
+            return None  # resumed past the lease: the server is someone else's now
         try:
             transport = self.pool.get(target.server)
             crawl = HostCrawl(
@@ -277,9 +302,15 @@ class _CrawlRun:
     """The bookkeeping of one crawl: results as they come, flushes, the report."""
 
     def __init__(
-        self, service: CrawlService, total: int, progress: ProgressFn | None
+        self,
+        service: CrawlService,
+        total: int,
+        progress: ProgressFn | None,
+        fence: Fence | None = None,
     ) -> None:
         self.service = service
+        self.fence = fence
+        self.fenced = 0
         self.total = total
         self.progress = progress
         self.hosts: list[HostReport] = []
@@ -287,14 +318,14 @@ class _CrawlRun:
         self.store_error: StoreError | None = None
         self.stopped = False
         self.interrupted = threading.Event()
-        self.taken: set[Future[HostOutcome]] = set()
+        self.taken: set[Future[HostOutcome | None]] = set()
         self.not_crawled: tuple[str, ...] = ()
         self.last_flush = service.clock.monotonic()
         if progress is not None:
             progress(0, total)
 
     def collect(
-        self, pending: set[Future[HostOutcome]], should_stop: ShouldStop
+        self, pending: set[Future[HostOutcome | None]], should_stop: ShouldStop
     ) -> None:
         """Take outcomes as visits finish; a finished future is let go at
         once, so a crawl holds only the visits still running."""
@@ -316,11 +347,17 @@ class _CrawlRun:
         """Whether a Ctrl-C stopped the crawl (visits ask between commands)."""
         return self.interrupted.is_set()
 
-    def take_future(self, future: Future[HostOutcome]) -> None:
+    def take_future(self, future: Future[HostOutcome | None]) -> None:
         self.taken.add(future)
         self.take(future.result())
 
-    def take(self, outcome: HostOutcome) -> None:
+    def take(self, outcome: HostOutcome | None) -> None:
+        if outcome is None or (
+            self.fence is not None
+            and not self.fence(outcome.record.server, outcome.record.at)
+        ):
+            self.fenced += 1
+            return
         self.service.buffer.add([outcome.record])
         self.hosts.append(HostReport.of(outcome.record))
         if self.progress is not None:
@@ -368,6 +405,7 @@ class _CrawlRun:
             stopped=self.stopped,
             interrupted=self.halted(),
             not_crawled=self.not_crawled,
+            fenced=self.fenced,
         )
 
 

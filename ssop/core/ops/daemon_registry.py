@@ -30,7 +30,7 @@ from ssop.core.store.retry import retrying_transaction
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_INTERVAL_S = 15.0
+HEARTBEAT_INTERVAL_S = 10.0
 STALL_MIN_S = 60.0
 T = TypeVar("T")
 
@@ -201,7 +201,7 @@ class DaemonRegistry:
         )
 
     def prune(self, days: int) -> int:
-        """Forget daemons not seen for ``days`` (a live one beats every 15 s).
+        """Forget daemons not seen for ``days`` (a live one beats every 10 s).
 
         Raises:
             StoreError: the database failed.

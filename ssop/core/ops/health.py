@@ -175,7 +175,8 @@ class HealthService:
         if daemon.is_stale(now, max_age):
             detail = f"stale: last seen {age:.0f}s ago (limit {max_age:.0f}s)"
             return Check(name, CheckState.FAILED, detail, ExitCode.ERROR)
-        return _ok(name, f"last seen {age:.0f}s ago, {daemon.errors} step error(s)")
+        detail = f"last seen {age:.0f}s ago, {daemon.errors} step error(s)"
+        return _ok(name, detail + share_detail(daemon))
 
     def _stalled_steps(self, daemon: DaemonInfo, now: datetime) -> list[Check]:
 
@@ -196,3 +197,15 @@ class HealthService:
         crawling = any(d.status is DaemonState.RUNNING for d in daemons)
         yield from watch.server_checks(seen, now, every, crawling=crawling)
         yield watch.automation_check(state, self.settings.policy, shadow, now)
+
+
+def share_detail(daemon: DaemonInfo) -> str:
+    """The member's part of a shared crawl, when it shares one (Redis)."""
+    info = daemon.info
+    if "crawled_last_interval" not in info:
+        return ""
+    return (
+        f"; member of {info.get('members', '?')}: crawled"
+        f" {info['crawled_last_interval']} server(s) last interval,"
+        f" {info.get('connections', '?')} connection(s)"
+    )

@@ -28,13 +28,31 @@ T = TypeVar("T")
 CONFLICT_CODES = frozenset({1213, 1205})
 SQLITE_LOCKED = "database is locked"
 ATTEMPTS = 6
+CONTEXT_DEPTH = 4  # how far down an exception's context a conflict is looked for
 FIRST_DELAY_S, MAX_DELAY_S = 0.05, 1.0
 
 _jitter = random.Random()
 
 
 def is_conflict(error: BaseException) -> bool:
-    """A deadlock or lock-wait timeout (MySQL/MariaDB), or SQLite's busy lock."""
+    """A deadlock or lock-wait timeout (MySQL/MariaDB), or SQLite's busy lock.
+
+    A deadlock inside a savepoint (``begin_nested``) rolls the whole
+    transaction back on MariaDB, so the ROLLBACK TO SAVEPOINT that follows
+    fails too ("SAVEPOINT does not exist", 1305) and that is what reaches
+    us: the conflict is then found in the exception's context.
+    """
+    seen: BaseException | None = error
+    for _ in range(CONTEXT_DEPTH):
+        if seen is None:
+            return False
+        if _conflict_itself(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _conflict_itself(error: BaseException) -> bool:
     if not isinstance(error, DBAPIError) or error.orig is None:
         return False
     args = error.orig.args

@@ -134,3 +134,21 @@ def test_sqlite_database_is_locked_is_a_conflict_too(
     assert len(clock.slept) == 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
+
+
+def test_a_deadlock_inside_a_savepoint_is_run_again(
+    sessions: Callable[[], Session],
+) -> None:
+    """MariaDB rolled everything back, so releasing the savepoint failed too."""
+    try:
+        try:
+            raise mysql_error(*DEADLOCK)
+        except OperationalError:
+            raise mysql_error(1305, "SAVEPOINT sa_savepoint_1 does not exist") from None
+    except OperationalError as e:
+        lost_savepoint = e
+    assert lost_savepoint.__context__ is not None
+    assert is_conflict(lost_savepoint)
+    body = failing(lost_savepoint)
+    assert retrying_transaction(sessions, body, clock=FakeClock()) == "done"
+    assert not is_conflict(mysql_error(1305, "SAVEPOINT sa_savepoint_1 does not exist"))
