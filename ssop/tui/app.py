@@ -25,7 +25,7 @@ from ssop.tui.failures import classify
 from ssop.tui.live import listen
 from ssop.tui.screens.base import LiveScreen
 from ssop.tui.session import TuiSession
-from ssop.tui.widgets.modals import Ask, Confirm, Help
+from ssop.tui.widgets.modals import Ask, ConfirmModal, Help
 from ssop.tui.widgets.status_line import LiveState, StatusLine
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ class Dashboard(App[None]):
             "run again." if resume else "wait until someone resumes."
         )
         self.push_screen(
-            Confirm(f"{verb} automation?", Text(body)),
+            ConfirmModal(f"{verb} automation?", Text(body)),
             lambda yes: self._confirmed_toggle(resume, bool(yes)),
         )
 

@@ -9,7 +9,7 @@ from ssop.tui.session import TuiSession
 from ssop.tui.widgets.status_line import LiveState
 
 
-class Host(Protocol):
+class DashboardHost(Protocol):
     session: TuiSession
     clock: Clock
     live: LiveState

@@ -17,8 +17,8 @@ from ssop.core.policy.states import RequestStatus
 from ssop.tui import formatting as fmt
 from ssop.tui.sanitize import clean, one_line, plain
 from ssop.tui.screens.base import LiveScreen
-from ssop.tui.widgets.live_table import LiveTable, Row
-from ssop.tui.widgets.modals import Ask, Confirm
+from ssop.tui.widgets.live_table import LiveRow, LiveTable
+from ssop.tui.widgets.modals import Ask, ConfirmModal
 
 OPEN = (RequestStatus.PENDING_APPROVAL.value, RequestStatus.APPROVED.value)
 COLUMNS = ("id", "status", "server", "action", "risk", "asked by", "expires")
@@ -41,7 +41,7 @@ class ApprovalsScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__(name="approvals")
         self.views: dict[str, RequestView] = {}
-        self.rows: list[Row] = []
+        self.rows: list[LiveRow] = []
 
     def body(self) -> ComposeResult:
         yield LiveTable(
@@ -58,7 +58,7 @@ class ApprovalsScreen(LiveScreen):
         now = self.dash.clock.now()
         self.views = {str(v.id): v for v in data}
         self.rows = [
-            Row(str(v.id), (v, fmt.countdown(v.expires_at, now))) for v in data
+            LiveRow(str(v.id), (v, fmt.countdown(v.expires_at, now))) for v in data
         ]
         table = self.query_one(LiveTable)
         table.sync(self.rows)
@@ -87,7 +87,7 @@ class ApprovalsScreen(LiveScreen):
         body = evidence(view, self.dash.clock.now())
         title = f"Approve request #{view.id}? It runs on the daemon's next step."
         self.app.push_screen(
-            Confirm(title, body), lambda yes: self._approve(view) if yes else None
+            ConfirmModal(title, body), lambda yes: self._approve(view) if yes else None
         )
 
     def _approve(self, view: RequestView) -> None:

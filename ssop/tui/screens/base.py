@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header
 
 from ssop.core.accounts.permissions import Capability
 from ssop.tui.failures import classify
-from ssop.tui.host import Host
+from ssop.tui.host import DashboardHost
 from ssop.tui.widgets.status_line import StatusLine
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,8 @@ class LiveScreen(Screen[None]):
             self.text = text
 
     @property
-    def dash(self) -> Host:
-        return cast(Host, self.app)
+    def dash(self) -> DashboardHost:
+        return cast(DashboardHost, self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)

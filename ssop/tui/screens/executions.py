@@ -12,7 +12,7 @@ from ssop.core.execution.records import ExecutionRecord
 from ssop.tui import formatting as fmt
 from ssop.tui.sanitize import clean, one_line, plain
 from ssop.tui.screens.base import LiveScreen
-from ssop.tui.widgets.live_table import LiveTable, Row
+from ssop.tui.widgets.live_table import LiveRow, LiveTable
 from ssop.tui.widgets.modals import Ask, Help
 
 COLUMNS = ("id", "started", "server", "action", "status", "exit", "actor")
@@ -29,7 +29,7 @@ class ExecutionsScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__(name="executions")
         self.records: dict[str, ExecutionRecord] = {}
-        self.rows: list[Row] = []
+        self.rows: list[LiveRow] = []
 
     def body(self) -> ComposeResult:
         yield LiveTable(
@@ -42,7 +42,7 @@ class ExecutionsScreen(LiveScreen):
 
     def show(self, data: Sequence[ExecutionRecord]) -> None:
         self.records = {str(r.id): r for r in data}
-        self.rows = [Row(str(r.id), r) for r in data]
+        self.rows = [LiveRow(str(r.id), r) for r in data]
         self.query_one(LiveTable).sync(self.rows)
 
     def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:

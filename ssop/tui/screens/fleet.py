@@ -14,7 +14,7 @@ from ssop.core.reports.status import FleetStatus, StatusRow
 from ssop.tui import formatting as fmt
 from ssop.tui.sanitize import clean, one_line, plain
 from ssop.tui.screens.base import LiveScreen
-from ssop.tui.widgets.live_table import LiveTable, Row
+from ssop.tui.widgets.live_table import LiveRow, LiveTable
 from ssop.tui.widgets.modals import Ask
 
 COLUMNS = ("server", "state", "cpu", "mem", "disk", "load", "risk", "appr", "seen")
@@ -42,7 +42,7 @@ class FleetScreen(LiveScreen):
 
     def __init__(self) -> None:
         super().__init__(name="fleet")
-        self.rows: list[Row] = []
+        self.rows: list[LiveRow] = []
 
     def body(self) -> ComposeResult:
         yield Static(id="totals")
@@ -64,7 +64,8 @@ class FleetScreen(LiveScreen):
     def show(self, data: FleetData) -> None:
         # the age moves on every reload; the drawn time of the crawl does not
         self.rows = [
-            Row(r.server, replace(r, last_crawl_age_s=None)) for r in data.status.rows
+            LiveRow(r.server, replace(r, last_crawl_age_s=None))
+            for r in data.status.rows
         ]
         self.query_one(LiveTable).sync(self.rows)
         self.query_one("#totals", Static).update(totals(data))

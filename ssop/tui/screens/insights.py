@@ -14,7 +14,7 @@ from ssop.core.analysis.views import AnalysisView
 from ssop.tui import formatting as fmt
 from ssop.tui.sanitize import clean, one_line, plain
 from ssop.tui.screens.base import LiveScreen
-from ssop.tui.widgets.live_table import LiveTable, Row
+from ssop.tui.widgets.live_table import LiveRow, LiveTable
 
 COLUMNS = ("id", "at", "server", "risk", "by", "summary")
 # fixed, so no cell is measured (nor drawn before the widths are known)
@@ -48,7 +48,7 @@ class InsightsScreen(LiveScreen):
 
     def show(self, data: Sequence[AnalysisView]) -> None:
         self.views = {str(v.id): v for v in data}
-        self.query_one(LiveTable).sync([Row(str(v.id), v) for v in data])
+        self.query_one(LiveTable).sync([LiveRow(str(v.id), v) for v in data])
         self.sub_title = f"risk {self.floor or 'all'}"
         self._detail()
 

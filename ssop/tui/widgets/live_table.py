@@ -20,7 +20,7 @@ FLASH_S = 2.0
 
 
 @dataclass(frozen=True)
-class Row:
+class LiveRow:
     key: str
     # compared with ==: what the row is drawn from (a frozen view, a tuple)
     data: Any
@@ -72,7 +72,7 @@ class LiveTable(DataTable[Any]):
             return None
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
-    def sync(self, rows: Sequence[Row], *, flash: bool = True) -> list[str]:
+    def sync(self, rows: Sequence[LiveRow], *, flash: bool = True) -> list[str]:
         """Show ``rows`` (those matching ``needle``); the keys added or changed."""
         wanted = [r for r in rows if self._matches(r)]
         keep = {r.key for r in wanted}
@@ -98,7 +98,7 @@ class LiveTable(DataTable[Any]):
                 self.update_cell(key, self.column_names[i], self._drawn[key][i])
         self._flashing.clear()
 
-    def refilter(self, needle: str, rows: Sequence[Row]) -> None:
+    def refilter(self, needle: str, rows: Sequence[LiveRow]) -> None:
         self.needle = needle.strip().lower()
         self.sync(rows, flash=False)
 
@@ -108,13 +108,13 @@ class LiveTable(DataTable[Any]):
         self.sort_column = column
         self._resort()
 
-    def _matches(self, row: Row) -> bool:
+    def _matches(self, row: LiveRow) -> bool:
         return not self.needle or self.needle in self.search_of(row.data).lower()
 
-    def _changed(self, row: Row) -> bool:
+    def _changed(self, row: LiveRow) -> bool:
         return row.key not in self._known or self._known[row.key] != row.data
 
-    def _put(self, row: Row, *, flash: bool) -> None:
+    def _put(self, row: LiveRow, *, flash: bool) -> None:
         cells = self.cells_of(row.data)
         before = self._drawn.get(row.key)
         self._known[row.key], self._drawn[row.key] = row.data, cells

@@ -23,10 +23,10 @@ def dialog_css(screen: str) -> str:
     """
 
 
-class Confirm(ModalScreen[bool]):
+class ConfirmModal(ModalScreen[bool]):
     """``y`` or Enter confirms, ``n`` or Escape cancels; the body is plain text."""
 
-    DEFAULT_CSS = dialog_css("Confirm")
+    DEFAULT_CSS = dialog_css("ConfirmModal")
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
