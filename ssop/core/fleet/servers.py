@@ -9,7 +9,7 @@ decision (a matching fingerprint, trust on first use, or a person's yes).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,12 +20,11 @@ from ssop.core.audit import AuditService, record_in, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.errors import Conflict, HostKeyUnknown, InvalidInput
 from ssop.core.fleet.jump_chain import (
-    JumpAddress,
     hop_names,
-    parse_hops,
     require_no_riders,
     spec_with_jumps,
 )
+from ssop.core.fleet.jump_hops import JumpHops
 from ssop.core.fleet.server_keys import (
     HostKeyGate,
     HostKeyScanner,
@@ -196,7 +195,7 @@ class ServerService:
         """
         self.auth.require(who, WRITE)
         self._require_free(spec.name)
-        jumps = self._jump_names(who, spec, decision)
+        jumps = JumpHops(self.sessions, self.add).names(who, spec, decision)
         server = Server(
             name=spec.name,
             host=spec.host_or_default,
@@ -346,54 +345,6 @@ class ServerService:
         """How to reach ``server``, its jump hosts as stored now included."""
         with self.sessions() as s:
             return spec_with_jumps(server, ServerRepo(s).find)
-
-    def _jump_names(
-        self, who: Principal, spec: ServerCreate, decision: HostKeyDecision
-    ) -> Sequence[str]:
-        """The names of ``spec``'s jump hosts; a hop given as an address that
-        no server has yet is added as a server (tag ``jump``), its host key
-        pinned as ``decision`` allows (a fingerprint given is the target's)."""
-        names: list[str] = []
-        for hop in parse_hops(spec.jump):
-            if isinstance(hop, str):
-                names.append(hop)
-                continue
-            known = self._server_at(hop)
-            names.append(known or self._add_jump(who, hop, spec, decision, names))
-        return names
-
-    def _server_at(self, hop: JumpAddress) -> str | None:
-        with self.sessions() as s:
-            for server in ServerRepo(s).list():
-                user_ok = hop.username in (None, server.username)
-                if (server.host, server.port) == (hop.host, hop.port) and user_ok:
-                    return server.name
-        return None
-
-    def _add_jump(
-        self,
-        who: Principal,
-        hop: JumpAddress,
-        spec: ServerCreate,
-        decision: HostKeyDecision,
-        before: Sequence[str],
-    ) -> str:
-        from ssop.core.fleet.server_input import HostKeyDecision, ServerCreate
-
-        jump = ServerCreate(
-            hop.name,
-            hop.host,
-            hop.port,
-            hop.username or spec.username,
-            use_agent=spec.use_agent,
-            key=spec.key,
-            tags=("jump",),
-            description=f"jump host for {spec.name}",
-            default_actions=False,
-            jump=tuple(before),
-        )
-        tofu = HostKeyDecision(None, decision.trust_on_first_use, decision.confirm)
-        return self.add(who, jump, tofu).name
 
     def _require_free(self, name: str) -> None:
         with self.sessions() as s:
