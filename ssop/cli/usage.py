@@ -89,6 +89,13 @@ class UsageGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         _adopt(self.params)
 
+    def get_params(self, ctx: Context) -> list[Any]:
+        # Typer appends --install-completion and --show-completion to the
+        # root group's parameters after the group is made
+        params: list[Any] = super().get_params(ctx)
+        _adopt(params)
+        return params
+
     def get_help_option(self, ctx: Context) -> TyperOption | None:
         option = super().get_help_option(ctx)
         _adopt([option])

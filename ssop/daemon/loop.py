@@ -106,8 +106,10 @@ class Daemon:
         control: StopControl | None = None,
         hooks: Hooks | None = None,
         idle_slice_s: float = 0.25,
+        release_memory: Callable[[], object] = release_freed_memory,
     ) -> None:
         self.clock = clock
+        self.release_memory = release_memory
         self.notifier = notifier
         self.board = board or StatusBoard("daemon", clock.now(), clock)
         self.metrics = metrics or MetricsRegistry()
@@ -240,7 +242,7 @@ class Daemon:
         if outcome.idle or now - self._released_at < RELEASE_EVERY_S:
             return
         self._released_at = now
-        release_freed_memory()
+        self.release_memory()
 
     def _keepalive(self) -> None:
         # Only this thread's progress proves the loop alive: a stuck crawl must

@@ -97,7 +97,7 @@ def test_staleness_uses_three_crawl_periods_but_at_least_three_heartbeats(
     registry: DaemonRegistry, clock: FakeClock
 ) -> None:
     assert stale_after_s(AppSection(crawler_delay=60)) == 180
-    assert stale_after_s(AppSection(crawler_delay=1)) == 45
+    assert stale_after_s(AppSection(crawler_delay=1)) == 30
     registry.register("web1:1:aa")
     clock.advance(181)
     (info,) = registry.list()

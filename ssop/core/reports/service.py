@@ -84,7 +84,15 @@ class ReportService:
             names = _scope_servers(ServerRepo(s), servers, tag)
             tables = build(s, Scope(span.since, span.until, names), span)
         notes = self._notes(now, span)
-        return Report(kind, span, names, tag, now, tables, notes)
+        return Report(
+            kind,
+            span,
+            servers=names,
+            tag=tag,
+            generated_at=now,
+            tables=tables,
+            notes=notes,
+        )
 
     def _notes(self, now: datetime, span: Window) -> tuple[str, ...]:
         days = self.settings.retention.days

@@ -90,6 +90,9 @@ def make_daemon(
         metrics=MetricsRegistry(),
         control=control,
         hooks=hooks,
+        # a full collection in a test worker's large heap can take seconds of
+        # wall time under load, longer than the threads' bounded waits
+        release_memory=lambda: None,
     )
     if run_for is not None:
         clock.deadline = clock.monotonic() + run_for
