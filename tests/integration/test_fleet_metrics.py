@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from ssop.core.services import Services, build_services
 from ssop.daemon.runtime import DaemonRuntime
 from tests.fakes.clock import FakeClock
 
+RULES = Path(__file__).parents[2] / "configs" / "prometheus" / "ssop-alerts.yml"
 T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 NOW = T0 + timedelta(seconds=30)
 Sample = tuple[str, tuple[tuple[str, str], ...], float]
@@ -157,6 +159,8 @@ def test_a_scrape_carries_the_fleet_gauges(
         (calls, (("outcome", "ok"),), 1.0),
         (calls, (("outcome", "timeout"),), 1.0),
     }
+    alerted = set(re.findall(r"\bssop_[a-z_]+", RULES.read_text()))
+    assert alerted and alerted <= {x[0] for x in samples}
 
 
 OLD = T0 - timedelta(days=40)  # older than the 30 days the test keeps
