@@ -40,7 +40,7 @@ class FleetCollector(Collector):
 def _per_server(fleet: FleetGauges) -> Iterator[Metric]:
     up = GaugeMetricFamily(
         "ssop_server_up",
-        "1 when the server's latest crawl succeeded.",
+        "1 when the server's latest crawl succeeded, within two crawl periods.",
         labels=["server"],
     )
     last = GaugeMetricFamily(
@@ -54,7 +54,7 @@ def _per_server(fleet: FleetGauges) -> Iterator[Metric]:
             last.add_metric([server.name], server.last_crawl.timestamp())
     failures = CounterMetricFamily(
         "ssop_server_crawl_failures",
-        "Failed crawls of a server kept in the store, by cause.",
+        "Failed crawls of a server, by cause.",
         labels=["server", "cause"],
     )
     for name, cause, count in fleet.crawl_failures:
@@ -80,7 +80,7 @@ def _fleet_wide(fleet: FleetGauges) -> Iterator[Metric]:
     )
     executions = CounterMetricFamily(
         "ssop_executions",
-        "Executions kept in the store, by status and trigger.",
+        "Finished executions, by the status they ended in and trigger.",
         labels=["status", "trigger"],
     )
     for status, trigger, count in fleet.executions:
@@ -98,5 +98,8 @@ def _fleet_wide(fleet: FleetGauges) -> Iterator[Metric]:
 def fleet_collector(services: Services) -> FleetCollector:
     from ssop.core.ops.fleet_gauges import FleetGaugeService
 
-    policy = services.config.settings.policy
-    return FleetCollector(FleetGaugeService(services.sessions, policy).read)
+    settings = services.config.settings
+    gauges = FleetGaugeService(
+        services.sessions, services.clock, settings.app, settings.policy
+    )
+    return FleetCollector(gauges.read)

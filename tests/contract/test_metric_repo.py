@@ -3,11 +3,14 @@ server, time ranges, and retention that keeps the audit trail."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -22,8 +25,10 @@ from ssop.core.models import (
 )
 from ssop.core.ops.store_admin import StoreService
 from ssop.core.store import metric_repo
-from ssop.core.store.db import session_factory
+from ssop.core.store.counter_repo import CRAWL_FAILURES, CounterRepo
+from ssop.core.store.db import create_engine_for, session_factory
 from ssop.core.store.metric_repo import MetricRepo
+from tests.support import services as support
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -154,3 +159,85 @@ def test_prune_refuses_a_retention_below_one_day(store_engine: Engine) -> None:
     store = StoreService(store_engine, session_factory(store_engine))
     with pytest.raises(InvalidInput, match="at least 1 day"):
         store.prune(0)
+
+
+def carried_failures(engine: Engine) -> dict[tuple[str, str], int]:
+    with Session(engine) as s:
+        return CounterRepo(s).carried(CRAWL_FAILURES)
+
+
+def test_prune_carries_the_failures_it_deletes_adding_to_earlier_ones(
+    store_engine: Engine,
+) -> None:
+    with Session(store_engine) as s, s.begin():
+        MetricRepo(s).add_errors(
+            [
+                {"server_name": name, "at": NOW - timedelta(days=d), "cause": cause}
+                for name, cause, d in (
+                    ("a", "timeout", 40),
+                    ("a", "timeout", 35),
+                    ("a", "auth", 40),
+                    ("b", "timeout", 5),
+                )
+            ]
+        )
+    store = StoreService(store_engine, session_factory(store_engine))
+    assert store.prune_counts(30, now=NOW)["crawl_errors"] == 3
+    assert carried_failures(store_engine) == {("a", "timeout"): 2, ("a", "auth"): 1}
+    assert store.prune_counts(1, now=NOW)["crawl_errors"] == 1
+    assert store.prune_counts(1, now=NOW)["crawl_errors"] == 0
+    assert carried_failures(store_engine) == {
+        ("a", "timeout"): 2,
+        ("a", "auth"): 1,
+        ("b", "timeout"): 1,
+    }
+
+
+@pytest.fixture
+def mariadb_engine(mariadb_url: str) -> Iterator[Engine]:
+    engine = create_engine_for(mariadb_url)
+    support.clean_tables(engine)
+    yield engine
+    support.clean_tables(engine)
+    engine.dispose()
+
+
+def wait_for_a_lock_wait(engine: Engine) -> None:
+    """Until a transaction on this database waits for a row lock (10 s at most)."""
+    query = text(
+        "SELECT COUNT(*) FROM information_schema.INNODB_TRX t "
+        "JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
+        "WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()"
+    )
+    deadline = time.monotonic() + 10
+    with engine.connect() as conn:
+        while not conn.execute(query).scalar():
+            assert time.monotonic() < deadline, "the second prune never waited"
+            # InnoDB refreshes INNODB_TRX only when unread for 0.1 s.
+            time.sleep(0.2)
+            conn.rollback()
+
+
+def test_two_prunes_at_once_on_mariadb_carry_each_failure_once(
+    mariadb_engine: Engine,
+) -> None:
+    # SQLite has a single writer; on MariaDB the rows a prune picks are locked.
+    engine, cutoff = mariadb_engine, NOW - timedelta(days=30)
+    with Session(engine) as s, s.begin():
+        MetricRepo(s).add_errors(
+            [{"server_name": "a", "at": cutoff - timedelta(days=1), "cause": "auth"}]
+            * 3
+        )
+    sessions = session_factory(engine)
+    first = sessions()
+    with first.begin(), ThreadPoolExecutor(1) as pool:
+        repo = MetricRepo(first)
+        ids = repo.prune_ids(CrawlError, cutoff, lock=True)
+        second = pool.submit(metric_repo.prune_history, sessions, cutoff)
+        wait_for_a_lock_wait(engine)
+        CounterRepo(first).carry(CRAWL_FAILURES, repo.failure_counts(ids))
+        assert repo.delete_ids(CrawlError, ids) == 3
+        first.commit()
+        assert second.result(timeout=30)["crawl_errors"] == 0
+    first.close()
+    assert carried_failures(engine) == {("a", "auth"): 3}

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         RecommendationRecord,
     )
     from ssop.core.models.audit import AuditEvent
+    from ssop.core.models.counters import PrunedCount
     from ssop.core.models.daemon import DaemonRecord
     from ssop.core.models.execution import Execution
     from ssop.core.models.metrics import ActionOutput, CrawlError, MetricSample
@@ -42,6 +43,7 @@ HOMES = {
     "ErrorEvent": "analysis",
     "RecommendationRecord": "analysis",
     "AuditEvent": "audit",
+    "PrunedCount": "counters",
     "DaemonRecord": "daemon",
     "Execution": "execution",
     "ActionOutput": "metrics",
@@ -78,6 +80,7 @@ __all__ = [
     "MaintenanceWindow",
     "MetricSample",
     "PolicyDecision",
+    "PrunedCount",
     "RecommendationRecord",
     "RoleCapability",
     "Server",

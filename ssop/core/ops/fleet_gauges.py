@@ -1,8 +1,8 @@
 """What the fleet looks like right now, for Prometheus gauges an alert can use.
 
 Read from the store at each scrape, so every daemon of a fleet reports the
-same numbers and a restart loses nothing. Counts (failures, executions, model
-calls) cover what the store keeps (retention prunes old rows).
+same numbers and a restart loses nothing. The counts (failures, executions,
+model calls) include what retention pruned, so they never go down.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ssop.core.config.schema import PolicySection
+from ssop.core.clock import Clock
+from ssop.core.config.schema import AppSection, PolicySection
+from ssop.core.ops.watch import STALE_AFTER_CRAWLS
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.gauge_repo import GaugeRepo
 
@@ -18,7 +20,7 @@ from ssop.core.store.gauge_repo import GaugeRepo
 @dataclass(frozen=True)
 class ServerGauges:
     name: str
-    up: bool  # its latest crawl succeeded
+    up: bool  # its latest crawl succeeded, within two crawl periods
     last_crawl: datetime | None  # of the latest crawl, failed or not
 
 
@@ -34,8 +36,16 @@ class FleetGauges:
 
 
 class FleetGaugeService:
-    def __init__(self, sessions: SessionFactory, policy: PolicySection) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        app: AppSection,
+        policy: PolicySection,
+    ) -> None:
         self.sessions = sessions
+        self.clock = clock
+        self.stale_after_s = STALE_AFTER_CRAWLS * app.crawler_delay
         self.policy = policy
 
     def read(self) -> FleetGauges:
@@ -50,7 +60,7 @@ class FleetGaugeService:
             state = repo.automation()
             return FleetGauges(
                 servers=tuple(
-                    _server(n, samples.get(n), errors.get(n))
+                    self._server(n, samples.get(n), errors.get(n))
                     for n in repo.enabled_servers()
                 ),
                 crawl_failures=tuple(repo.crawl_failures()),
@@ -61,8 +71,15 @@ class FleetGaugeService:
                 llm_calls=tuple(repo.llm_calls()),
             )
 
+    def _server(
+        self, name: str, ok: datetime | None, failed: datetime | None
+    ) -> ServerGauges:
+        if ok is None:
+            return ServerGauges(name, False, failed)
+        latest = ok if failed is None else max(ok, failed)
+        # A server no crawl has read lately is down too, failed or not.
+        fresh = self._age_s(ok) <= self.stale_after_s
+        return ServerGauges(name, fresh and ok >= latest, latest)
 
-def _server(name: str, ok: datetime | None, failed: datetime | None) -> ServerGauges:
-    latest = max((t for t in (ok, failed) if t is not None), default=None)
-    up = ok is not None and (failed is None or ok >= failed)
-    return ServerGauges(name, up, latest)
+    def _age_s(self, at: datetime) -> float:
+        return (self.clock.now() - at).total_seconds()

@@ -1,7 +1,13 @@
-"""Aggregate queries behind the fleet gauges a Prometheus scrape reads."""
+"""Aggregate queries behind the fleet gauges a Prometheus scrape reads.
+
+Each count is the rows the store holds plus what retention carried over
+from the rows it deleted (``CounterRepo``), so it only ever grows.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, or_
@@ -17,8 +23,19 @@ from ssop.core.models import (
     MetricSample,
     Server,
 )
+from ssop.core.models.execution import ExecutionStatus
+from ssop.core.store.counter_repo import (
+    CRAWL_FAILURES,
+    EXECUTIONS,
+    LLM_CALLS,
+    CounterRepo,
+    Labels,
+)
 
 LLM_ANALYZER = "llm"
+# An execution is counted once, under the status it ends in: counting the
+# in-flight ones would make {status="running"} fall as they finish.
+FINISHED = tuple(s.value for s in ExecutionStatus if s.finished)
 
 
 class GaugeRepo:
@@ -38,10 +55,11 @@ class GaugeRepo:
         return dict(self.s.exec(query.group_by(col(CrawlError.server_name))).all())
 
     def crawl_failures(self) -> list[tuple[str, str, int]]:
-        """(server, cause, count) over the crawl errors kept."""
+        """(server, cause, count) of every failed crawl, pruned or not."""
         query = select(CrawlError.server_name, CrawlError.cause, func.count())
         grouped = query.group_by(col(CrawlError.server_name), col(CrawlError.cause))
-        return [(a, b, int(n)) for a, b, n in self.s.exec(grouped)]
+        live = (((a, b), int(n)) for a, b, n in self.s.exec(grouped))
+        return [(a, b, n) for (a, b), n in self._with_carried(CRAWL_FAILURES, live)]
 
     def pending_approvals(self) -> int:
         query = select(func.count()).select_from(ApprovalRequest)
@@ -52,10 +70,12 @@ class GaugeRepo:
         return self.s.get(AutomationState, 1)
 
     def executions(self) -> list[tuple[str, str, int]]:
-        """(status, trigger, count)."""
+        """(status, trigger, count) of the finished executions."""
         query = select(Execution.status, Execution.trigger, func.count())
+        query = query.where(col(Execution.status).in_(FINISHED))
         grouped = query.group_by(col(Execution.status), col(Execution.trigger))
-        return [(a, b, int(n)) for a, b, n in self.s.exec(grouped)]
+        live = (((a, b), int(n)) for a, b, n in self.s.exec(grouped))
+        return [(a, b, n) for (a, b), n in self._with_carried(EXECUTIONS, live)]
 
     def llm_calls(self) -> list[tuple[str, int]]:
         """(outcome, count): "ok" when the model answered, else its error kind."""
@@ -65,4 +85,13 @@ class GaugeRepo:
         )
         query = select(AnalysisRecord.llm_error, func.count()).where(asked)
         grouped = query.group_by(col(AnalysisRecord.llm_error))
-        return [(error or "ok", int(n)) for error, n in self.s.exec(grouped)]
+        live = (((error or "ok", ""), int(n)) for error, n in self.s.exec(grouped))
+        return [(a, n) for (a, _), n in self._with_carried(LLM_CALLS, live)]
+
+    def _with_carried(
+        self, metric: str, live: Iterable[tuple[Labels, int]]
+    ) -> list[tuple[Labels, int]]:
+        total = Counter(CounterRepo(self.s).carried(metric))
+        for labels, n in live:
+            total[labels] += n
+        return sorted(total.items())

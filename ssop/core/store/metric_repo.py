@@ -21,6 +21,7 @@ from ssop.core.models import (
     MetricSample,
     PolicyDecision,
 )
+from ssop.core.store.counter_repo import CRAWL_FAILURES, CounterRepo, Labels
 
 PRUNE_BATCH = 5000
 Row = Mapping[str, Any]
@@ -118,12 +119,20 @@ class MetricRepo:
         return list(self.s.exec(query))
 
     def prune_ids(
-        self, table: HistoryTable, before: datetime, keep: Sequence[int] = ()
+        self,
+        table: HistoryTable,
+        before: datetime,
+        keep: Sequence[int] = (),
+        *,
+        lock: bool = False,
     ) -> list[int]:
-        """Up to PRUNE_BATCH ids of ``table`` older than ``before``, not in ``keep``."""
+        """Up to PRUNE_BATCH ids of ``table`` older than ``before``, not in
+        ``keep``; with ``lock``, locked until the transaction ends."""
         query = select(table.id).where(col(table.at) < before)
         if keep:
             query = query.where(col(table.id).not_in(list(keep)))
+        if lock:
+            query = query.with_for_update()
         return [int(i) for i in self.s.exec(query.limit(PRUNE_BATCH)) if i is not None]
 
     def delete_ids(self, table: HistoryTable, ids: Sequence[int]) -> int:
@@ -131,6 +140,13 @@ class MetricRepo:
         # ids are selected first and deleted by value.
         result = self.s.execute(delete(table).where(col(table.id).in_(list(ids))))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def failure_counts(self, ids: Sequence[int]) -> dict[Labels, int]:
+        """Crawl errors among ``ids``, counted by (server, cause)."""
+        query = select(CrawlError.server_name, CrawlError.cause, func.count())
+        query = query.where(col(CrawlError.id).in_(list(ids)))
+        grouped = query.group_by(col(CrawlError.server_name), col(CrawlError.cause))
+        return {(a, b): int(n) for a, b, n in self.s.exec(grouped)}
 
     def newest_sample_ids(self) -> list[int]:
         query = select(func.max(MetricSample.id)).group_by(
@@ -163,11 +179,17 @@ def _prune_table(
 ) -> int:
     # One short transaction per batch: a day of samples for a big fleet is
     # millions of rows, which must not hold locks for the whole prune.
+    counted = table is CrawlError
     total = 0
     while True:
         with sessions() as s, s.begin():
             repo = MetricRepo(s)
-            ids = repo.prune_ids(table, before, keep)
+            # Locked, so a prune running beside this one cannot count them too.
+            ids = repo.prune_ids(table, before, keep, lock=counted)
             if not ids:
                 return total
+            if counted:
+                # Carried in the deleting transaction: the failures counter
+                # never sees the rows gone but not yet carried.
+                CounterRepo(s).carry(CRAWL_FAILURES, repo.failure_counts(ids))
             total += repo.delete_ids(table, ids)
