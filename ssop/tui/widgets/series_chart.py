@@ -29,6 +29,10 @@ class SeriesChart(PlotextPlot):
     def on_mount(self) -> None:
         plt = self.plt
         xs = list(range(len(self.labels)))
+        if not xs:
+            # plotext fails on a legend over no points; an empty frame says enough
+            plt.title(f"{self.chart_title} (no readings)")
+            return
         for i, (name, ys) in enumerate(self.lines.items()):
             plt.plot(xs, ys, label=name, marker=MARKERS[i % len(MARKERS)])
         ticks = _ticks(len(self.labels))
