@@ -150,8 +150,10 @@ def _flashed(cell: Any) -> Text:
 
 
 def _sort_key(cell: Any) -> tuple[int, Any]:
-    text = cell.plain if isinstance(cell, Text) else cell
+    text = str(cell.plain if isinstance(cell, Text) else cell)
+    # a number sorts by its value, also after a sparkline ("▂▅▇  74%")
+    last = text.split()[-1] if text.strip() else text
     try:
-        return (0, float(str(text).rstrip("%s")))
+        return (0, float(last.rstrip("%s")))
     except ValueError:
         return (1, str(text))
