@@ -64,13 +64,14 @@ def seed_activity(services: Services, now: datetime, names: list[str]) -> None:
                 confidence=0.8,
             )
         s.execute(
-            insert(Execution), [_run(name, i, now) for i, name in enumerate(names[:5])]
+            insert(Execution),
+            [run_row(name, i, now) for i, name in enumerate(names[:5])],
         )
         for i, name in enumerate(names[:2]):
             s.add(_request(name, i, now))
 
 
-def _run(name: str, i: int, now: datetime) -> dict[str, object]:
+def run_row(name: str, i: int, now: datetime) -> dict[str, object]:
     ok = i % 4 != 2
     return {
         "server_name": name,
