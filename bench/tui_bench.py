@@ -31,7 +31,6 @@ from ssop.core.config.loader import load_config
 from ssop.core.services import Services, build_services
 
 if TYPE_CHECKING:
-    from ssop.core.reports.status import FleetStatus
     from ssop.tui.screens.fleet import FleetData
     from tests.fakes.clock import FakeClock
 
@@ -119,7 +118,7 @@ def first_screen(work: Path, token: str, servers: int) -> float:
 
 async def rounds(work: Path, token: str, count: int) -> tuple[list[float], list[float]]:
     from ssop.tui.app import Dashboard
-    from ssop.tui.screens.fleet import FleetData, FleetScreen
+    from ssop.tui.screens.fleet import FleetScreen
     from ssop.tui.session import open_session
 
     services = services_at(work)
@@ -135,7 +134,7 @@ async def rounds(work: Path, token: str, count: int) -> tuple[list[float], list[
             t0 = time.perf_counter()
             data = screen.fetch()
             fetches.append(time.perf_counter() - t0)
-            changed = FleetData(_moved(data, i), data.heartbeat_s)
+            changed = _moved(data, i)
             t0 = time.perf_counter()
             screen.show(changed)
             applies.append(time.perf_counter() - t0)
@@ -144,12 +143,17 @@ async def rounds(work: Path, token: str, count: int) -> tuple[list[float], list[
     return fetches, applies
 
 
-def _moved(data: FleetData, i: int) -> FleetStatus:
+def _moved(data: FleetData, i: int) -> FleetData:
+    """A tenth of the servers read a new CPU value (and their sparklines move)."""
     rows = list(data.status.rows)
+    trends = dict(data.cpu_trends)
     for j in range(i % 10, len(rows), 10):
-        cpu = rows[j].cpu_percent or 0.0
-        rows[j] = replace(rows[j], cpu_percent=(cpu + 7 + i) % 100)
-    return replace(data.status, rows=tuple(rows))
+        cpu = ((rows[j].cpu_percent or 0.0) + 7 + i) % 100
+        rows[j] = replace(rows[j], cpu_percent=cpu)
+        trends[rows[j].server] = (*trends.get(rows[j].server, ())[1:], cpu)
+    return replace(
+        data, status=replace(data.status, rows=tuple(rows)), cpu_trends=trends
+    )
 
 
 def ms(values: list[float]) -> str:

@@ -88,6 +88,7 @@ _.action_go_back
 _.action_help
 _.action_jump
 _.action_reject
+_.action_run
 _.action_sort
 _.action_theme
 _.check_action
@@ -97,6 +98,7 @@ _.on_data_table_row_selected
 _.on_input_submitted
 _.on_live_screen_done
 _.on_live_screen_loaded
+_.on_option_list_option_selected
 _.on_mount
 _.on_screen_resume
 _.sub_title

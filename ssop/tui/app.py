@@ -52,7 +52,8 @@ SCREENS: dict[str, Callable[[], Screen[None]]] = {
 }
 KEYS = """: jump to a screen by name (fleet, approvals, executions, insights, reports)
 1-5 the same screens
-/ filter the current table
+/ filter the current table (executions: also field:value)
+x on a server: run an assigned action (asks to confirm)
 p pause or resume automation (asks to confirm)
 t light or dark theme
 ctrl+p command palette

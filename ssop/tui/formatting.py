@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -71,3 +72,17 @@ def clock_time(when: datetime | None) -> str:
 
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
+
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def spark(values: Sequence[float], width: int) -> str:
+    """The last ``width`` percentages as bars on a fixed 0-100 scale, so a
+    calm server's line stays low instead of magnifying its noise."""
+    top = len(SPARK_BARS) - 1
+    bars = "".join(
+        SPARK_BARS[min(top, max(0, int(v / 100 * len(SPARK_BARS))))]
+        for v in values[-width:]
+    )
+    return bars.rjust(width)

@@ -92,6 +92,9 @@ def test_list_filters_and_orders_newest_first(store_engine: Engine) -> None:
 
     assert ids() == [c, b, a]
     assert ids(server="web1") == [c, a]
+    assert ids(action="restart_service") == [c]
+    assert ids(actor="alice", server="web2") == [b]
+    assert ids(actor="bob") == []
     assert ids(status=ExecutionStatus.FAILED) == [b]
     assert ids(status=ExecutionStatus.RUNNING) == [c, a]
     assert ids(since=T0 + timedelta(minutes=30)) == [c, b]

@@ -19,6 +19,9 @@ from tests.support import report_rows as rows
 HOSTILE = "\x1b]0;owned\x07[bold red]nginx[/] \x1b[31mfailed\x1b[0m"
 
 
+HISTORY = 4  # readings before the latest one
+
+
 def seed_fleet(services: Services, now: datetime, servers: int = 12) -> list[str]:
     """``servers`` servers with readings; returns their names."""
     names = [f"web{i:02d}" if i % 3 else f"db{i:02d}" for i in range(1, servers + 1)]
@@ -33,15 +36,15 @@ def _readings(s: Session, name: str, i: int, now: datetime) -> None:
     if i % 7 == 5:
         return  # never crawled: stale
     at = now - timedelta(seconds=10 + i % 20)
-    rows.sample(
-        s,
-        name,
-        at,
-        cpu_percent=float((i * 37) % 100),
-        memory_percent=float(30 + (i * 11) % 60),
-        disk_max_percent=99.0 if i % 11 == 4 else float(40 + (i * 7) % 45),
-        load1=round((i % 9) * 0.37, 2),
-    )
+    values = {
+        "memory_percent": float(30 + (i * 11) % 60),
+        "disk_max_percent": 99.0 if i % 11 == 4 else float(40 + (i * 7) % 45),
+        "load1": round((i % 9) * 0.37, 2),
+    }
+    for k in range(HISTORY, 0, -1):  # earlier crawls: the sparklines' history
+        cpu = float((i * 37 + k * 29) % 100)
+        rows.sample(s, name, at - timedelta(minutes=k), cpu_percent=cpu, **values)
+    rows.sample(s, name, at, cpu_percent=float((i * 37) % 100), **values)
     if i % 13 == 8:
         rows.crawl_error(s, name, now - timedelta(seconds=5), cause="refused")
 
@@ -61,13 +64,14 @@ def seed_activity(services: Services, now: datetime, names: list[str]) -> None:
                 confidence=0.8,
             )
         s.execute(
-            insert(Execution), [_run(name, i, now) for i, name in enumerate(names[:5])]
+            insert(Execution),
+            [run_row(name, i, now) for i, name in enumerate(names[:5])],
         )
         for i, name in enumerate(names[:2]):
             s.add(_request(name, i, now))
 
 
-def _run(name: str, i: int, now: datetime) -> dict[str, object]:
+def run_row(name: str, i: int, now: datetime) -> dict[str, object]:
     ok = i % 4 != 2
     return {
         "server_name": name,

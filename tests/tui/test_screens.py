@@ -6,6 +6,7 @@ import pytest
 
 from ssop.core.accounts.permissions import Role
 from ssop.tui.screens.fleet import FleetScreen
+from tests.support.tui_seed import HISTORY
 from tests.tui.conftest import SIZE, Seeded, settle, shown
 
 pytestmark = pytest.mark.asyncio
@@ -63,7 +64,7 @@ async def test_enter_opens_a_server_with_its_charts_and_analyses(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ServerScreen) and screen.server == first
-        assert screen.data is not None and len(screen.data.points) == 1
+        assert screen.data is not None and len(screen.data.points) == 1 + HISTORY
         assert [a.server for a in screen.data.analyses] == [first]
         app.save_screenshot("/tmp/tui-server.svg")
 

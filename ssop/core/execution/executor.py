@@ -304,8 +304,11 @@ class ExecutionService:
         status: str | None = None,
         since: str | datetime | None = None,
         limit: int = 50,
+        action: str | None = None,
+        actor: str | None = None,
     ) -> list[ExecutionRecord]:
-        """Newest first; ``since`` is an age (``24h``) or an ISO time.
+        """Newest first; ``since`` is an age (``24h``) or an ISO time. Each
+        filter given must match exactly.
 
         Raises:
             PermissionDenied: the caller lacks actions.read.
@@ -317,6 +320,8 @@ class ExecutionService:
         now = self.clock.now()
         where = ExecutionFilter(
             server=server,
+            action=action,
+            actor=actor,
             status=parse_status(status) if status is not None else None,
             since=parse_since(since, now) if isinstance(since, str) else since,
             limit=limit,

@@ -1,4 +1,5 @@
-"""One server's readings over a window, thinned to a chartable number of points."""
+"""Readings over time: one server's over a window, thinned to a chartable
+number of points, and every server's last few CPU readings (sparklines)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ssop.core.store.metric_repo import MetricRepo
 from ssop.core.store.server_repo import ServerRepo
 
 MAX_POINTS = 240
+RECENT_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,17 @@ class ReadingsHistoryService:
             ]
         step = max(1, -(-len(points) // MAX_POINTS))
         return tuple(points[::step])
+
+    @refusals_audited("readings.recent_cpu", "fleet")
+    def recent_cpu(self, who: Principal, points: int) -> dict[str, tuple[float, ...]]:
+        """Each server's last ``points`` CPU readings of the last hour, oldest
+        first, by server name (servers without any are left out).
+
+        Raises:
+            PermissionDenied: the caller lacks servers.read.
+        """
+        now = self.clock.now()
+        with self.sessions() as s, s.begin():
+            require_in(s, now, who, Capability.SERVERS_READ)
+            recent = MetricRepo(s).recent_cpu(now - RECENT_WINDOW, points)
+        return {name: tuple(values) for name, values in recent.items()}

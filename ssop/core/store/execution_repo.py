@@ -37,6 +37,8 @@ class Finish:
 @dataclass(frozen=True)
 class ExecutionFilter:
     server: str | None = None
+    action: str | None = None
+    actor: str | None = None
     status: ExecutionStatus | None = None
     since: datetime | None = None
     limit: int = 50
@@ -78,6 +80,10 @@ class ExecutionRepo:
         query = select(Execution)
         if where.server is not None:
             query = query.where(Execution.server_name == where.server)
+        if where.action is not None:
+            query = query.where(Execution.action_name == where.action)
+        if where.actor is not None:
+            query = query.where(Execution.actor == where.actor)
         if where.status is not None:
             query = query.where(Execution.status == where.status.value)
         if where.since is not None:

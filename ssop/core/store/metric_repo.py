@@ -102,6 +102,37 @@ class MetricRepo:
             query = query.where(col(MetricSample.at) < until)
         return list(self.s.exec(query.order_by(col(MetricSample.at))))
 
+    def recent_cpu(self, since: datetime, per_server: int) -> dict[str, list[float]]:
+        """Each server's last ``per_server`` CPU readings taken since ``since``,
+        oldest first, by server name: one query for the whole fleet."""
+        newest_first = (
+            func.row_number()
+            .over(
+                partition_by=col(MetricSample.server_name),
+                order_by=col(MetricSample.id).desc(),
+            )
+            .label("n")
+        )
+        recent = (
+            select(
+                col(MetricSample.server_name),
+                col(MetricSample.id),
+                col(MetricSample.cpu_percent),
+                newest_first,
+            )
+            .where(col(MetricSample.at) >= since)
+            .subquery()
+        )
+        query = (
+            select(recent.c.server_name, recent.c.cpu_percent)
+            .where(recent.c.n <= per_server, recent.c.cpu_percent.is_not(None))
+            .order_by(recent.c.server_name, recent.c.id)
+        )
+        out: dict[str, list[float]] = {}
+        for name, cpu in self.s.execute(query):
+            out.setdefault(name, []).append(float(cpu))
+        return out
+
     def errors(self, name: str | None = None, limit: int = 100) -> list[CrawlError]:
         """The newest crawl errors (of one server), newest first."""
         query = select(CrawlError).order_by(col(CrawlError.id).desc()).limit(limit)

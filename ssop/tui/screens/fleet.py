@@ -1,8 +1,12 @@
-"""Fleet: every server with its state and latest readings; Enter opens it."""
+"""Fleet: every server with its state and latest readings; Enter opens it.
+
+The cpu column leads with a sparkline of the server's last readings; the
+whole fleet's come from one query per reload, beside the status query.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +22,8 @@ from ssop.tui.widgets.live_table import LiveRow, LiveTable
 from ssop.tui.widgets.modals import Ask
 
 COLUMNS = ("server", "state", "cpu", "mem", "disk", "load", "risk", "appr", "seen")
-WIDTHS = (16, 11, 4, 4, 4, 5, 6, 4, 5)
+SPARK = 5  # readings in the cpu column's sparkline
+WIDTHS = (12, 11, SPARK + 5, 4, 4, 4, 6, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,16 @@ class FleetData:
     status: FleetStatus
     # seconds since the freshest running daemon's heartbeat; None: no daemon
     heartbeat_s: float | None
+    # each server's last CPU readings, oldest first
+    cpu_trends: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    """What one row is drawn from (compared to find the rows that changed)."""
+
+    status: StatusRow
+    cpu_trend: tuple[float, ...]
 
 
 class FleetScreen(LiveScreen):
@@ -59,12 +74,17 @@ class FleetScreen(LiveScreen):
             for d in s.services.daemons.list()
             if d.status is DaemonState.RUNNING
         ]
-        return FleetData(status, min(running) if running else None)
+        trends = s.services.readings_history.recent_cpu(s.principal, SPARK)
+        return FleetData(status, min(running) if running else None, trends)
 
     def show(self, data: FleetData) -> None:
         # the age moves on every reload; the drawn time of the crawl does not
+        trends = data.cpu_trends
         self.rows = [
-            LiveRow(r.server, replace(r, last_crawl_age_s=None))
+            LiveRow(
+                r.server,
+                FleetRow(replace(r, last_crawl_age_s=None), trends.get(r.server, ())),
+            )
             for r in data.status.rows
         ]
         self.query_one(LiveTable).sync(self.rows)
@@ -97,11 +117,12 @@ class FleetScreen(LiveScreen):
         )
 
 
-def cells(r: StatusRow) -> tuple[object, ...]:
+def cells(row: FleetRow) -> tuple[object, ...]:
+    r = row.status
     return (
         plain(one_line(r.server, WIDTHS[0])),
         fmt.state(r.state.value),
-        fmt.percent(r.cpu_percent),
+        f"{fmt.spark(row.cpu_trend, SPARK)} {fmt.percent(r.cpu_percent):>4}",
         fmt.percent(r.memory_percent),
         fmt.percent(r.disk_max_percent),
         "-" if r.load1 is None else f"{r.load1:.2f}",
@@ -111,8 +132,8 @@ def cells(r: StatusRow) -> tuple[object, ...]:
     )
 
 
-def search(r: StatusRow) -> str:
-    return clean(" ".join((r.server, *r.tags)))
+def search(row: FleetRow) -> str:
+    return clean(" ".join((row.status.server, *row.status.tags)))
 
 
 def totals(data: FleetData) -> Text:

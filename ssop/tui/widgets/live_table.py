@@ -82,13 +82,18 @@ class LiveTable(DataTable[Any]):
             self._flashing.pop(gone, None)
         flash = flash and bool(self._known)
         changed: list[str] = []
+        added = False
         for row in wanted:
             if self._changed(row):
                 changed.append(row.key)
-                self._put(row, flash=flash)
+                added = self._put(row, flash=flash) or added
         if flash and changed:
             self.set_timer(FLASH_S, self.settle)
-        self._resort()
+        if self.sort_column is None:
+            if added and self.shown != [r.key for r in wanted]:
+                self._reorder(wanted)
+        else:
+            self._resort()
         return changed
 
     def settle(self) -> None:
@@ -114,13 +119,14 @@ class LiveTable(DataTable[Any]):
     def _changed(self, row: LiveRow) -> bool:
         return row.key not in self._known or self._known[row.key] != row.data
 
-    def _put(self, row: LiveRow, *, flash: bool) -> None:
+    def _put(self, row: LiveRow, *, flash: bool) -> bool:
+        """Draw ``row``; True when it is new (added at the end)."""
         cells = self.cells_of(row.data)
         before = self._drawn.get(row.key)
         self._known[row.key], self._drawn[row.key] = row.data, cells
         if before is None:
             self.add_row(*cells, key=row.key)
-            return
+            return True
         for i, (new, old) in enumerate(zip(cells, before, strict=True)):
             if _same(new, old):
                 continue
@@ -129,6 +135,22 @@ class LiveTable(DataTable[Any]):
             self.update_cell(row.key, name, shown, update_width=fixed is None)
             if flash:
                 self._flashing.setdefault(row.key, set()).add(i)
+        return False
+
+    def _reorder(self, rows: Sequence[LiveRow]) -> None:
+        """Draw ``rows`` in their order (new rows were added at the end, e.g. a
+        new run that belongs on top); the cursor stays on its row."""
+        at = self.selected_key()
+        self.clear()
+        for row in rows:
+            flashing = self._flashing.get(row.key, set())
+            cells = [
+                _flashed(c) if i in flashing else c
+                for i, c in enumerate(self._drawn[row.key])
+            ]
+            self.add_row(*cells, key=row.key)
+        if at is not None and at in self._known:
+            self.move_cursor(row=self.get_row_index(at))
 
     def _resort(self) -> None:
         if self.sort_column is None:
@@ -150,8 +172,10 @@ def _flashed(cell: Any) -> Text:
 
 
 def _sort_key(cell: Any) -> tuple[int, Any]:
-    text = cell.plain if isinstance(cell, Text) else cell
+    text = str(cell.plain if isinstance(cell, Text) else cell)
+    # a number sorts by its value, also after a sparkline ("▂▅▇  74%")
+    last = text.split()[-1] if text.strip() else text
     try:
-        return (0, float(str(text).rstrip("%s")))
+        return (0, float(last.rstrip("%s")))
     except ValueError:
         return (1, str(text))
