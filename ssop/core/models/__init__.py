@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     from ssop.core.models.audit import AuditEvent
     from ssop.core.models.daemon import DaemonRecord
     from ssop.core.models.execution import Execution
-    from ssop.core.models.metrics import ActionOutput, CrawlError, MetricSample
+    from ssop.core.models.metrics import (
+        ActionOutput,
+        CrawlError,
+        MetricDay,
+        MetricHour,
+        MetricSample,
+    )
     from ssop.core.models.policy import (
         ApprovalRequest,
         AutoDemotion,
@@ -46,6 +52,8 @@ HOMES = {
     "Execution": "execution",
     "ActionOutput": "metrics",
     "CrawlError": "metrics",
+    "MetricDay": "metrics",
+    "MetricHour": "metrics",
     "MetricSample": "metrics",
     "ApprovalRequest": "policy",
     "AutoDemotion": "policy",
@@ -76,6 +84,8 @@ __all__ = [
     "Execution",
     "LoginSession",
     "MaintenanceWindow",
+    "MetricDay",
+    "MetricHour",
     "MetricSample",
     "PolicyDecision",
     "RecommendationRecord",
