@@ -5,7 +5,7 @@ read by the reports with the partial edge hours taken from the raw rows."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from ssop.core.store.metric_repo import MetricRepo, prune_history
 from ssop.core.store.report_scope import Scope
 
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+INDIA = timezone(timedelta(hours=5, minutes=30))
 SERVERS = ("a", "b", "c")
 COLUMNS = ("cpu_percent", "memory_percent", "disk_max_percent", "load1")
 
@@ -111,6 +112,11 @@ SCOPES = [
     Scope(START + timedelta(hours=4, seconds=1), START + timedelta(hours=5, seconds=1)),
     Scope(START - timedelta(days=1), START + timedelta(days=4), ("a", "c")),
     Scope(START + timedelta(days=5), START + timedelta(days=6)),
+    # a window given in another zone: days and hours are UTC's
+    Scope(
+        datetime(2026, 3, 1, 9, 0, tzinfo=INDIA),
+        datetime(2026, 3, 3, 9, 0, tzinfo=INDIA),
+    ),
 ]
 
 
@@ -156,6 +162,25 @@ def test_pruning_prunes_the_hours_and_keeps_them_exact(store_engine: Engine) -> 
     for since in (cut - timedelta(minutes=10), START + timedelta(days=1)):
         scope = Scope(since, START + timedelta(days=2, hours=3))
         assert hour_figures(store_engine, scope) == raw_figures(store_engine, scope)
+
+
+def test_samples_stamped_in_another_zone_count_in_their_utc_hour_and_day(
+    store_engine: Engine,
+) -> None:
+    rows = random_rows(6, 200)
+    for row in rows[::2]:
+        row["at"] = row["at"].astimezone(INDIA)
+    write(store_engine, rows)
+
+    assert spans(store_engine) == _rebuilt(store_engine)
+    for scope in SCOPES:
+        assert hour_figures(store_engine, scope) == raw_figures(store_engine, scope)
+
+
+def _rebuilt(engine: Engine) -> list[tuple[Any, ...]]:
+    with Session(engine) as s, s.begin():
+        rebuild_before(s, START + timedelta(days=4))
+    return spans(engine)
 
 
 def test_pruning_keeps_the_hour_of_a_silent_servers_last_sample(

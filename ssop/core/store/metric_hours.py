@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select
@@ -34,11 +34,13 @@ MAXED = ("cpu", "memory", "disk")
 
 
 def floor_hour(at: datetime) -> datetime:
-    return at.replace(minute=0, second=0, microsecond=0)
+    """The start of ``at``'s UTC hour (``at`` aware, in any zone)."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def floor_day(at: datetime) -> datetime:
-    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+    """The start of ``at``'s UTC day (``at`` aware, in any zone)."""
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def ceil_hour(at: datetime) -> datetime:
