@@ -277,3 +277,27 @@ def sample_totals(
         for row in s.execute(query.group_by(server)):
             out.setdefault(str(row[0]), Totals()).add(row[1:])
     return out
+
+
+def sample_count(
+    s: Session, since: datetime, until: datetime, servers: Sequence[str] | None
+) -> int:
+    """How many samples were taken in [since, until) (of ``servers``)."""
+    days, hours, raw = split(since, until)
+    d, h, m = MetricDay, MetricHour, MetricSample
+    parts = [
+        (days, col(d.start), col(d.server_name), func.sum(d.samples)),
+        (hours, col(h.start), col(h.server_name), func.sum(h.samples)),
+        (raw, col(m.at), col(m.server_name), func.count()),
+    ]
+    total = 0
+    for spans, start, server, counted in parts:
+        if not spans:
+            continue
+        query = select(counted).where(
+            or_(*(and_(start >= a, start < b) for a, b in spans))
+        )
+        if servers is not None:
+            query = query.where(server.in_(list(servers)))
+        total += int(s.execute(query).scalar() or 0)
+    return total

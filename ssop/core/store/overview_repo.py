@@ -21,7 +21,7 @@ from ssop.core.models import (
     Server,
     Verification,
 )
-from ssop.core.store.metric_hours import sample_totals
+from ssop.core.store.metric_hours import sample_count
 from ssop.core.store.report_scope import Rows, Scope, bucket_of, count_if, plain
 
 RISKS = ("low", "medium", "high")
@@ -40,12 +40,7 @@ class OverviewRepo:
     def crawls(self, scope: Scope) -> tuple[int, int]:
         """(readings, crawl failures) in the scope: every crawl wrote one."""
         e = CrawlError
-        ok = sum(
-            t.samples
-            for t in sample_totals(
-                self.s, scope.since, scope.until, scope.servers
-            ).values()
-        )
+        ok = sample_count(self.s, scope.since, scope.until, scope.servers)
         failed = select(func.count()).where(*scope.where(col(e.at), col(e.server_name)))
         return ok, int(self.s.execute(failed).scalar_one())
 
