@@ -37,7 +37,8 @@ class ServerReportRepo:
 
     def samples(self, scope: Scope) -> Rows:
         """(server, readings, last at, cpu mean/max, memory mean/max,
-        disk mean/max, load mean), from the hourly sums and the edge hours."""
+        disk mean/max, load mean): whole days and hours from their sums, the
+        partial edge hours from the raw samples."""
         out: Rows = []
         for name, t in sample_totals(
             self.s, scope.since, scope.until, scope.servers
