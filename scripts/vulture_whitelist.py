@@ -42,6 +42,17 @@ _.ResponseFormatJSONSchema  # typing only: named in a cast() string (analysis/ll
 _.updated_at  # several tables: when the row last changed
 _.notes  # actions.notes (migration 0001); dropping it needs a migration
 _.disk_max_percent  # metric_samples: written by name from crawl/parse.py
+_.cpu_n  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.cpu_sum  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.cpu_max  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.memory_n  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.memory_sum  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.memory_max  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.disk_n  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.disk_sum  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.disk_max  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.load_n  # metric_hours/days: written and read by name (store/metric_hours.py)
+_.load_sum  # metric_hours/days: written and read by name (store/metric_hours.py)
 _.failed_unit_count  # metric_samples: written by name from crawl/parse.py
 _.crawl_duration_s  # metric_samples: written by name from crawl/service.py
 _.closed_at  # approval_requests: set when a request closes

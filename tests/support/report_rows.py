@@ -11,10 +11,10 @@ from sqlmodel import Session
 from ssop.core.models import (
     AnalysisRecord,
     CrawlError,
-    MetricSample,
     Server,
     ServerTag,
 )
+from ssop.core.store.metric_repo import MetricRepo
 
 
 def server(s: Session, name: str, *tags: str, enabled: bool = True) -> int:
@@ -37,7 +37,7 @@ def sample(s: Session, name: str, at: datetime, **values: Any) -> None:
         "failed_unit_count": 0,
     }
     row = {"server_name": name, "at": at, **base, **values}
-    s.execute(insert(MetricSample), [row])
+    MetricRepo(s).add_samples([row])
 
 
 def crawl_error(s: Session, name: str, at: datetime, cause: str = "timeout") -> None:

@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from ssop.core.models.counters import PrunedCount
     from ssop.core.models.daemon import DaemonRecord
     from ssop.core.models.execution import Execution
-    from ssop.core.models.metrics import ActionOutput, CrawlError, MetricSample
+    from ssop.core.models.metrics import (
+        ActionOutput,
+        CrawlError,
+        MetricDay,
+        MetricHour,
+        MetricSample,
+    )
     from ssop.core.models.policy import (
         ApprovalRequest,
         AutoDemotion,
@@ -48,6 +54,8 @@ HOMES = {
     "Execution": "execution",
     "ActionOutput": "metrics",
     "CrawlError": "metrics",
+    "MetricDay": "metrics",
+    "MetricHour": "metrics",
     "MetricSample": "metrics",
     "ApprovalRequest": "policy",
     "AutoDemotion": "policy",
@@ -78,6 +86,8 @@ __all__ = [
     "Execution",
     "LoginSession",
     "MaintenanceWindow",
+    "MetricDay",
+    "MetricHour",
     "MetricSample",
     "PolicyDecision",
     "PrunedCount",

@@ -61,6 +61,40 @@ class MetricSample(SQLModel, table=True):
     )
 
 
+class SampleSums(SQLModel):
+    """One server's samples of one UTC hour or day, summed, kept with every
+    write of samples: the reports read whole hours and days here instead of
+    every sample.
+
+    Sums and non-NULL counts (not means) so spans add up exactly; a sum over
+    no values is 0, its max NULL. Keyed by start first: reports read ranges.
+    """
+
+    start: datetime = Field(primary_key=True, sa_type=UtcDateTime)
+    server_name: str = Field(primary_key=True, max_length=64)
+    samples: int = 0
+    last_at: datetime = Field(sa_type=UtcDateTime)
+    cpu_n: int = 0
+    cpu_sum: float = Field(default=0.0, sa_type=Double)
+    cpu_max: float | None = Field(default=None, sa_type=Double)
+    memory_n: int = 0
+    memory_sum: float = Field(default=0.0, sa_type=Double)
+    memory_max: float | None = Field(default=None, sa_type=Double)
+    disk_n: int = 0
+    disk_sum: float = Field(default=0.0, sa_type=Double)
+    disk_max: float | None = Field(default=None, sa_type=Double)
+    load_n: int = 0
+    load_sum: float = Field(default=0.0, sa_type=Double)
+
+
+class MetricHour(SampleSums, table=True):
+    __tablename__ = "metric_hours"
+
+
+class MetricDay(SampleSums, table=True):
+    __tablename__ = "metric_days"
+
+
 class ActionOutput(SQLModel, table=True):
     """Raw output of a custom get action from a crawl."""
 

@@ -10,6 +10,7 @@ from ssop.core.models import AnalysisRecord, PolicyDecision, RecommendationRecor
 from ssop.core.store.report_scope import Rows, Scope, bucket_of, count_if, plain
 
 MODEL_ANALYZER = "llm"
+REJECTED = "rejected"
 
 
 class AiReportRepo:
@@ -36,13 +37,24 @@ class AiReportRepo:
         return plain(self.s.execute(query.group_by(*b, a.analyzer, a.risk)))
 
     def verdicts(self, scope: Scope) -> Rows:
-        """(status, reject reason, count) of the recommendations made."""
+        """(status, reject reason, count) of the recommendations made.
+
+        Only rejected ones have a reason (free text): the others are counted
+        from the (status, at) index alone, and only the rejected rows are
+        read to group their reasons.
+        """
         r = RecommendationRecord
-        keys = (col(r.status), col(r.reject_reason))
-        query = select(*keys, func.count()).where(
-            *scope.where(col(r.at), col(r.server_name))
+        status, where = col(r.status), scope.where(col(r.at), col(r.server_name))
+        others = select(status, func.count()).where(*where, status != REJECTED)
+        reasons = select(col(r.reject_reason), func.count()).where(
+            *where, status == REJECTED
         )
-        return plain(self.s.execute(query.group_by(*keys).order_by(*keys)))
+        rows = [(st, "", c) for st, c in self.s.execute(others.group_by(status))]
+        reason = col(r.reject_reason)
+        rows += [
+            (REJECTED, why, c) for why, c in self.s.execute(reasons.group_by(reason))
+        ]
+        return sorted(rows, key=lambda row: (str(row[0]), str(row[1])))
 
     def decisions(self, scope: Scope) -> Rows:
         """(outcome, gate, count) of policy's decisions."""

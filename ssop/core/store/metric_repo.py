@@ -22,6 +22,7 @@ from ssop.core.models import (
     PolicyDecision,
 )
 from ssop.core.store.counter_repo import CRAWL_FAILURES, CounterRepo, Labels
+from ssop.core.store.metric_hours import add_to_spans, rebuild_before
 
 PRUNE_BATCH = 5000
 Row = Mapping[str, Any]
@@ -47,13 +48,16 @@ class MetricRepo:
         self.s = session
 
     def add_samples(self, rows: Sequence[Row]) -> list[int]:
-        """Insert samples; their ids, in the order of ``rows``."""
+        """Insert samples and add them to their hours and days, in the
+        caller's transaction; their ids, in the order of ``rows``."""
         if not rows:
             return []
         statement = insert(MetricSample).returning(
             col(MetricSample.id), sort_by_parameter_order=True
         )
-        return [int(i) for i in self.s.execute(statement, list(rows)).scalars()]
+        ids = [int(i) for i in self.s.execute(statement, list(rows)).scalars()]
+        add_to_spans(self.s, rows)
+        return ids
 
     def add_outputs(self, rows: Sequence[Row]) -> None:
         if rows:
@@ -199,6 +203,8 @@ def prune_history(sessions: Callable[[], Session], before: datetime) -> dict[str
     for table in HISTORY_TABLES:
         kept = keep if table is MetricSample else []
         counts[str(table.__tablename__)] = _prune_table(sessions, table, before, kept)
+    with sessions() as s, s.begin():
+        rebuild_before(s, before)
     return counts
 
 

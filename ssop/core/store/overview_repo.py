@@ -18,10 +18,10 @@ from ssop.core.models import (
     ApprovalRequest,
     CrawlError,
     Execution,
-    MetricSample,
     Server,
     Verification,
 )
+from ssop.core.store.metric_hours import sample_count
 from ssop.core.store.report_scope import Rows, Scope, bucket_of, count_if, plain
 
 RISKS = ("low", "medium", "high")
@@ -39,12 +39,10 @@ class OverviewRepo:
 
     def crawls(self, scope: Scope) -> tuple[int, int]:
         """(readings, crawl failures) in the scope: every crawl wrote one."""
-        m, e = MetricSample, CrawlError
-        ok = select(func.count()).where(*scope.where(col(m.at), col(m.server_name)))
+        e = CrawlError
+        ok = sample_count(self.s, scope.since, scope.until, scope.servers)
         failed = select(func.count()).where(*scope.where(col(e.at), col(e.server_name)))
-        return int(self.s.execute(ok).scalar_one()), int(
-            self.s.execute(failed).scalar_one()
-        )
+        return ok, int(self.s.execute(failed).scalar_one())
 
     def executions_by_bucket(self, scope: Scope, bucket: str) -> Rows:
         """(bucket keys..., runs, succeeded, failed, timed_out, manual,

@@ -6,6 +6,8 @@ no row is counted through another table's rows (no fan-out join).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
@@ -15,9 +17,9 @@ from ssop.core.models import (
     ApprovalRequest,
     CrawlError,
     Execution,
-    MetricSample,
     Server,
 )
+from ssop.core.store.metric_hours import sample_totals
 from ssop.core.store.report_scope import Rows, Scope, count_if, plain
 
 RISKS = ("low", "medium", "high")
@@ -35,21 +37,17 @@ class ServerReportRepo:
 
     def samples(self, scope: Scope) -> Rows:
         """(server, readings, last at, cpu mean/max, memory mean/max,
-        disk mean/max, load mean)."""
-        m = MetricSample
-        query = select(
-            col(m.server_name),
-            func.count(),
-            func.max(m.at),
-            func.avg(m.cpu_percent),
-            func.max(m.cpu_percent),
-            func.avg(m.memory_percent),
-            func.max(m.memory_percent),
-            func.avg(m.disk_max_percent),
-            func.max(m.disk_max_percent),
-            func.avg(m.load1),
-        ).where(*scope.where(col(m.at), col(m.server_name)))
-        return plain(self.s.execute(query.group_by(col(m.server_name))))
+        disk mean/max, load mean): whole days and hours from their sums, the
+        partial edge hours from the raw samples."""
+        out: Rows = []
+        for name, t in sample_totals(
+            self.s, scope.since, scope.until, scope.servers
+        ).items():
+            values: list[Any] = [name, t.samples, t.last_at]
+            for what in ("cpu", "memory", "disk"):
+                values += [t.mean(what), t.maxes[what]]
+            out.append((*values, t.mean("load")))
+        return out
 
     def crawl_errors(self, scope: Scope) -> Rows:
         """(server, failures, last at)."""
