@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from ssop.core.config.loader import load_config
 from ssop.core.crawl.host_visit import FIRST_READINGS, READINGS
@@ -18,7 +17,7 @@ from ssop.core.transport.base import Command, CommandResult
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_transport import FakeTransport
 from tests.support.crawl import FIRST_OUTPUT, SAMPLE_B, FakeFleet, add_server, samples
-from tests.support.private_mariadb import PrivateMariaDB
+from tests.support.private_mariadb import PrivateMariaDB, running_with_store
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.slow]
 
@@ -27,14 +26,8 @@ NAMES = ("a1", "a2", "a3", "a4")
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[PrivateMariaDB]:
-    server = PrivateMariaDB(tmp_path / "mariadb")
-    server.start()
-    engine = create_engine(server.server_url + "/")
-    with engine.connect() as conn:
-        conn.execute(text("CREATE DATABASE ssop CHARACTER SET utf8mb4"))
-    engine.dispose()
-    yield server
-    server.stop()
+    with running_with_store(tmp_path / "mariadb") as server:
+        yield server
 
 
 @pytest.fixture

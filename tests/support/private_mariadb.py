@@ -11,9 +11,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.support.sshd import free_port
 
@@ -103,3 +106,18 @@ class PrivateMariaDB:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+@contextmanager
+def running_with_store(folder: Path) -> Iterator[PrivateMariaDB]:
+    """A private server, started, with an empty ``ssop`` database; stopped after."""
+    server = PrivateMariaDB(folder)
+    server.start()
+    try:
+        engine = create_engine(server.server_url + "/")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE DATABASE ssop CHARACTER SET utf8mb4"))
+        engine.dispose()
+        yield server
+    finally:
+        server.stop()

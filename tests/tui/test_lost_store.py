@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from ssop.core.accounts.permissions import Role
 from ssop.core.config.loader import load_config
@@ -14,7 +13,7 @@ from ssop.core.services import Services, build_services
 from ssop.tui.widgets.status_line import StatusLine
 from tests.fakes.clock import FakeClock
 from tests.support.auth import add_user, login
-from tests.support.private_mariadb import PrivateMariaDB
+from tests.support.private_mariadb import PrivateMariaDB, running_with_store
 from tests.support.tui_seed import seed_activity, seed_fleet
 from tests.tui.conftest import SIZE, app_for, settle, shown
 
@@ -23,14 +22,8 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.mariadb, pytest.mark.slow]
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[PrivateMariaDB]:
-    server = PrivateMariaDB(tmp_path / "mariadb")
-    server.start()
-    engine = create_engine(server.server_url + "/")
-    with engine.connect() as conn:
-        conn.execute(text("CREATE DATABASE ssop CHARACTER SET utf8mb4"))
-    engine.dispose()
-    yield server
-    server.stop()
+    with running_with_store(tmp_path / "mariadb") as server:
+        yield server
 
 
 @pytest.fixture
