@@ -22,7 +22,7 @@ from ssop.core.store.db import create_engine_for
 from ssop.core.transport.base import DEFAULT_OUTPUT_CAP
 from tests.support import services as support
 from tests.support.crawl import samples
-from tests.support.fleet import Host, register, start_fleet
+from tests.support.fleet import Host, register, running_fleet
 from tests.support.processes import Process
 from tests.support.sshd import Sshd, dead_host, hung_host
 from tests.support.stragglers import end, gone_within, hang_script, new_token
@@ -48,10 +48,8 @@ FLOOD = ActionSpec(
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Host]]:
-    sshds, hosts = start_fleet(tmp_path_factory.mktemp("fleet"), HOSTS)
-    yield hosts
-    for sshd in sshds:
-        sshd.stop()
+    with running_fleet(tmp_path_factory.mktemp("fleet"), HOSTS) as hosts:
+        yield hosts
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from ssop.core.store.crawl_log_repo import CrawlLogRepo
 from ssop.core.store.db import create_engine_for
 from tests.support import services as support
 from tests.support.approved import approve_noop
-from tests.support.fleet import Host, register, start_fleet
+from tests.support.fleet import Host, register, running_fleet
 from tests.support.processes import Process
 from tests.support.scaleout_check import per_interval, repeated_executions, violations
 
@@ -43,10 +43,8 @@ AFTER_KILL = 3  # intervals checked after the one the victim died in
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Host]]:
-    sshds, hosts = start_fleet(tmp_path_factory.mktemp("fleet"), HOSTS)
-    yield hosts
-    for sshd in sshds:
-        sshd.stop()
+    with running_fleet(tmp_path_factory.mktemp("fleet"), HOSTS) as hosts:
+        yield hosts
 
 
 @pytest.fixture

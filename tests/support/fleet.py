@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,17 @@ def start_fleet(workdir: Path, count: int) -> tuple[list[Sshd], list[Host]]:
             Host(f"h{len(hosts) + i + 1:04d}", a, sshd) for i, a in enumerate(group)
         ]
     return sshds, hosts
+
+
+@contextmanager
+def running_fleet(workdir: Path, count: int) -> Iterator[list[Host]]:
+    """``start_fleet``'s hosts, their sshds stopped on leaving."""
+    sshds, hosts = start_fleet(workdir, count)
+    try:
+        yield hosts
+    finally:
+        for sshd in sshds:
+            sshd.stop()
 
 
 def register(
