@@ -20,6 +20,11 @@ app = CommandApp(help="Read execution records.", no_args_is_help=True)
 def list_executions(
     ctx: typer.Context,
     server: Annotated[str | None, typer.Option("--server")] = None,
+    action: Annotated[str | None, typer.Option("--action")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="A user, or policy for runs policy started."),
+    ] = None,
     status: Annotated[
         str | None, typer.Option("--status", help="e.g. failed, timed_out.")
     ] = None,
@@ -33,7 +38,13 @@ def list_executions(
     """List executions, newest first (needs actions.read)."""
     st = state(ctx)
     records = st.store().executions.list(
-        st.principal(), server=server, status=status, since=since, limit=limit
+        st.principal(),
+        server=server,
+        status=status,
+        since=since,
+        limit=limit,
+        action=action,
+        actor=actor,
     )
     columns = ["id", "started", "server", "action", "status", "exit", "seconds"]
     columns += ["actor", "trigger"]

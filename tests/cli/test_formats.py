@@ -210,3 +210,16 @@ def test_an_unwritable_output_is_one_error_line_and_nothing_half_written(
     assert len(result.stderr.splitlines()) == 1
     assert [p.name for p in folder.iterdir()] == ["kept"]
     assert (folder / "kept").read_text() == "old" and _leftovers(site.folder) == []
+
+
+def test_executions_list_filters_by_action_and_actor(site: Site) -> None:
+    def listed(*args: str) -> list[dict[str, object]]:
+        out = site.ok("executions", "list", *args, "--format", "json")
+        records: list[dict[str, object]] = json.loads(out)
+        return records
+
+    mine = listed("--action", "get_uptime", "--actor", "sysadmin")
+    assert int(site.ids["execution"]) in [r["id"] for r in mine]
+    assert {(r["action"], r["actor"]) for r in mine} == {("get_uptime", "sysadmin")}
+    assert listed("--action", "restart_service") == []
+    assert listed("--actor", "policy") == []
