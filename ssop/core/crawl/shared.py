@@ -3,9 +3,9 @@
 Every few seconds (a tick) the daemon asks ``SharedCrawl.tick``:
 
 1. At the first tick of an interval it crawls its own share (rendezvous
-   hashing over the live members), claiming each server with ``SET NX PX``
-   on ``ssop:crawl:<interval>:<server>`` as the visit starts; a server
-   another daemon claimed first is skipped.
+   hashing with bounded loads over the live members), claiming each server
+   with ``SET NX PX`` on ``ssop:crawl:<interval>:<server>`` as the visit
+   starts; a server another daemon claimed first is skipped.
 2. Later in the interval it takes over what nobody claimed (a member that
    died, or is paused, or is too slow to reach it): first the servers for
    which it is next in rendezvous order, then any left, so a dead daemon's
@@ -29,7 +29,13 @@ from sqlalchemy.engine import Engine
 
 from ssop.core.clock import Clock
 from ssop.core.crawl.host_visit import CrawlTarget
-from ssop.core.crawl.rendezvous import interval_of, interval_start, phase, ranked, share
+from ssop.core.crawl.rendezvous import (
+    assign,
+    interval_of,
+    interval_start,
+    line,
+    phase,
+)
 from ssop.core.crawl.report import CrawlReport
 from ssop.core.crawl.service import Fence, Pick
 from ssop.core.errors import QueueUnavailable, StoreError
@@ -219,8 +225,9 @@ class SharedCrawl:
         self, k: int, stage: int, names: list[str], live: list[str]
     ) -> list[str]:
         self._rebuild_if_lost(k)
+        owners = assign(names, live)
         if stage == 0:
-            return share(names, live, self.me)
+            return [n for n in names if owners[n] == self.me]
         try:
             holders = self.claims.holders(KIND, k, names)
         except QueueUnavailable:
@@ -228,7 +235,7 @@ class SharedCrawl:
         free = [n for n, h in holders.items() if h is None]
         if stage >= len(TAKEOVER_AT):
             return free
-        return [n for n in free if self.me in ranked(n, live)[: stage + 1]]
+        return [n for n in free if self.me in line(n, live, owners)[: stage + 1]]
 
     def _ttl_ms(self, k: int) -> int:
         """Until one interval past this one's end: no second claim meanwhile."""
