@@ -29,10 +29,10 @@ from ssop.core.audit import refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
 from ssop.core.errors import ExitCode, InvalidInput
+from ssop.core.ops.watch import STALE_AFTER_CRAWLS
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.status_repo import LastSample, ServerLatest, StatusRepo
 
-STALE_AFTER_CRAWLS = 2
 DISK_CRITICAL = 98.0
 CPU_WARNING = 90.0
 
