@@ -125,10 +125,14 @@ def release_redis_database(db: int) -> None:
 
 
 def flush_keeping_claim(client) -> None:  # type: ignore[no-untyped-def]
+    # One transaction: between a plain FLUSHDB and SET another test process
+    # could claim the emptied database and share it with this one.
     owner = client.get(CLAIM_KEY)
-    client.flushdb()
+    pipe = client.pipeline(transaction=True)
+    pipe.flushdb()
     if owner is not None:
-        client.set(CLAIM_KEY, owner, ex=6 * 3600)
+        pipe.set(CLAIM_KEY, owner, ex=6 * 3600)
+    pipe.execute()
 
 
 def sshd_binary() -> str:
