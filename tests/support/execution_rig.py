@@ -10,7 +10,7 @@ needs no SSH.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ssop.core.accounts.permissions import Principal, Role
@@ -43,6 +43,7 @@ POLICY = {
 }
 MAX_DAEMONS, APPROVERS = 3, ("olga", "bob")
 MAX_RETRY_SLEEP_S = 0.2
+RELOGIN_AFTER = timedelta(hours=4)  # login sessions last 12 h by default
 
 
 class SimClock:
@@ -69,6 +70,8 @@ class Rig:
     approvers: list[Services]
     clock: FakeClock
     hosts: HostLog
+    logins: list[Principal] = field(default_factory=list)
+    logged_in_at: datetime | None = None
 
     def incarnation(self, slot: int, seams: Seams) -> Services:
         """A daemon (re)started on ``slot``: new services, a new runner id."""
@@ -87,8 +90,13 @@ class Rig:
         return services
 
     def principals(self) -> list[Principal]:
-        """Approvers logged in afresh (the schedules move the clock by hours)."""
-        return [login(self.setup, name, f"{name}-pw") for name in APPROVERS]
+        """The approvers, logged in again well before their sessions end (the
+        schedules move the clock by hours; a login costs a bcrypt hash)."""
+        now = self.clock.now()
+        if self.logged_in_at is None or now - self.logged_in_at > RELOGIN_AFTER:
+            self.logins = [login(self.setup, n, f"{n}-pw") for n in APPROVERS]
+            self.logged_in_at = now
+        return self.logins
 
     def close(self) -> None:
         for services in [self.setup, *self.slots, *self.approvers]:
