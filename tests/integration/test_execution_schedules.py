@@ -18,7 +18,7 @@ from ssop.core.config.loader import load_config
 from ssop.core.store.db import create_engine_for
 from tests.fakes.clock import FakeClock
 from tests.support import services as support
-from tests.support.execution_rig import POLICY, Rig, open_rig
+from tests.support.execution_rig import POLICY, ExecutionRig, open_rig
 from tests.support.execution_seams import Seam
 from tests.support.execution_sim import run_schedules
 
@@ -30,7 +30,7 @@ EVERY_FAULT_BY = 100  # schedules after which each kind of fault has struck
 
 
 @pytest.fixture
-def rig(mariadb_url: str, isolated_env: dict[str, str]) -> Iterator[Rig]:
+def rig(mariadb_url: str, isolated_env: dict[str, str]) -> Iterator[ExecutionRig]:
     engine = create_engine_for(mariadb_url)
     support.clean_tables(engine)
     environ = dict(isolated_env, SSOP_DATABASE_URL=mariadb_url)
@@ -45,7 +45,7 @@ def rig(mariadb_url: str, isolated_env: dict[str, str]) -> Iterator[Rig]:
 
 
 def test_randomized_fault_schedules_execute_each_request_at_most_once(
-    rig: Rig,
+    rig: ExecutionRig,
 ) -> None:
     tally = run_schedules(rig, range(BASE_SEED, BASE_SEED + SCHEDULES))
     print(f"seeds {BASE_SEED}..{BASE_SEED + SCHEDULES - 1}: {tally.line()}")

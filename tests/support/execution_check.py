@@ -41,7 +41,7 @@ class Found:
 
 
 @dataclass(frozen=True)
-class Facts:
+class StoredFacts:
     requests: list[ApprovalRequest]
     runs: dict[int, list[Execution]]
     per_server: Counter[str]
@@ -63,7 +63,7 @@ def problems_of(s: Session, expect: Expectation, sent: Counter[str]) -> Found:
     return found
 
 
-def gather(s: Session, expect: Expectation) -> Facts:
+def gather(s: Session, expect: Expectation) -> StoredFacts:
     requests = list(
         s.exec(
             select(ApprovalRequest).where(
@@ -84,7 +84,7 @@ def gather(s: Session, expect: Expectation) -> Facts:
             PolicyDecision.outcome == "executed",
         )
     )
-    return Facts(requests, runs, per_server, Counter(decided))
+    return StoredFacts(requests, runs, per_server, Counter(decided))
 
 
 def request_problems(row: ApprovalRequest, runs: list[Execution]) -> list[str]:
@@ -106,7 +106,7 @@ def request_problems(row: ApprovalRequest, runs: list[Execution]) -> list[str]:
 
 
 def expected_problems(
-    row: ApprovalRequest, facts: Facts, expect: Expectation
+    row: ApprovalRequest, facts: StoredFacts, expect: Expectation
 ) -> list[str]:
     """Untouched approved and automatic requests ran once; unapproved never."""
     runs = facts.runs.get(row.id or 0, [])
@@ -121,7 +121,7 @@ def expected_problems(
     return []
 
 
-def host_problems(facts: Facts, sent: Counter[str]) -> list[str]:
+def host_problems(facts: StoredFacts, sent: Counter[str]) -> list[str]:
     """Each command a host received has its execution row, and no host got two."""
     out = []
     for server in sorted({r.server_name for r in facts.requests}):

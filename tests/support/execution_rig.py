@@ -64,7 +64,7 @@ class SimClock:
 
 
 @dataclass
-class Rig:
+class ExecutionRig:
     setup: Services
     slots: list[Services]
     approvers: list[Services]
@@ -103,13 +103,13 @@ class Rig:
             services.close()
 
 
-def open_rig(config: LoadedConfig, clock: FakeClock) -> Rig:
+def open_rig(config: LoadedConfig, clock: FakeClock) -> ExecutionRig:
     setup = build_services(config, clock=clock)
     setup.store.seed()
     noop_action(setup)
     for name in APPROVERS:
         add_user(setup, name, Role.OPERATOR, f"{name}-pw")
-    return Rig(
+    return ExecutionRig(
         setup=setup,
         slots=[build_services(config, clock=clock) for _ in range(MAX_DAEMONS)],
         approvers=[build_services(config, clock=clock) for _ in APPROVERS],

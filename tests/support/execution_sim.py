@@ -12,8 +12,9 @@ A. approvers and daemons together; B. daemons again (and the late rejects);
 C. the clock jumps past the claim lease or past the approvals' expiry while
 a paused daemon stays stopped; the others run in full ("busy") or only
 their housekeeping ("lonely"), and late approvals come in; D. the paused
-daemon resumes amid a round of everyone, killed daemons restarted; then
-the clock passes every lease and expiry and one daemon does housekeeping.
+daemon resumes amid a round of everyone, killed daemons restarted (C and D
+again if the pause struck only in D); then the clock passes every lease
+and expiry and one daemon does housekeeping.
 
 The seed chooses the requests, plans and faults (a kill or a pause at one
 of the ``Seam``\\s); threads make the interleaving differ run to run.
@@ -33,8 +34,9 @@ from ssop.core.errors import Conflict
 from ssop.core.policy.ports import Proposal
 from ssop.core.services import Services
 from tests.support import execution_rig as rig_support
+from tests.support.approved import NOOP
 from tests.support.execution_check import Expectation, problems_of
-from tests.support.execution_rig import LEASE_S, TTL_S, Rig
+from tests.support.execution_rig import LEASE_S, TTL_S, ExecutionRig
 from tests.support.execution_seams import Fault, Killed, Seam, Seams
 
 PLANS = (
@@ -46,8 +48,9 @@ PLANS = (
     "late",
     "never",
 )
-JUMPS = {"lease": 10 + LEASE_S + 5, "ttl": TTL_S + 20}
-SETTLE_S = TTL_S + 10 + LEASE_S + 60
+ABANDONED_S = NOOP.timeout_s + LEASE_S  # the reconciler's wait for a claim
+JUMPS = {"lease": ABANDONED_S + 5, "ttl": TTL_S + 20}
+SETTLE_S = TTL_S + ABANDONED_S + 60
 PHASE_S = 1.0  # the clock moves on a little between rounds
 JOIN_POLL_S = 0.005
 
@@ -55,7 +58,7 @@ Step = Callable[[], object]
 
 
 @dataclass(frozen=True)
-class Plan:
+class SchedulePlan:
     daemons: int
     manual: tuple[str, ...]
     autos: int
@@ -64,7 +67,7 @@ class Plan:
     company: str
 
 
-def choose(rng: random.Random) -> Plan:
+def choose(rng: random.Random) -> SchedulePlan:
     daemons = rng.randint(2, 3)
     pauser = rng.randrange(daemons) if rng.random() < 0.6 else None
     faults = {}
@@ -73,7 +76,7 @@ def choose(rng: random.Random) -> Plan:
             faults[slot] = Fault("pause", rng.choice(list(Seam)))
         elif rng.random() < 0.5 or (slot == daemons - 1 and not faults):
             faults[slot] = Fault("kill", rng.choice(list(Seam)))
-    return Plan(
+    return SchedulePlan(
         daemons=daemons,
         manual=tuple(rng.choice(PLANS) for _ in range(rng.randint(2, 4))),
         autos=rng.randint(1, 2),
@@ -84,7 +87,7 @@ def choose(rng: random.Random) -> Plan:
 
 
 @dataclass
-class Daemon:
+class DaemonThread:
     slot: int
     seams: Seams
     services: Services
@@ -97,9 +100,9 @@ class Daemon:
 
 
 @dataclass
-class Outcome:
+class ScheduleResult:
     seed: int
-    plan: Plan
+    plan: SchedulePlan
     fired: list[Fault]
     faults: list[str]  # each fired fault, its daemon and the requests it held
     problems: list[str]
@@ -109,7 +112,7 @@ class Outcome:
 
 
 @dataclass
-class Decisions:
+class ApproverWins:
     """What the approvers won, as their calls returned it."""
 
     approved: Counter[int] = field(default_factory=Counter)
@@ -121,18 +124,18 @@ class Decisions:
 
 
 class Schedule:
-    def __init__(self, rig: Rig, seed: int) -> None:
+    def __init__(self, rig: ExecutionRig, seed: int) -> None:
         self.rig = rig
         self.seed = seed
         self.rng = random.Random(seed)
         self.plan = choose(self.rng)
-        self.decisions = Decisions()
-        self.incarnations: list[Daemon] = []
+        self.wins = ApproverWins()
+        self.incarnations: list[DaemonThread] = []
         self.stranded: set[int] = set()
         self.errors: list[str] = []
         self.proposals: list[Proposal] = []
 
-    def run(self) -> Outcome:
+    def run(self) -> ScheduleResult:
         manual, autos = self._fleet()
         self.proposals = rig_support.proposals(self.seed, autos)
         ids = rig_support.pending_requests(self.rig.setup, manual)
@@ -146,7 +149,7 @@ class Schedule:
             self._time_passes(daemons, [], ids)
             daemons = self._resume_round(daemons)
         self._settle()
-        return self._outcome(ids, autos)
+        return self._result(ids, autos)
 
     def _fleet(self) -> tuple[list[str], list[str]]:
         manual = [f"x{self.seed}-m{n}" for n in range(len(self.plan.manual))]
@@ -155,15 +158,15 @@ class Schedule:
         rig_support.add_servers(self.rig.setup, autos, automatic=True)
         return manual, autos
 
-    def _start(self, slot: int) -> Daemon:
+    def _start(self, slot: int) -> DaemonThread:
         """A daemon on ``slot``; only its first incarnation carries the fault."""
         first = all(d.slot != slot for d in self.incarnations)
         seams = Seams(self.plan.faults.get(slot) if first else None)
-        daemon = Daemon(slot, seams, self.rig.incarnation(slot, seams))
+        daemon = DaemonThread(slot, seams, self.rig.incarnation(slot, seams))
         self.incarnations.append(daemon)
         return daemon
 
-    def _resume_round(self, daemons: list[Daemon]) -> list[Daemon]:
+    def _resume_round(self, daemons: list[DaemonThread]) -> list[DaemonThread]:
         """Phase D: killed daemons restarted, the paused one resumed, all tick."""
         daemons = [self._start(d.slot) if d.dead else d for d in daemons]
         self._phase(daemons, [], resume=True)
@@ -193,7 +196,7 @@ class Schedule:
                 self.rig.approvers[n].approvals.approve(who, rid)
             except Conflict:
                 return
-            self.decisions.approved[rid] += 1
+            self.wins.approved[rid] += 1
 
         return approve
 
@@ -203,12 +206,12 @@ class Schedule:
                 self.rig.approvers[n].approvals.reject(who, rid, "not now")
             except Conflict:
                 return
-            self.decisions.rejected.add(rid)
+            self.wins.rejected.add(rid)
 
         return reject
 
     def _time_passes(
-        self, daemons: list[Daemon], calls: list[Step], ids: list[int]
+        self, daemons: list[DaemonThread], calls: list[Step], ids: list[int]
     ) -> None:
         """Phase C: the jump, with the paused daemon (if any) still stopped."""
         if self.plan.jump == "ttl":
@@ -219,7 +222,7 @@ class Schedule:
 
     def _phase(
         self,
-        daemons: list[Daemon],
+        daemons: list[DaemonThread],
         calls: Sequence[Step],
         *,
         analyse: bool = False,
@@ -233,7 +236,7 @@ class Schedule:
         self.rig.clock.advance(PHASE_S)
         held = [d for d in daemons if d.paused]
         runnable = [d for d in daemons if not d.dead and not d.paused]
-        threads: list[tuple[Daemon | None, threading.Thread]] = [
+        threads: list[tuple[DaemonThread | None, threading.Thread]] = [
             (d, self._ticker(d, analyse, housekeeping_only)) for d in runnable
         ]
         threads += [(None, self._thread(call)) for call in calls]
@@ -248,7 +251,7 @@ class Schedule:
                 t.join(JOIN_POLL_S)
 
     def _ticker(
-        self, d: Daemon, analyse: bool, housekeeping_only: bool
+        self, d: DaemonThread, analyse: bool, housekeeping_only: bool
     ) -> threading.Thread:
         """The daemon's steps: decide the analysis' proposals (in the rounds
         that follow it) and run approved requests, in a random order; then
@@ -294,12 +297,12 @@ class Schedule:
         keeper.services.approvals.expire_due()
         keeper.services.reconciler.reconcile()
 
-    def _outcome(self, ids: list[int], autos: list[str]) -> Outcome:
+    def _result(self, ids: list[int], autos: list[str]) -> ScheduleResult:
         fired = [d for d in self.incarnations if d.seams.fired]
         touched = {rid for d in fired for rid in d.seams.hit} | self.stranded
         expect = Expectation(
             manual=frozenset(ids),
-            approved=frozenset(set(self.decisions.approved) - self.decisions.rejected),
+            approved=frozenset(set(self.wins.approved) - self.wins.rejected),
             auto_servers=frozenset(autos),
             touched=frozenset(touched),
         )
@@ -310,12 +313,12 @@ class Schedule:
             for d in fired
             if d.seams.fault is not None
         ]
-        return Outcome(
+        return ScheduleResult(
             seed=self.seed,
             plan=self.plan,
             fired=[d.seams.fault for d in fired if d.seams.fault is not None],
             faults=faults,
-            problems=self.errors + self.decisions.problems() + found.problems,
+            problems=self.errors + self.wins.problems() + found.problems,
             requests=found.requests,
             executions=found.executions,
             most=found.most,
@@ -331,9 +334,9 @@ class Tally:
     requests: int = 0
     executions: int = 0
     most: int = 0
-    failing: list[Outcome] = field(default_factory=list)
+    failing: list[ScheduleResult] = field(default_factory=list)
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: ScheduleResult) -> None:
         self.schedules += 1
         self.faults.update(f.line() for f in outcome.fired)
         self.requests += outcome.requests
@@ -351,7 +354,7 @@ class Tally:
         )
 
 
-def run_schedules(rig: Rig, seeds: range) -> Tally:
+def run_schedules(rig: ExecutionRig, seeds: range) -> Tally:
     tally = Tally()
     for seed in seeds:
         tally.add(Schedule(rig, seed).run())
