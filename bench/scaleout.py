@@ -6,14 +6,16 @@ Prints per interval: hosts crawled, crawled twice, missed, and CPU seconds
 of each daemon (from /proc); then three daemons with one killed (SIGKILL)
 halfway; then random kills and pauses (SIGSTOP/SIGCONT) over many intervals,
 seeded (the seed is printed); then the simulated fault schedules over the
-real claim code. Everything is checked from the database with
-``tests.support.scaleout_check``: crawls per host per interval, executions
-per approval.
+real claim code, and the execution schedules over the real execute paths
+(``tests.support.execution_sim``). Everything is checked from the database
+with ``tests.support.scaleout_check`` and ``execution_check``: crawls per
+host per interval, executions per approval.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import random
 import shutil
@@ -201,6 +203,29 @@ def simulated(seed: int, schedules: int) -> int:
     return failing
 
 
+def execution_schedules(seed: int, schedules: int) -> str:
+    """The execution schedules (tests.support.execution_sim) on a fresh database."""
+    from ssop.core.config.loader import load_config
+    from tests.fakes.clock import FakeClock
+    from tests.support.execution_rig import POLICY, open_rig
+    from tests.support.execution_sim import run_schedules
+
+    url = support.create_mariadb_database()
+    environ = {"SSOP_DATABASE_URL": url}
+    config = load_config(
+        overrides=POLICY, environ=environ, system_config=Path("/nonexistent")
+    )
+    rig = open_rig(config, FakeClock())
+    ssop_log = logging.getLogger("ssop")
+    ssop_log.setLevel(logging.CRITICAL)  # the faults' own errors are expected
+    try:
+        return run_schedules(rig, range(seed, seed + schedules)).line()
+    finally:
+        ssop_log.setLevel(logging.NOTSET)
+        rig.close()
+        support.drop_mariadb_database(url)
+
+
 def summary(runs: list[dict[str, Any]]) -> None:
     one = runs[0]
     print("\nthroughput (hosts per interval per CPU-second of the busiest daemon):")
@@ -234,6 +259,7 @@ def run(args: argparse.Namespace) -> None:
         print(f"executions repeated: {executions_repeated(rig) or 'none'}")
         failing = simulated(seed, args.schedules)
         print(f"simulated fault schedules: {args.schedules}, failing {failing}")
+        print(f"execution schedules: {execution_schedules(seed, args.schedules)}")
         print(f"problems: {problems or 'none'}")
     finally:
         support.release_redis_database(db)

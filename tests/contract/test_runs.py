@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -46,7 +47,7 @@ from ssop.core.execution.manual_runs import (
     RunPlan,
     RunService,
 )
-from ssop.core.models import Server
+from ssop.core.models import ApprovalRequest, Server
 from ssop.core.services import Services, build_services
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo
 from ssop.core.store.server_repo import ServerRepo
@@ -482,6 +483,27 @@ def _server(fleet: Fleet, name: str) -> Server:
         return ServerRepo(s).get(name)
 
 
+def _running_request(fleet: Fleet, server: str, action: str) -> int:
+    """A request its runner has marked running (the executor's fence needs one)."""
+    now = fleet.services.clock.now()
+    row = ApprovalRequest(
+        expires_at=now + timedelta(hours=1),
+        status="running",
+        trigger="auto",
+        server_name=server,
+        action_name=action,
+        params_key="",
+        spec_hash="",
+        effective_risk="low",
+        requested_by="policy",
+    )
+    with fleet.services.sessions() as s, s.begin():
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        return row.id
+
+
 def _uptime() -> tuple[ActionSpec, ValidatedParams]:
     spec = BUILTINS_BY_NAME["get_uptime"]
     return spec, validate_params(spec, {}, GuardConfig())
@@ -490,15 +512,20 @@ def _uptime() -> tuple[ActionSpec, ValidatedParams]:
 def test_the_runner_records_policy_runs(fleet: Fleet) -> None:
     web(fleet)
     fleet.transport("web1").on(*UPTIME_ARGV, stdout="1 1\n")
+    request_id = _running_request(fleet, "web1", "get_uptime")
     record = fleet.services.runner.execute(
         _server(fleet, "web1"),
         *_uptime(),
         actor="policy",
         trigger=Trigger.POLICY,
         reason="load above 8 for 10 min",
-        request_id=42,
+        request_id=request_id,
     )
-    assert (record.actor, record.trigger, record.request_id) == ("policy", "policy", 42)
+    assert (record.actor, record.trigger, record.request_id) == (
+        "policy",
+        "policy",
+        request_id,
+    )
     assert record.reason == "load above 8 for 10 min"
     assert record.status is ExecutionStatus.SUCCEEDED
 

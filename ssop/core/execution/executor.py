@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from ssop.core import lifecycle
 from ssop.core.accounts.access import require_in
 from ssop.core.accounts.permissions import Capability, Principal
 from ssop.core.actions.render import (
@@ -31,7 +33,13 @@ from ssop.core.audit import REFUSALS, record_refusal, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import SshSection
 from ssop.core.durations import YEAR, is_duration, parse_duration
-from ssop.core.errors import CommandTimeout, InvalidInput, StoreError, TransportError
+from ssop.core.errors import (
+    CommandTimeout,
+    Conflict,
+    InvalidInput,
+    StoreError,
+    TransportError,
+)
 from ssop.core.execution import outcomes
 from ssop.core.execution.http_runner import HttpRunner
 from ssop.core.execution.records import (
@@ -43,6 +51,7 @@ from ssop.core.lifecycle import Trigger
 from ssop.core.logsetup import redact
 from ssop.core.models import Execution, Server
 from ssop.core.models.execution import ExecutionStatus
+from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory, translate_errors
 from ssop.core.store.execution_repo import ExecutionFilter, ExecutionRepo, Finish
 from ssop.core.transport.base import (
@@ -176,6 +185,8 @@ class ExecutionRunner:
                 completed first (cancelled, or unknown).
             StoreError: the running row could not be written (nothing ran),
                 or the outcome could not be written (the action did run).
+            Conflict: ``request_id`` is no longer running, its claim lost
+                (nothing ran).
             InvalidInput: ``validated_params`` belong to another action.
         """
         rendered = self.render(server_row, spec, validated_params)
@@ -216,6 +227,8 @@ class ExecutionRunner:
     def _begin(self, row: Execution) -> int:
         try:
             with translate_errors(self.engine), self.sessions() as s, s.begin():
+                if row.request_id is not None:
+                    _require_running(s, row.request_id)
                 return ExecutionRepo(s).begin(row).id or 0
         except StoreError as e:
             raise StoreError(
@@ -285,6 +298,20 @@ class ExecutionRunner:
                 f"could not be completed ({e.message})",
                 hint="it stays 'running' in the store until it is reconciled",
             ) from e
+
+
+def _require_running(s: Session, request_id: int) -> None:
+    """The fence: a request's command starts only while it is still running.
+
+    A runner paused after marking it running may find it closed (the
+    reconciler took it for dead): it must then send nothing. The lock holds
+    a concurrent close until the record is in, so that close sees it.
+    """
+    if not ApprovalRepo(s).hold(request_id, [lifecycle.RUNNING]):
+        raise Conflict(
+            f"request #{request_id} is no longer running (its claim was lost); "
+            "its action was not started"
+        )
 
 
 class ExecutionService:

@@ -69,8 +69,9 @@ class Executor(Protocol):
     """Runs one action on one server, recording it in ``executions``.
 
     The execution row must be written (with ``request_id``) before the
-    command is sent and completed after it; ssop's ``ExecutionRunner``
-    implements this.
+    command is sent, in a transaction that finds the request still
+    ``running`` (a runner whose claim was lost sends nothing), and completed
+    after it; ssop's ``ExecutionRunner`` implements this.
     """
 
     def execute(

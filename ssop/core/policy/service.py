@@ -42,6 +42,7 @@ from ssop.core.policy.states import Gate, Outcome, RequestStatus
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.store.retry import retrying_transaction
 from ssop.core.work import ShouldStop, StepReport, never_stop
 
 log = logging.getLogger(__name__)
@@ -160,17 +161,17 @@ class RemediationService:
     def _decide(self, p: Proposal) -> Decided | None:
         now = self.clock.now()
         before = conditions.baseline(p.action, p.params, self.readings.latest(p.server))
-        with self.sessions() as s, s.begin():
-            PolicyRepo(s).lock(now)
-            prep = prepare(
-                s, p.server, p.action, p.params, self.guards, self.settings.ssh.use_sudo
-            )
-            facts = gather(s, p, prep, now, self.policy)
-            decision = decide(p, facts, self.policy)
-            if decision.gate is Gate.DUPLICATE:
-                return None
-            decision, request_id, new = self._act(s, p, prep, facts, decision, before)
-            decided = self._record(s, p, prep, facts, decision, request_id)
+        # Daemons decide at once: a lost lock race (on a fresh store, the
+        # first inserts of the policy lock's row deadlock) is run again.
+        made = retrying_transaction(
+            self.sessions,
+            lambda s: self._decide_in(s, p, before, now),
+            clock=self.clock,
+            what=f"decision on {p.action} for {p.server}",
+        )
+        if made is None:
+            return None
+        decision, prep, decided, new = made
         if new and decision.outcome is Outcome.QUEUED:
             self._announce(p, prep, decided)
         log.info(
@@ -181,6 +182,22 @@ class RemediationService:
             decision.gate,
         )
         return decided
+
+    def _decide_in(
+        self, s: Session, p: Proposal, before: dict[str, Any], now: datetime
+    ) -> tuple[Decision, Prepared, Decided, bool] | None:
+        """Decide and record in one transaction; None for a duplicate."""
+        PolicyRepo(s).lock(now)
+        prep = prepare(
+            s, p.server, p.action, p.params, self.guards, self.settings.ssh.use_sudo
+        )
+        facts = gather(s, p, prep, now, self.policy)
+        decision = decide(p, facts, self.policy)
+        if decision.gate is Gate.DUPLICATE:
+            return None
+        decision, request_id, new = self._act(s, p, prep, facts, decision, before)
+        decided = self._record(s, p, prep, facts, decision, request_id)
+        return decision, prep, decided, new
 
     def _act(
         self,

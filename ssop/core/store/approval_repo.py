@@ -100,6 +100,23 @@ class ApprovalRepo:
         result = self.s.exec(stmt)
         return int(result.rowcount) == 1
 
+    def hold(self, request_id: int, statuses: Sequence[str]) -> bool:
+        """Lock the request for this transaction if it is in ``statuses``.
+
+        A write, not a read: a concurrent ``move`` either committed first
+        (then this is False) or waits until this transaction ends.
+        """
+        stmt = (
+            update(ApprovalRequest)
+            .where(
+                col(ApprovalRequest.id) == request_id,
+                col(ApprovalRequest.status).in_(list(statuses)),
+            )
+            .values(version=ApprovalRequest.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self.s.exec(stmt).rowcount) == 1
+
     def ids_where(
         self, statuses: Sequence[str], *, expires_before: datetime | None = None
     ) -> list[int]:
