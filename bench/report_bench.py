@@ -37,7 +37,7 @@ from sqlmodel import Session
 from ssop.core.accounts.permissions import SYSTEM
 from ssop.core.config.loader import load_config
 from ssop.core.services import Services, build_services
-from ssop.core.store import migrate
+from ssop.core.store import day_counts, migrate
 from ssop.core.store.metric_hours import ceil_day, floor_day, rebuild_before
 from ssop.core.store.metric_repo import prune_history
 
@@ -70,6 +70,12 @@ BARE: dict[str, str] = {
 # The same aggregate over the daily sums of the window's whole days, for the
 # reports that read them (the partial edge days are left out: a floor).
 BARE_ROLLUP: dict[str, str] = {
+    "actions": "SELECT action_name, SUM(runs), SUM(duration_sum) / SUM(timed) "
+    "FROM execution_days WHERE start >= :first_day AND start < :last_day "
+    "GROUP BY action_name",
+    "ai": "SELECT analyzer, risk, SUM(analyses), SUM(confidence_sum) / SUM(analyses) "
+    "FROM analysis_days WHERE start >= :first_day AND start < :last_day "
+    "GROUP BY analyzer, risk",
     "servers": "SELECT server_name, SUM(samples), SUM(cpu_sum) / SUM(cpu_n), "
     "MAX(cpu_max), SUM(memory_sum) / SUM(memory_n), MAX(memory_max), "
     "SUM(disk_sum) / SUM(disk_n), MAX(disk_max), SUM(load_sum) / SUM(load_n) "
@@ -121,17 +127,22 @@ def fill(engine: Engine, now: datetime) -> None:
     with engine.begin() as c:
         c.execute(text("SET @now = :now"), {"now": stamp})
         c.execute(text(_status_samples_sql()))
-    # what migration 0011 does to a store that has samples: sum their hours
-    # and days (the crawl's writes keep them after that)
+    # what migrations 0011 and 0012 do to a store that has history: sum the
+    # samples' hours and days, count the days of executions, analyses and
+    # verdicts (the writes keep them after that)
     started = time.perf_counter()
     with engine.begin() as c, Session(bind=c) as s:
         rebuild_before(s, now + timedelta(days=1))
     print(f"  metric_hours, metric_days: in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    with engine.begin() as c, Session(bind=c) as s:
+        day_counts.fill_all(s)
+    print(f"  execution, analysis, verdict days: in {time.perf_counter() - started:.0f} s")
     with engine.begin() as c:
         c.execute(
             text(
                 "ANALYZE TABLE executions, metric_samples, analyses, metric_hours, "
-                "metric_days"
+                "metric_days, execution_days, analysis_days, verdict_days"
             )
         )
 
@@ -208,11 +219,13 @@ def _recommendations_sql(first: int, last: int) -> str:
     return (
         "INSERT INTO recommendations (analysis_id, server_name, at, source, "
         "action_name, params, reason, priority, effective_risk, status, "
-        "reject_reason, evidence) "
+        "reject_reason, reject_code, evidence) "
         "SELECT id, server_name, at, 'rules', 'restart_service', '{}', '', 1, "
         "risk, IF(id % 5 = 0, 'rejected', 'accepted'), "
-        "IF(id % 5 = 0, ELT(1 + id % 3, 'ungrounded', 'not allowed', "
-        "'protected unit'), ''), '{}' "
+        "IF(id % 5 = 0, ELT(1 + id % 3, 'ungrounded: unit x is not failed', "
+        "'action x is not assigned', 'protected unit'), ''), "
+        "IF(id % 5 = 0, ELT(1 + id % 3, 'ungrounded', 'not_assigned', "
+        "'bad_params'), ''), '{}' "
         f"FROM analyses WHERE id BETWEEN {first} AND {last}"
     )
 

@@ -21,6 +21,7 @@ from ssop.core.models import (
     RecommendationRecord,
     Verification,
 )
+from ssop.core.store import day_counts
 from tests.support import report_rows as rows
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -39,6 +40,9 @@ def seed(s: Session) -> None:
     _analyses(s)
     _approvals(s)
     _verifications(s)
+    # loaded in bulk, as a restored history would be: counted as migration 0012 does
+    s.flush()
+    day_counts.fill_all(s)
 
 
 def _samples(s: Session) -> None:
@@ -155,6 +159,7 @@ def _advice(analysis_id: int, at: datetime, status: str, reason: str) -> Any:
         effective_risk="medium",
         status=status,
         reject_reason=reason,
+        reject_code=reason,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from ssop.core.actions.guards.checks import GuardConfig
@@ -183,6 +184,17 @@ class AnalysisResult:
         return bool(self.findings)
 
 
+class RejectCode(StrEnum):
+    """Why the guard rails rejected a proposal, to count by (the reason is text)."""
+
+    WRONG_SERVER = "wrong_server"
+    NOT_ASSIGNED = "not_assigned"
+    BAD_PARAMS = "bad_params"
+    FLAPPING = "flapping"
+    UNGROUNDED = "ungrounded"
+    REPEATED = "repeated"
+
+
 @dataclass(frozen=True)
 class Recommendation:
     """A proposal after review: accepted with validated parameters, or rejected."""
@@ -198,6 +210,7 @@ class Recommendation:
     model_risk: RiskLevel | None = None
     accepted: bool = True
     reject_reason: str = ""
+    reject_code: RejectCode | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
     confidence: float | None = None
     # the model's, and no detector made the same action with the same parameters

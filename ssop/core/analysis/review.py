@@ -26,6 +26,7 @@ from ssop.core.analysis.base import (
     AnalysisContext,
     Finding,
     Recommendation,
+    RejectCode,
 )
 from ssop.core.analysis.grounding import Observed, ground
 from ssop.core.analysis.rules import RESTARTS, flapping_units, rule_risk
@@ -37,6 +38,15 @@ RAW_VALUE_CAP = 100
 MAX_RAW_PARAMS = 10
 MIN_PRIORITY, MAX_PRIORITY = 1, 9
 Key = tuple[str, tuple[tuple[str, str], ...]]
+
+
+class Rejection(Exception):
+    """A proposal the guard rails refuse: what kind of refusal, and why."""
+
+    def __init__(self, code: RejectCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,9 @@ class Reviewer:
                 tuple(sorted((k, str(v)) for k, v in rec.params.items())),
             )
             if rec.accepted and key in seen:
-                why = "repeats an earlier recommendation"
+                why = Rejection(
+                    RejectCode.REPEATED, "repeats an earlier recommendation"
+                )
                 rec = self._rejected(proposal, source, why)
             elif rec.accepted:
                 seen.add(key)
@@ -98,8 +110,8 @@ class Reviewer:
     def review_one(self, proposal: AnalyserProposal, source: str) -> Recommendation:
         try:
             spec, values, seen = self._check(proposal)
-        except InvalidInput as e:
-            return self._rejected(proposal, source, e.message)
+        except Rejection as e:
+            return self._rejected(proposal, source, e)
         view = rule_risk(spec.name, values, self.findings)
         return Recommendation(
             source=source,
@@ -119,19 +131,28 @@ class Reviewer:
         self, proposal: AnalyserProposal
     ) -> tuple[ActionSpec, dict[str, str], dict[str, Any]]:
         if proposal.server is not None and proposal.server != self.server:
-            raise InvalidInput(
-                f"names server {clean(proposal.server, 64)!r}, not {self.server!r}"
+            raise Rejection(
+                RejectCode.WRONG_SERVER,
+                f"names server {clean(proposal.server, 64)!r}, not {self.server!r}",
             )
         allowed = self.allowed.get(proposal.action)
         if allowed is None:
-            raise InvalidInput(
+            raise Rejection(
+                RejectCode.NOT_ASSIGNED,
                 f"action {clean(proposal.action, 64)!r} "
-                f"is not assigned to {self.server}"
+                f"is not assigned to {self.server}",
             )
         spec = allowed.spec
-        values = validate_params(spec, proposal.params, self.guards).as_strings()
+        try:
+            checked = validate_params(spec, proposal.params, self.guards)
+        except InvalidInput as e:
+            raise Rejection(RejectCode.BAD_PARAMS, e.message) from e
+        values = checked.as_strings()
         self._not_flapping(spec, values)
-        seen = ground(spec, values, self.observed, self.findings)
+        try:
+            seen = ground(spec, values, self.observed, self.findings)
+        except InvalidInput as e:
+            raise Rejection(RejectCode.UNGROUNDED, e.message) from e
         return spec, values, {"observed": seen} if seen else {}
 
     def _not_flapping(self, spec: ActionSpec, values: Mapping[str, str]) -> None:
@@ -141,10 +162,13 @@ class Reviewer:
         for param in spec.params:
             value = values[param.name]
             if param.type == "unit" and unit_stem(value) in flapping:
-                raise InvalidInput(f"unit {value} is flapping: restarts do not help")
+                raise Rejection(
+                    RejectCode.FLAPPING,
+                    f"unit {value} is flapping: restarts do not help",
+                )
 
     def _rejected(
-        self, proposal: AnalyserProposal, source: str, why: str
+        self, proposal: AnalyserProposal, source: str, why: Rejection
     ) -> Recommendation:
         allowed = self.allowed.get(proposal.action)
         intrinsic = allowed.spec.risk if allowed else None
@@ -158,7 +182,8 @@ class Reviewer:
             intrinsic_risk=intrinsic,
             model_risk=proposal.risk if source == "model" else None,
             accepted=False,
-            reject_reason=clean(why, REASON_CAP),
+            reject_reason=clean(why.message, REASON_CAP),
+            reject_code=why.code,
             evidence=dict(proposal.evidence),
             confidence=proposal.confidence,
         )

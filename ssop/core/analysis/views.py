@@ -174,6 +174,7 @@ def records_of(
             model_only=r.model_only,
             status=r.status,
             reject_reason=r.reject_reason,
+            reject_code=r.reject_code or "",
             evidence=dict(r.evidence),
         )
         for r in recs

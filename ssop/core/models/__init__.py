@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ssop.core.models.audit import AuditEvent
     from ssop.core.models.counters import PrunedCount
     from ssop.core.models.daemon import DaemonRecord
+    from ssop.core.models.day_counts import AnalysisDay, ExecutionDay, VerdictDay
     from ssop.core.models.execution import Execution
     from ssop.core.models.metrics import (
         ActionOutput,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 HOMES = {
     "Action": "action",
     "ServerAction": "action",
+    "AnalysisDay": "day_counts",
     "AnalysisRecord": "analysis",
     "ErrorEvent": "analysis",
     "RecommendationRecord": "analysis",
@@ -52,6 +54,7 @@ HOMES = {
     "PrunedCount": "counters",
     "DaemonRecord": "daemon",
     "Execution": "execution",
+    "ExecutionDay": "day_counts",
     "ActionOutput": "metrics",
     "CrawlError": "metrics",
     "MetricDay": "metrics",
@@ -69,11 +72,13 @@ HOMES = {
     "LoginSession": "user",
     "RoleCapability": "user",
     "User": "user",
+    "VerdictDay": "day_counts",
 }
 
 __all__ = [
     "Action",
     "ActionOutput",
+    "AnalysisDay",
     "AnalysisRecord",
     "ApiToken",
     "ApprovalRequest",
@@ -84,6 +89,7 @@ __all__ = [
     "DaemonRecord",
     "ErrorEvent",
     "Execution",
+    "ExecutionDay",
     "LoginSession",
     "MaintenanceWindow",
     "MetricDay",
@@ -98,6 +104,7 @@ __all__ = [
     "ServerTag",
     "User",
     "Verification",
+    "VerdictDay",
     "load_all",
 ]
 

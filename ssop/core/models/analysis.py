@@ -65,6 +65,10 @@ class RecommendationRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_recommendations_server_at", "server_name", "at"),
         Index("ix_recommendations_status_at", "status", "at"),
+        # the ai report's edges: a time range read from the index alone
+        Index(
+            "ix_recommendations_at_cover", "at", "server_name", "status", "reject_code"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
@@ -94,6 +98,8 @@ class RecommendationRecord(SQLModel, table=True):
     model_only: bool = False
     status: str = Field(max_length=10)  # "accepted" | "rejected"
     reject_reason: str = Field(default="", sa_type=LongText)
+    # What kind of rejection (a RejectCode), to count by: the reason is free text.
+    reject_code: str = Field(default="", max_length=32)
     # What the advice relied on (unit seen failed, process seen running, the
     # sample it was seen in), so an executor can re-check before running.
     evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JsonColumn)

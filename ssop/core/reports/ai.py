@@ -33,12 +33,8 @@ def ai(s: Session, scope: Scope, window: Window) -> tuple[ReportTable, ...]:
     repo = AiReportRepo(s)
     rows = repo.analyses(scope, window.bucket)
     verdicts: list[tuple[Value, ...]] = [
-        ("guard", str(status), str(reason), n(count))
-        for status, reason, count in repo.verdicts(scope)
-    ]
-    verdicts += [
-        ("policy", str(outcome), str(gate), n(count))
-        for outcome, gate, count in repo.decisions(scope)
+        (str(stage), str(outcome), str(reason), n(count))
+        for stage, outcome, reason, count in repo.verdicts(scope)
     ]
     return (
         table("analyses", ANALYSES, _totals(rows, window)),

@@ -1,4 +1,5 @@
-"""The actions report's aggregates: per action, in one pass over executions.
+"""The actions report's aggregates: per action, from the daily counts of the
+window's whole days and the raw runs of its edges (``day_counts``).
 
 The 95th percentile of durations is the nearest rank (the smallest duration
 with at least 95 % of the action's timed runs at or below it), a stored
@@ -10,14 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlmodel import Session, col
 
 from ssop.core import lifecycle
 from ssop.core.lifecycle import Trigger
-from ssop.core.models import Execution, Verification
+from ssop.core.models import Execution, ExecutionDay, Verification
+from ssop.core.store import day_counts
+from ssop.core.store.day_counts import split_days
+from ssop.core.store.metric_hours import Span
 from ssop.core.store.report_scope import Rows, Scope, count_if, plain
 
+OUTCOMES = (lifecycle.SUCCEEDED, lifecycle.FAILED, lifecycle.TIMED_OUT)
+TRIGGERS = (Trigger.POLICY.value, Trigger.MANUAL.value, Trigger.APPROVAL.value)
 PERCENTILE = 95
 UNION_CHUNK = 200
 
@@ -29,21 +35,59 @@ class ActionReportRepo:
     def per_action(self, scope: Scope) -> Rows:
         """(action, runs, succeeded, failed, timed_out, automatic, manual,
         approved, mean duration, timed runs), by action."""
+        totals: dict[str, list[float]] = {}
+        for action, status, trigger, *amounts in self._counts(scope):
+            runs, timed, seconds = int(amounts[0]), int(amounts[1]), float(amounts[2])
+            acc = totals.setdefault(str(action), [0.0] * 9)
+            acc[0] += runs
+            if status in OUTCOMES:
+                acc[1 + OUTCOMES.index(status)] += runs
+            if trigger in TRIGGERS:
+                acc[4 + TRIGGERS.index(trigger)] += runs
+            acc[7] += timed
+            acc[8] += seconds
+        rows: Rows = []
+        for action, (all_runs, *split, all_timed, all_seconds) in totals.items():
+            average = all_seconds / all_timed if all_timed else None
+            counts = (int(v) for v in (all_runs, *split))
+            rows.append((action, *counts, average, int(all_timed)))
+        return rows
+
+    def _counts(self, scope: Scope) -> Rows:
+        """(action, status, trigger, runs, timed runs, duration sum) in the
+        scope: whole days from their counts when the whole fleet is asked,
+        the rest from the raw rows."""
+        days, pieces = split_days(scope.since, scope.until)
+        if scope.servers is not None or days is None:
+            return self._raw_counts(scope, [(scope.since, scope.until)])
+        x, d = Execution, ExecutionDay
+        keys = (col(d.action_name), col(d.status), col(d.trigger))
+        counted = select(
+            *keys, func.sum(d.runs), func.sum(d.timed), func.sum(d.duration_sum)
+        ).where(col(d.start) >= days[0], col(d.start) < days[1])
+        rows = plain(self.s.execute(counted.group_by(*keys)))
+        # the days count finished runs only: those in flight are read raw
+        in_flight = col(x.status).in_(day_counts.IN_FLIGHT)
+        rows += self._raw_counts(scope, [days], in_flight)
+        return rows + self._raw_counts(scope, pieces)
+
+    def _raw_counts(
+        self, scope: Scope, spans: list[Span], *where: ColumnElement[bool]
+    ) -> Rows:
+        if not spans:
+            return []
         x = Execution
-        status, trigger = col(x.status), col(x.trigger)
+        started = col(x.started_at)
+        keys = (col(x.action_name), col(x.status), col(x.trigger))
         query = select(
-            col(x.action_name),
+            *keys,
             func.count(),
-            count_if(status == lifecycle.SUCCEEDED),
-            count_if(status == lifecycle.FAILED),
-            count_if(status == lifecycle.TIMED_OUT),
-            count_if(trigger == Trigger.POLICY.value),
-            count_if(trigger == Trigger.MANUAL.value),
-            count_if(trigger == Trigger.APPROVAL.value),
-            func.avg(x.duration_s),
             func.count(col(x.duration_s)),
-        ).where(*scope.where(col(x.started_at), col(x.server_name)))
-        return plain(self.s.execute(query.group_by(col(x.action_name))))
+            func.coalesce(func.sum(x.duration_s), 0.0),
+        ).where(or_(*(and_(started >= a, started < b) for a, b in spans)), *where)
+        if scope.servers is not None:
+            query = query.where(col(x.server_name).in_(list(scope.servers)))
+        return plain(self.s.execute(query.group_by(*keys)))
 
     def p95(self, scope: Scope, timed: Mapping[str, int]) -> dict[str, float]:
         """Each action's 95th percentile duration (nearest rank) of its

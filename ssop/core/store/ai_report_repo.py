@@ -1,16 +1,27 @@
 """The ai report's aggregates: analyses by analyser, risk and time bucket;
-what the guard rails and policy made of the recommendations."""
+what the guard rails and policy made of the recommendations. Whole days of
+the whole fleet are read from the daily counts (``day_counts``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlmodel import Session, col
 
-from ssop.core.models import AnalysisRecord, PolicyDecision, RecommendationRecord
+from ssop.core.models import (
+    AnalysisDay,
+    AnalysisRecord,
+    PolicyDecision,
+    RecommendationRecord,
+    VerdictDay,
+)
+from ssop.core.store import day_counts
+from ssop.core.store.day_counts import MODEL_ANALYZER, split_days
+from ssop.core.store.metric_hours import Span
 from ssop.core.store.report_scope import Rows, Scope, bucket_of, count_if, plain
-
-MODEL_ANALYZER = "llm"
-REJECTED = "rejected"
 
 
 class AiReportRepo:
@@ -19,7 +30,35 @@ class AiReportRepo:
 
     def analyses(self, scope: Scope, bucket: str) -> Rows:
         """(bucket keys..., analyzer, risk, analyses, confidence sum, disagreements,
-        model calls, prompt tokens, completion tokens)."""
+        model calls, prompt tokens, completion tokens).
+
+        Daily buckets of the whole fleet come from the daily counts for the
+        window's whole days; hourly ones, some servers' and the partial edge
+        days come from the raw rows.
+        """
+        days, pieces = split_days(scope.since, scope.until)
+        if bucket != "day" or scope.servers is not None or days is None:
+            return self._raw_analyses(scope, bucket, [(scope.since, scope.until)])
+        d = AnalysisDay
+        keys = (col(d.start), col(d.analyzer), col(d.risk))
+        counted = select(
+            *keys,
+            func.sum(d.analyses),
+            func.sum(d.confidence_sum),
+            func.sum(d.disagreements),
+            func.sum(d.model_calls),
+            func.sum(d.tokens_prompt),
+            func.sum(d.tokens_completion),
+        ).where(col(d.start) >= days[0], col(d.start) < days[1])
+        rows = [
+            (start.date(), *rest)
+            for start, *rest in self.s.execute(counted.group_by(*keys))
+        ]
+        return rows + self._raw_analyses(scope, bucket, pieces)
+
+    def _raw_analyses(self, scope: Scope, bucket: str, spans: list[Span]) -> Rows:
+        if not spans:
+            return []
         a = AnalysisRecord
         b = bucket_of(col(a.at), bucket)
         asked = (col(a.analyzer) == MODEL_ANALYZER) | col(a.llm_error).is_not(None)
@@ -33,34 +72,50 @@ class AiReportRepo:
             count_if(asked),
             func.coalesce(func.sum(a.tokens_prompt), 0),
             func.coalesce(func.sum(a.tokens_completion), 0),
-        ).where(*scope.where(col(a.at), col(a.server_name)))
+        ).where(_within(col(a.at), spans), *_servers(scope, col(a.server_name)))
         return plain(self.s.execute(query.group_by(*b, a.analyzer, a.risk)))
 
     def verdicts(self, scope: Scope) -> Rows:
-        """(status, reject reason, count) of the recommendations made.
+        """(stage, outcome, reason, count): the guard rails' verdicts on the
+        recommendations (accepted, or rejected with a reason code) and
+        policy's decisions (outcome, gate), sorted."""
+        days, pieces = split_days(scope.since, scope.until)
+        spans = [(scope.since, scope.until)]
+        counts: Counter[tuple[str, str, str]] = Counter()
+        if scope.servers is None and days is not None:
+            v = VerdictDay
+            keys = (col(v.stage), col(v.outcome), col(v.reason))
+            counted = select(*keys, func.sum(v.count)).where(
+                col(v.start) >= days[0], col(v.start) < days[1]
+            )
+            _add_to(counts, self.s.execute(counted.group_by(*keys)))
+            spans = pieces
+        if spans:
+            _add_to(counts, self._raw_verdicts(scope, spans))
+        return sorted((*key, count) for key, count in counts.items() if count)
 
-        Only rejected ones have a reason (free text): the others are counted
-        from the (status, at) index alone, and only the rejected rows are
-        read to group their reasons.
-        """
-        r = RecommendationRecord
-        status, where = col(r.status), scope.where(col(r.at), col(r.server_name))
-        others = select(status, func.count()).where(*where, status != REJECTED)
-        reasons = select(col(r.reject_reason), func.count()).where(
-            *where, status == REJECTED
+    def _raw_verdicts(self, scope: Scope, spans: list[Span]) -> Rows:
+        r, d = RecommendationRecord, PolicyDecision
+        guard = (col(r.status), col(r.reject_code))
+        policy = (col(d.outcome), col(d.gate))
+        guards = select(literal(day_counts.GUARD), *guard, func.count()).where(
+            _within(col(r.at), spans), *_servers(scope, col(r.server_name))
         )
-        rows = [(st, "", c) for st, c in self.s.execute(others.group_by(status))]
-        reason = col(r.reject_reason)
-        rows += [
-            (REJECTED, why, c) for why, c in self.s.execute(reasons.group_by(reason))
-        ]
-        return sorted(rows, key=lambda row: (str(row[0]), str(row[1])))
+        decisions = select(literal(day_counts.POLICY), *policy, func.count()).where(
+            _within(col(d.at), spans), *_servers(scope, col(d.server_name))
+        )
+        rows = plain(self.s.execute(guards.group_by(*guard)))
+        return rows + plain(self.s.execute(decisions.group_by(*policy)))
 
-    def decisions(self, scope: Scope) -> Rows:
-        """(outcome, gate, count) of policy's decisions."""
-        d = PolicyDecision
-        keys = (col(d.outcome), col(d.gate))
-        query = select(*keys, func.count()).where(
-            *scope.where(col(d.at), col(d.server_name))
-        )
-        return plain(self.s.execute(query.group_by(*keys).order_by(*keys)))
+
+def _add_to(counts: Counter[tuple[str, str, str]], rows: Iterable[Any]) -> None:
+    for stage, outcome, reason, count in rows:
+        counts[str(stage), str(outcome), str(reason)] += int(count or 0)
+
+
+def _within(at: Any, spans: list[Span]) -> ColumnElement[bool]:
+    return or_(*(and_(at >= a, at < b) for a, b in spans))
+
+
+def _servers(scope: Scope, server: Any) -> list[ColumnElement[bool]]:
+    return [] if scope.servers is None else [server.in_(list(scope.servers))]

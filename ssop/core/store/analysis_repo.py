@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from ssop.core.errors import NotFound
 from ssop.core.models import AnalysisRecord, ErrorEvent, RecommendationRecord
+from ssop.core.store import day_counts
 
 
 class AnalysisRepo:
@@ -24,6 +25,7 @@ class AnalysisRepo:
             rec.analysis_id = record.id or 0
             self.s.add(rec)
         self.s.flush()
+        day_counts.add_analysis(self.s, record, recommendations)
         return record
 
     def get(self, analysis_id: int) -> AnalysisRecord:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from ssop.core.errors import NotFound
 from ssop.core.models import Execution
 from ssop.core.models.execution import ExecutionStatus
+from ssop.core.store import day_counts
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ class ExecutionRepo:
             .where(col(Execution.status) == ExecutionStatus.RUNNING.value)
             .values(**values)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        finished = bool(result.rowcount)  # type: ignore[attr-defined]
+        if finished:
+            day_counts.add_finished_executions(self.s, [execution_id])
+        return finished
 
     def get(self, execution_id: int) -> Execution:
         row = self.s.get(Execution, execution_id)

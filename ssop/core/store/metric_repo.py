@@ -21,6 +21,7 @@ from ssop.core.models import (
     MetricSample,
     PolicyDecision,
 )
+from ssop.core.store import day_counts
 from ssop.core.store.counter_repo import CRAWL_FAILURES, CounterRepo, Labels
 from ssop.core.store.metric_hours import add_to_spans, rebuild_before
 
@@ -205,6 +206,7 @@ def prune_history(sessions: Callable[[], Session], before: datetime) -> dict[str
         counts[str(table.__tablename__)] = _prune_table(sessions, table, before, kept)
     with sessions() as s, s.begin():
         rebuild_before(s, before)
+        day_counts.rebuild_decisions_before(s, before)
     return counts
 
 

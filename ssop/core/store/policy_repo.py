@@ -22,6 +22,7 @@ from ssop.core.models import (
 )
 from ssop.core.models.action import ActionType
 from ssop.core.models.keys import params_key
+from ssop.core.store import day_counts
 
 STATE_ID = 1
 
@@ -77,6 +78,7 @@ class PolicyRepo:
     def add_decision(self, row: PolicyDecision) -> PolicyDecision:
         self.s.add(row)
         self.s.flush()
+        day_counts.add_decision(self.s, row)
         return row
 
     def was_decided(self, recommendation_id: int) -> bool:
@@ -262,7 +264,10 @@ class PolicyRepo:
             .values(status=status, **values)
             .execution_options(synchronize_session=False)
         )
-        return int(self.s.exec(stmt).rowcount) == 1
+        won = int(self.s.exec(stmt).rowcount) == 1
+        if won:
+            day_counts.add_finished_executions(self.s, [execution_id])
+        return won
 
 
 def _strings(params: object) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 
 from ssop.core.actions.guards.checks import GuardConfig
 from ssop.core.actions.spec import RiskLevel
-from ssop.core.analysis.base import AnalyserProposal, Recommendation
+from ssop.core.analysis.base import AnalyserProposal, Recommendation, RejectCode
 from ssop.core.analysis.review import Reviewer
 from ssop.core.analysis.rules import RuleEngine
 from ssop.core.config.schema import AnalysisSection
@@ -58,36 +58,114 @@ def test_an_observed_failed_unit_is_accepted_with_evidence() -> None:
 
 
 @pytest.mark.parametrize(
-    ("action", "params", "server", "why"),
+    ("action", "params", "server", "why", "code"),
     [
-        ("rm_rf", {}, "web1", "not assigned to web1"),
-        ("restart_service", {"service": "nginx"}, "db1", "names server 'db1'"),
-        ("restart_service", {"service": "nginx; rm -rf /"}, None, "not a valid"),
-        ("restart_service", {"service": "$(reboot)"}, None, "not a valid"),
-        ("restart_service", {"service": "-nginx"}, None, "must not start with '-'"),
-        ("restart_service", {"service": "postgres"}, None, "ungrounded: unit"),
-        ("restart_service", {"service": "sshd"}, None, "protected unit"),
-        ("restart_service", {}, None, "missing required parameter"),
-        ("restart_service", {"service": "nginx", "x": "1"}, None, "unknown parameter"),
-        ("kill_process", {"process": "postgres"}, None, "ungrounded: process"),
-        ("kill_process", {"process": "sshd"}, None, "protected process"),
-        ("kill_process", {"process": "java`id`"}, None, "not a valid"),
+        ("rm_rf", {}, "web1", "not assigned to web1", RejectCode.NOT_ASSIGNED),
+        (
+            "restart_service",
+            {"service": "nginx"},
+            "db1",
+            "names server 'db1'",
+            RejectCode.WRONG_SERVER,
+        ),
+        (
+            "restart_service",
+            {"service": "nginx; rm -rf /"},
+            None,
+            "not a valid",
+            RejectCode.BAD_PARAMS,
+        ),
+        (
+            "restart_service",
+            {"service": "$(reboot)"},
+            None,
+            "not a valid",
+            RejectCode.BAD_PARAMS,
+        ),
+        (
+            "restart_service",
+            {"service": "-nginx"},
+            None,
+            "must not start with '-'",
+            RejectCode.BAD_PARAMS,
+        ),
+        (
+            "restart_service",
+            {"service": "postgres"},
+            None,
+            "ungrounded: unit",
+            RejectCode.UNGROUNDED,
+        ),
+        (
+            "restart_service",
+            {"service": "sshd"},
+            None,
+            "protected unit",
+            RejectCode.BAD_PARAMS,
+        ),
+        (
+            "restart_service",
+            {},
+            None,
+            "missing required parameter",
+            RejectCode.BAD_PARAMS,
+        ),
+        (
+            "restart_service",
+            {"service": "nginx", "x": "1"},
+            None,
+            "unknown parameter",
+            RejectCode.BAD_PARAMS,
+        ),
+        (
+            "kill_process",
+            {"process": "postgres"},
+            None,
+            "ungrounded: process",
+            RejectCode.UNGROUNDED,
+        ),
+        (
+            "kill_process",
+            {"process": "sshd"},
+            None,
+            "protected process",
+            RejectCode.BAD_PARAMS,
+        ),
+        (
+            "kill_process",
+            {"process": "java`id`"},
+            None,
+            "not a valid",
+            RejectCode.BAD_PARAMS,
+        ),
         (
             "block_ip_firewalld",
             {"ip": "203.0.113.9"},
             None,
             "ungrounded: address 203.0.113.9 was not seen in the failed-login",
+            RejectCode.UNGROUNDED,
         ),
-        ("block_ip_firewalld", {"ip": "127.0.0.1"}, None, "loopback"),
+        (
+            "block_ip_firewalld",
+            {"ip": "127.0.0.1"},
+            None,
+            "loopback",
+            RejectCode.BAD_PARAMS,
+        ),
     ],
 )
-def test_bad_advice_is_rejected_with_the_reason(
-    action: str, params: dict[str, object], server: str | None, why: str
+def test_bad_advice_is_rejected_with_the_reason_and_its_code(
+    action: str,
+    params: dict[str, object],
+    server: str | None,
+    why: str,
+    code: RejectCode,
 ) -> None:
     rec = review(action, params, server=server)
     assert not rec.accepted
     assert rec.status == "rejected"
     assert why in rec.reject_reason
+    assert rec.reject_code is code
 
 
 def test_effective_risk_is_never_lowered_by_the_model() -> None:
@@ -150,6 +228,7 @@ def test_a_flapping_unit_is_not_restarted() -> None:
         AnalyserProposal("restart_service", {"service": "nginx.service"}, "r"), "rules"
     )
     assert not rec.accepted and "flapping" in rec.reject_reason
+    assert rec.reject_code is RejectCode.FLAPPING
 
 
 def test_repeats_are_rejected_and_rejections_keep_inert_capped_text() -> None:
@@ -161,6 +240,7 @@ def test_repeats_are_rejected_and_rejections_keep_inert_capped_text() -> None:
     first, second, evil = REVIEWER.review(proposals, "model")
     assert first.accepted and not second.accepted
     assert "repeats" in second.reject_reason
+    assert second.reject_code is RejectCode.REPEATED and first.reject_code is None
     assert evil.action == "evil[31m"
     assert len(str(evil.params["k"])) == 100
     assert evil.reason == "reason"
