@@ -232,10 +232,25 @@ class SharedCrawl:
             holders = self.claims.holders(KIND, k, names)
         except QueueUnavailable:
             return []  # without claims a takeover could crawl twice: skip it
-        free = [n for n, h in holders.items() if h is None]
+        free = self._not_in_store(k, [n for n, h in holders.items() if h is None])
         if stage >= len(TAKEOVER_AT):
             return free
         return [n for n in free if self.me in line(n, live, owners)[: stage + 1]]
+
+    def _not_in_store(self, k: int, free: list[str]) -> list[str]:
+        """Of the unclaimed servers, those the store has no visit of this interval.
+
+        A claim Redis lost (restarted empty) may belong to a visit its crawl
+        still held in memory at the rebuild and has written since (results
+        are written in chunks): taken over, it would be crawled twice.
+        """
+        if not free:
+            return free
+        try:
+            visited = self.visited_since(interval_start(k, self.every_s))
+        except StoreError:
+            return free  # the claims alone decide, as before the restart
+        return [n for n in free if n not in visited]
 
     def _ttl_ms(self, k: int) -> int:
         """Until one interval past this one's end: no second claim meanwhile."""
