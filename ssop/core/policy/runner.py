@@ -105,6 +105,13 @@ class RequestRunner:
             claimed_at=now,
         )
 
+    def held(self) -> list[int]:
+        """Requests this runner claimed and has not started: a store outage
+        cut the run short after the claim committed. Nothing was sent yet
+        (that begins with ``running``), so running them now runs them once."""
+        with self.sessions() as s:
+            return ApprovalRepo(s).ids_where([CLAIMED], claimed_by=self.runner_id)
+
     def claim_and_run(self, request_id: int) -> RequestRunResult | None:
         """Claim and run; None when the request was not there to claim."""
         if not self.claim(request_id):

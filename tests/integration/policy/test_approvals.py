@@ -15,6 +15,7 @@ from ssop.core.errors import (
 )
 from ssop.core.models import ApprovalRequest
 from ssop.core.policy.states import RequestStatus
+from ssop.core.services import build_services
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 from tests.integration.policy.conftest import Rig
@@ -260,3 +261,33 @@ def test_the_kill_switch_holds_approved_requests(rig: Rig, sshd: Sshd) -> None:
     assert held.summary() == "1 request(s) held: automation is paused"
     assert status_while_paused == "approved"
     assert ran.ids == [request_id] and len(rig.systemctl()) == 1
+
+
+def test_a_claim_cut_short_by_a_store_outage_runs_once_afterwards(
+    rig: Rig, sshd: Sshd
+) -> None:
+    request_id = queued(rig, sshd)
+    approvals = rig.services.approvals
+    approvals.approve(rig.user("olga"), request_id)
+    # the claim committed, then the store went away before anything was sent
+    assert rig.services.request_runner.claim(request_id)
+
+    ran = approvals.execute_approved()
+    again = approvals.execute_approved()
+
+    assert ran.ids == [request_id] and again.ids == []
+    assert [r.status for r in ran.runs] == [RequestStatus.SUCCEEDED]
+    assert len(rig.systemctl()) == 1 and len(executions(rig.services)) == 1
+
+
+def test_a_claim_another_daemon_holds_is_left_to_it(rig: Rig, sshd: Sshd) -> None:
+    request_id = queued(rig, sshd)
+    rig.services.approvals.approve(rig.user("olga"), request_id)
+    other = build_services(rig.services.config, clock=rig.clock)
+    assert other.request_runner.claim(request_id)
+    other.close()
+
+    ran = rig.services.approvals.execute_approved()
+
+    assert ran.ids == [] and rig.systemctl() == []
+    assert status_of(rig, request_id) == "claimed"
