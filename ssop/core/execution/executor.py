@@ -31,7 +31,13 @@ from ssop.core.audit import REFUSALS, record_refusal, refusals_audited
 from ssop.core.clock import Clock
 from ssop.core.config.schema import SshSection
 from ssop.core.durations import YEAR, is_duration, parse_duration
-from ssop.core.errors import CommandTimeout, InvalidInput, StoreError, TransportError
+from ssop.core.errors import (
+    CommandTimeout,
+    ExecutionNotStarted,
+    InvalidInput,
+    StoreError,
+    TransportError,
+)
 from ssop.core.execution import outcomes
 from ssop.core.execution.http_runner import HttpRunner
 from ssop.core.execution.records import (
@@ -174,8 +180,9 @@ class ExecutionRunner:
         Raises:
             ExecutionInterrupted: Ctrl-C came meanwhile; the record is
                 completed first (cancelled, or unknown).
-            StoreError: the running row could not be written (nothing ran),
-                or the outcome could not be written (the action did run).
+            ExecutionNotStarted: the running row could not be written
+                (nothing ran).
+            StoreError: the outcome could not be written (the action did run).
             InvalidInput: ``validated_params`` belong to another action.
         """
         rendered = self.render(server_row, spec, validated_params)
@@ -218,7 +225,7 @@ class ExecutionRunner:
             with translate_errors(self.engine), self.sessions() as s, s.begin():
                 return ExecutionRepo(s).begin(row).id or 0
         except StoreError as e:
-            raise StoreError(
+            raise ExecutionNotStarted(
                 f"server {row.server_name}: {row.action_name} was not run, "
                 f"because its execution record could not be written ({e.message})"
             ) from e
