@@ -49,7 +49,11 @@ def daemon_env(
 def start_daemons(
     count: int, env: dict[str, str], folder: Path, started: list[Process]
 ) -> list[Process]:
-    """``count`` daemons, each ready (its log says so) before this returns."""
+    """``count`` daemons, each past its first crawl (its log says so).
+
+    The first crawl opens every SSH connection of its share and may run
+    into the next interval on a busy machine: checks start after it.
+    """
     daemons = [
         Process(["-m", "ssop", "daemon"], env, folder / f"daemon{n}.log")
         for n in range(count)
@@ -57,6 +61,8 @@ def start_daemons(
     started.extend(daemons)
     for d in daemons:
         d.wait_log(": ready", timeout=30)
+    for d in daemons:
+        d.wait_log("crawl: crawled", timeout=60)
     return daemons
 
 
