@@ -6,10 +6,11 @@ Every few seconds (a tick) the daemon asks ``SharedCrawl.tick``:
    hashing with bounded loads over the live members), claiming each server
    with ``SET NX PX`` on ``ssop:crawl:<interval>:<server>`` as the visit
    starts; a server another daemon claimed first is skipped.
-2. Later in the interval it takes over what nobody claimed (a member that
-   died, or is paused, or is too slow to reach it): first the servers for
-   which it is next in rendezvous order, then any left, so a dead daemon's
-   share is crawled in the same interval by the others.
+2. Later in the interval it takes over what nobody claimed and the store
+   has no visit of (a member that died, or is paused, or is too slow to
+   reach it): first the servers for which it is next in rendezvous order,
+   then any left, so a dead daemon's share is crawled in the same interval
+   by the others.
 
 A claim is a lease on one server for one interval. Before each visit, and
 again on each result's time, the crawl checks that the interval is still
