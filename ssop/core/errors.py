@@ -115,6 +115,10 @@ class StoreUnreachable(StoreError):
     exit_code = ExitCode.CONNECTION
 
 
+class ExecutionNotStarted(StoreError):
+    """An execution's record could not be written, so nothing was run."""
+
+
 class QueueUnavailable(SsopError):
     """Redis is configured but cannot be reached."""
 

@@ -174,17 +174,20 @@ def heartbeat(
         snap = board.snapshot()
         crawl, analyse = snap.step("crawl"), snap.step("analyse")
         info = {**snap.heartbeat_info(), **extra()}
-        registry.beat(
-            snap.daemon_id,
-            errors=snap.errors,
-            last_crawl_at=crawl.last_success_at if crawl else None,
-            last_analysis_at=analyse.last_success_at if analyse else None,
-            info=info,
-        )
-        live().beat(
-            snap.daemon_id,
-            {"errors": snap.errors, **info},
-            ttl_s=int(3 * HEARTBEAT_INTERVAL_S),
-        )
+        try:
+            registry.beat(
+                snap.daemon_id,
+                errors=snap.errors,
+                last_crawl_at=crawl.last_success_at if crawl else None,
+                last_analysis_at=analyse.last_success_at if analyse else None,
+                info=info,
+            )
+        finally:
+            # while the store is down the members are known from the queue alone
+            live().beat(
+                snap.daemon_id,
+                {"errors": snap.errors, **info},
+                ttl_s=int(3 * HEARTBEAT_INTERVAL_S),
+            )
 
     return run

@@ -28,13 +28,17 @@ NOOP = ActionSpec(
 
 
 def approve_noop(services: Services, servers: Sequence[str]) -> list[int]:
-    """One approved request per server to run NOOP; their ids."""
+    """One approved request per server to run NOOP; their ids.
+
+    Called again for other servers, it adds requests to the same action.
+    """
     now = services.clock.now()
     use_sudo = services.config.settings.ssh.use_sudo
     guards = services.guard_rails.for_server
     ids = []
     with services.sessions() as s, s.begin():
-        action = save_spec(ActionRepo(s), NOOP)
+        actions = ActionRepo(s)
+        action = save_spec(actions, NOOP, actions.find(NOOP.name))
         for name in servers:
             AssignmentRepo(s).assign(ServerRepo(s).get(name), action, automatic=False)
         s.flush()

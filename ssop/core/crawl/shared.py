@@ -6,10 +6,11 @@ Every few seconds (a tick) the daemon asks ``SharedCrawl.tick``:
    hashing with bounded loads over the live members), claiming each server
    with ``SET NX PX`` on ``ssop:crawl:<interval>:<server>`` as the visit
    starts; a server another daemon claimed first is skipped.
-2. Later in the interval it takes over what nobody claimed (a member that
-   died, or is paused, or is too slow to reach it): first the servers for
-   which it is next in rendezvous order, then any left, so a dead daemon's
-   share is crawled in the same interval by the others.
+2. Later in the interval it takes over what nobody claimed and the store
+   has no visit of (a member that died, or is paused, or is too slow to
+   reach it): first the servers for which it is next in rendezvous order,
+   then any left, so a dead daemon's share is crawled in the same interval
+   by the others.
 
 A claim is a lease on one server for one interval. Before each visit, and
 again on each result's time, the crawl checks that the interval is still
@@ -232,10 +233,25 @@ class SharedCrawl:
             holders = self.claims.holders(KIND, k, names)
         except QueueUnavailable:
             return []  # without claims a takeover could crawl twice: skip it
-        free = [n for n, h in holders.items() if h is None]
+        free = self._not_in_store(k, [n for n, h in holders.items() if h is None])
         if stage >= len(TAKEOVER_AT):
             return free
         return [n for n in free if self.me in line(n, live, owners)[: stage + 1]]
+
+    def _not_in_store(self, k: int, free: list[str]) -> list[str]:
+        """Of the unclaimed servers, those the store has no visit of this interval.
+
+        A claim Redis lost (restarted empty) may belong to a visit its crawl
+        still held in memory at the rebuild and has written since (results
+        are written in chunks): taken over, it would be crawled twice.
+        """
+        if not free:
+            return free
+        try:
+            visited = self.visited_since(interval_start(k, self.every_s))
+        except StoreError:
+            return free  # the claims alone decide, as before the restart
+        return [n for n in free if n not in visited]
 
     def _ttl_ms(self, k: int) -> int:
         """Until one interval past this one's end: no second claim meanwhile."""

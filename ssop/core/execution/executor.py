@@ -36,6 +36,7 @@ from ssop.core.durations import YEAR, is_duration, parse_duration
 from ssop.core.errors import (
     CommandTimeout,
     Conflict,
+    ExecutionNotStarted,
     InvalidInput,
     StoreError,
     TransportError,
@@ -183,10 +184,11 @@ class ExecutionRunner:
         Raises:
             ExecutionInterrupted: Ctrl-C came meanwhile; the record is
                 completed first (cancelled, or unknown).
-            StoreError: the running row could not be written (nothing ran),
-                or the outcome could not be written (the action did run).
+            ExecutionNotStarted: the running row could not be written
+                (nothing ran).
             Conflict: ``request_id`` is no longer running, its claim lost
                 (nothing ran).
+            StoreError: the outcome could not be written (the action did run).
             InvalidInput: ``validated_params`` belong to another action.
         """
         rendered = self.render(server_row, spec, validated_params)
@@ -231,7 +233,7 @@ class ExecutionRunner:
                     _require_running(s, row.request_id)
                 return ExecutionRepo(s).begin(row).id or 0
         except StoreError as e:
-            raise StoreError(
+            raise ExecutionNotStarted(
                 f"server {row.server_name}: {row.action_name} was not run, "
                 f"because its execution record could not be written ({e.message})"
             ) from e

@@ -368,7 +368,8 @@ class ApprovalService:
     def execute_approved(
         self, should_stop: ShouldStop = never_stop
     ) -> RequestBatchReport:
-        """The daemon step: claim and run every approved, unexpired request.
+        """The daemon step: claim and run every approved, unexpired request,
+        after any this daemon claimed before a store outage stopped it.
 
         While automation is paused nothing runs: approved requests wait (and
         expire as usual) until ``resume``.
@@ -378,11 +379,16 @@ class ApprovalService:
             paused = PolicyRepo(s).state().paused
         if paused:
             return RequestBatchReport("held: automation is paused", ids)
+        held = self.runner.held()
         report = RequestBatchReport("executed")
-        for request_id in ids:
+        for request_id in [*held, *ids]:
             if should_stop():
                 break
-            result = self.runner.claim_and_run(request_id)
+            result = (
+                self.runner.run_claimed(request_id)
+                if request_id in held
+                else self.runner.claim_and_run(request_id)
+            )
             if result is not None:
                 report.ids.append(request_id)
                 report.runs.append(result)

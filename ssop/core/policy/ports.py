@@ -88,6 +88,8 @@ class Executor(Protocol):
         """Run it and return the completed record.
 
         Raises:
+            ExecutionNotStarted: its record could not be written, so
+                nothing was sent; the caller may run it again later.
             SsopError: the execution could not be recorded or started; the
                 caller treats the outcome as unknown.
         """

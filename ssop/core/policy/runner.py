@@ -6,7 +6,9 @@ server, the action and its assignment still exist, the action is unchanged
 (its spec hash), the parameters still pass their guards, and the
 precondition still holds in the latest readings. Anything else closes the
 request as ``cancelled`` with the reason. An executor that raises leaves
-the outcome ``unknown``: the command may or may not have run.
+the outcome ``unknown``: the command may or may not have run; unless it
+could not even record the run (``ExecutionNotStarted``): then nothing was
+sent, and this runner runs it again once the store is back (``held``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlmodel import Session
 from ssop.core.actions.guards.rails import GuardsFor
 from ssop.core.clock import Clock
 from ssop.core.config.schema import Settings
-from ssop.core.errors import SsopError
+from ssop.core.errors import ExecutionNotStarted, SsopError
 from ssop.core.lifecycle import Trigger
 from ssop.core.models import ApprovalRequest, Verification
 from ssop.core.notify.events import EventKind, Notification, Notifier
@@ -77,6 +79,8 @@ class RequestRunner:
         self.notifier = notifier
         self.guards = guards
         self.runner_id = runner_id
+        # moved to running, but nothing was sent: the store failed first
+        self._not_started: set[int] = set()
 
     def claim(self, request_id: int) -> bool:
         """Claim an approved, unexpired request; True only for the one winner.
@@ -104,6 +108,21 @@ class RequestRunner:
             claimed_by=self.runner_id,
             claimed_at=now,
         )
+
+    def held(self) -> list[int]:
+        """Requests this runner claimed and has not started: a store outage
+        cut the run short after the claim committed, or kept the execution
+        from being recorded (then nothing was sent). Running them now runs
+        them once.
+
+        Raises:
+            StoreError: the store is still down.
+        """
+        for request_id in sorted(self._not_started):
+            self._move(request_id, RUNNING, CLAIMED)  # unless reconciled meanwhile
+            self._not_started.discard(request_id)
+        with self.sessions() as s:
+            return ApprovalRepo(s).ids_where([CLAIMED], claimed_by=self.runner_id)
 
     def claim_and_run(self, request_id: int) -> RequestRunResult | None:
         """Claim and run; None when the request was not there to claim."""
@@ -194,6 +213,11 @@ class RequestRunner:
                 reason=row.reasoning,
                 request_id=row.id,
             )
+        except ExecutionNotStarted as e:
+            assert row.id is not None
+            log.error("request %s: not run, will be retried: %s", row.id, e.message)
+            self._not_started.add(row.id)
+            raise
         except SsopError as e:
             log.error("request %s: execution outcome unknown: %s", row.id, e.message)
             return None, RequestStatus.UNKNOWN, e.message

@@ -118,13 +118,19 @@ class ApprovalRepo:
         return int(self.s.exec(stmt).rowcount) == 1
 
     def ids_where(
-        self, statuses: Sequence[str], *, expires_before: datetime | None = None
+        self,
+        statuses: Sequence[str],
+        *,
+        expires_before: datetime | None = None,
+        claimed_by: str | None = None,
     ) -> list[int]:
         query = select(ApprovalRequest.id).where(
             col(ApprovalRequest.status).in_(list(statuses))
         )
         if expires_before is not None:
             query = query.where(col(ApprovalRequest.expires_at) <= expires_before)
+        if claimed_by is not None:
+            query = query.where(col(ApprovalRequest.claimed_by) == claimed_by)
         return [i for i in self.s.exec(query.order_by(col(ApprovalRequest.id))) if i]
 
     def in_flight(self, statuses: Sequence[str]) -> list[ApprovalRequest]:

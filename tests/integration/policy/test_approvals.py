@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import select
 
 from ssop.core.accounts.permissions import Role
 from ssop.core.errors import (
     Conflict,
+    ExecutionNotStarted,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -15,10 +18,11 @@ from ssop.core.errors import (
 )
 from ssop.core.models import ApprovalRequest
 from ssop.core.policy.states import RequestStatus
+from ssop.core.services import build_services
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.server_repo import ServerRepo
 from tests.integration.policy.conftest import Rig
-from tests.support.policy import executions, fleet, proposal
+from tests.support.policy import SshExecutor, executions, fleet, proposal
 from tests.support.sshd import Sshd
 
 pytestmark = pytest.mark.sshd
@@ -260,3 +264,65 @@ def test_the_kill_switch_holds_approved_requests(rig: Rig, sshd: Sshd) -> None:
     assert held.summary() == "1 request(s) held: automation is paused"
     assert status_while_paused == "approved"
     assert ran.ids == [request_id] and len(rig.systemctl()) == 1
+
+
+def test_a_claim_cut_short_by_a_store_outage_runs_once_afterwards(
+    rig: Rig, sshd: Sshd
+) -> None:
+    request_id = queued(rig, sshd)
+    approvals = rig.services.approvals
+    approvals.approve(rig.user("olga"), request_id)
+    # the claim committed, then the store went away before anything was sent
+    assert rig.services.request_runner.claim(request_id)
+
+    ran = approvals.execute_approved()
+    again = approvals.execute_approved()
+
+    assert ran.ids == [request_id] and again.ids == []
+    assert [r.status for r in ran.runs] == [RequestStatus.SUCCEEDED]
+    assert len(rig.systemctl()) == 1 and len(executions(rig.services)) == 1
+
+
+def test_a_claim_another_daemon_holds_is_left_to_it(rig: Rig, sshd: Sshd) -> None:
+    request_id = queued(rig, sshd)
+    rig.services.approvals.approve(rig.user("olga"), request_id)
+    other = build_services(rig.services.config, clock=rig.clock)
+    assert other.request_runner.claim(request_id)
+    other.close()
+
+    ran = rig.services.approvals.execute_approved()
+
+    assert ran.ids == [] and rig.systemctl() == []
+    assert status_of(rig, request_id) == "claimed"
+
+
+class RecordNotWritten:
+    """An executor whose first run finds the store gone: nothing is sent."""
+
+    def __init__(self, inner: SshExecutor) -> None:
+        self.inner = inner
+        self.failed = False
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.failed:
+            self.failed = True
+            raise ExecutionNotStarted("its execution record could not be written")
+        return self.inner.execute(*args, **kwargs)
+
+
+def test_a_run_the_store_kept_from_being_recorded_runs_once_afterwards(
+    rig: Rig, sshd: Sshd
+) -> None:
+    request_id = queued(rig, sshd)
+    rig.services.approvals.approve(rig.user("olga"), request_id)
+    rig.services.policy_executor = RecordNotWritten(rig.executor)
+
+    with pytest.raises(ExecutionNotStarted):
+        rig.services.approvals.execute_approved()
+    stuck = status_of(rig, request_id)
+    ran = rig.services.approvals.execute_approved()
+
+    assert stuck == "running"
+    assert ran.ids == [request_id]
+    assert [r.status for r in ran.runs] == [RequestStatus.SUCCEEDED]
+    assert len(rig.systemctl()) == 1 and len(executions(rig.services)) == 1
