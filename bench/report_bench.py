@@ -137,7 +137,9 @@ def fill(engine: Engine, now: datetime) -> None:
     started = time.perf_counter()
     with engine.begin() as c, Session(bind=c) as s:
         day_counts.fill_all(s)
-    print(f"  execution, analysis, verdict days: in {time.perf_counter() - started:.0f} s")
+    print(
+        f"  execution, analysis, verdict days: in {time.perf_counter() - started:.0f} s"
+    )
     with engine.begin() as c:
         c.execute(
             text(

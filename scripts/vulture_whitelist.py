@@ -121,3 +121,6 @@ _.ExecutionsScreen
 _.FleetScreen
 _.InsightsScreen
 _.ReportsScreen
+# counts a bulk-loaded history from scratch: bench/report_bench.py and the
+# report tests' known data set (migration 0012 does the same in SQL)
+_.fill_all
