@@ -1,8 +1,8 @@
 """The daily counts equal the raw rows, on SQLite and MariaDB: kept by the
 writes that make the rows (an execution when it finishes, an analysis with
 its recommendations, a policy decision), rebuilt after pruning, filled by
-the migration; and the actions and ai reports read from them give the same
-figures as over the raw rows alone.
+the migration; and the overview, actions and ai reports read from them give
+the same figures as over the raw rows alone.
 
 A report limited to some servers reads the raw rows, so the same scope over
 every server by name is the raw reference."""
@@ -36,6 +36,7 @@ from ssop.core.store.analysis_repo import AnalysisRepo
 from ssop.core.store.db import session_factory
 from ssop.core.store.execution_repo import ExecutionRepo, Finish
 from ssop.core.store.metric_repo import prune_history
+from ssop.core.store.overview_repo import OverviewRepo
 from ssop.core.store.policy_repo import PolicyRepo
 from ssop.core.store.report_scope import Scope
 
@@ -153,11 +154,23 @@ def figures(engine: Engine, scope: Scope) -> dict[str, Any]:
     with Session(engine) as s:
         actions = ActionReportRepo(s).per_action(scope)
         ai = AiReportRepo(s)
+        overview = OverviewRepo(s)
         return {
             "actions": sorted(_rounded(r) for r in actions),
             "analyses": sorted(_totals(ai.analyses(scope, "day"))),
             "verdicts": ai.verdicts(scope),
+            "runs_per_day": _per_day(overview.executions_by_bucket(scope, "day")),
+            "risks_per_day": _per_day(overview.analyses_by_bucket(scope, "day")),
         }
+
+
+def _per_day(rows: list[tuple[Any, ...]]) -> dict[str, list[int]]:
+    """Per day: the counts, whatever the rows' split."""
+    out: dict[str, list[int]] = {}
+    for day, *counts in rows:
+        had = out.setdefault(str(day), [0] * len(counts))
+        out[str(day)] = [a + int(b) for a, b in zip(had, counts, strict=True)]
+    return out
 
 
 def _rounded(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -220,6 +233,8 @@ def test_report_figures_from_the_days_equal_the_raw_rows(written: Engine) -> Non
     assert sum(r[1] for r in whole["actions"]) == 150
     assert sum(r[3] for r in whole["analyses"]) == 150
     assert {r[0] for r in whole["verdicts"]} == {"guard", "policy"}
+    assert sum(c[0] for c in whole["runs_per_day"].values()) == 150
+    assert sum(c[0] for c in whole["risks_per_day"].values()) == 150
 
 
 def test_the_days_kept_by_writes_equal_a_fill_from_the_rows(written: Engine) -> None:

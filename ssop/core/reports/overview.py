@@ -56,9 +56,11 @@ def overview(s: Session, scope: Scope, window: Window) -> tuple[ReportTable, ...
 
 
 def _filled(rows: Any, window: Window, width: int) -> dict[str, list[int]]:
-    """Counts per bucket label, every bucket of the window present."""
+    """Counts per bucket label, every bucket of the window present (a
+    bucket's rows added up)."""
     out = {b: [0] * width for b in window.buckets()}
     for row in rows:
         name, keys = bucket_name(row, window.bucket)
-        out[name] = [n(v) for v in row[keys:]]
+        had = out.get(name, [0] * width)
+        out[name] = [have + n(v) for have, v in zip(had, row[keys:], strict=True)]
     return out

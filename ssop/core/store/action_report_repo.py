@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, func, literal, select, union_all
 from sqlmodel import Session, col
 
 from ssop.core import lifecycle
@@ -20,7 +20,7 @@ from ssop.core.models import Execution, ExecutionDay, Verification
 from ssop.core.store import day_counts
 from ssop.core.store.day_counts import split_days
 from ssop.core.store.metric_hours import Span
-from ssop.core.store.report_scope import Rows, Scope, count_if, plain
+from ssop.core.store.report_scope import Rows, Scope, count_if, plain, within
 
 OUTCOMES = (lifecycle.SUCCEEDED, lifecycle.FAILED, lifecycle.TIMED_OUT)
 TRIGGERS = (Trigger.POLICY.value, Trigger.MANUAL.value, Trigger.APPROVAL.value)
@@ -84,7 +84,7 @@ class ActionReportRepo:
             func.count(),
             func.count(col(x.duration_s)),
             func.coalesce(func.sum(x.duration_s), 0.0),
-        ).where(or_(*(and_(started >= a, started < b) for a, b in spans)), *where)
+        ).where(within(started, spans), *where)
         if scope.servers is not None:
             query = query.where(col(x.server_name).in_(list(scope.servers)))
         return plain(self.s.execute(query.group_by(*keys)))

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlmodel import Session, col
 
 from ssop.core.models import (
@@ -21,7 +21,14 @@ from ssop.core.models import (
 from ssop.core.store import day_counts
 from ssop.core.store.day_counts import MODEL_ANALYZER, split_days
 from ssop.core.store.metric_hours import Span
-from ssop.core.store.report_scope import Rows, Scope, bucket_of, count_if, plain
+from ssop.core.store.report_scope import (
+    Rows,
+    Scope,
+    bucket_of,
+    count_if,
+    plain,
+    within,
+)
 
 
 class AiReportRepo:
@@ -72,7 +79,7 @@ class AiReportRepo:
             count_if(asked),
             func.coalesce(func.sum(a.tokens_prompt), 0),
             func.coalesce(func.sum(a.tokens_completion), 0),
-        ).where(_within(col(a.at), spans), *_servers(scope, col(a.server_name)))
+        ).where(within(col(a.at), spans), *_servers(scope, col(a.server_name)))
         return plain(self.s.execute(query.group_by(*b, a.analyzer, a.risk)))
 
     def verdicts(self, scope: Scope) -> Rows:
@@ -99,10 +106,10 @@ class AiReportRepo:
         guard = (col(r.status), col(r.reject_code))
         policy = (col(d.outcome), col(d.gate))
         guards = select(literal(day_counts.GUARD), *guard, func.count()).where(
-            _within(col(r.at), spans), *_servers(scope, col(r.server_name))
+            within(col(r.at), spans), *_servers(scope, col(r.server_name))
         )
         decisions = select(literal(day_counts.POLICY), *policy, func.count()).where(
-            _within(col(d.at), spans), *_servers(scope, col(d.server_name))
+            within(col(d.at), spans), *_servers(scope, col(d.server_name))
         )
         rows = plain(self.s.execute(guards.group_by(*guard)))
         return rows + plain(self.s.execute(decisions.group_by(*policy)))
@@ -111,10 +118,6 @@ class AiReportRepo:
 def _add_to(counts: Counter[tuple[str, str, str]], rows: Iterable[Any]) -> None:
     for stage, outcome, reason, count in rows:
         counts[str(stage), str(outcome), str(reason)] += int(count or 0)
-
-
-def _within(at: Any, spans: list[Span]) -> ColumnElement[bool]:
-    return or_(*(and_(at >= a, at < b) for a, b in spans))
 
 
 def _servers(scope: Scope, server: Any) -> list[ColumnElement[bool]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, extract, func
+from sqlalchemy import ColumnElement, and_, case, extract, func, or_
 from sqlalchemy.sql.elements import ColumnClause
 
 Rows = list[tuple[Any, ...]]
@@ -35,6 +35,11 @@ class Scope:
         if self.servers is not None:
             out.append(server.in_(list(self.servers)))
         return out
+
+
+def within(at: Any, spans: Sequence[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    """``at`` in any of the [start, end) ``spans``."""
+    return or_(*(and_(at >= a, at < b) for a, b in spans))
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
