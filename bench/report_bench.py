@@ -62,10 +62,13 @@ BARE: dict[str, str] = {
     "WHERE at >= :since AND at < :until GROUP BY server_name",
     "ai": "SELECT analyzer, risk, COUNT(*), AVG(confidence) FROM analyses "
     "WHERE at >= :since AND at < :until GROUP BY analyzer, risk",
+    # the report's one table holds both kinds of failure: both halves
     "errors": "SELECT status, action_name, server_name, COUNT(*), MIN(started_at), "
     "MAX(started_at) FROM executions WHERE started_at >= :since "
     "AND started_at < :until AND status IN ('failed', 'timed_out', 'unknown') "
-    "GROUP BY status, action_name, server_name",
+    "GROUP BY status, action_name, server_name UNION ALL "
+    "SELECT cause, '', server_name, COUNT(*), MIN(at), MAX(at) FROM crawl_errors "
+    "WHERE at >= :since AND at < :until GROUP BY cause, server_name",
 }
 # The same aggregate over the daily sums of the window's whole days, for the
 # reports that read them (the partial edge days are left out: a floor).
