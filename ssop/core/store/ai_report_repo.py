@@ -19,13 +19,12 @@ from ssop.core.models import (
     VerdictDay,
 )
 from ssop.core.store import day_counts
-from ssop.core.store.day_counts import MODEL_ANALYZER, split_days
+from ssop.core.store.day_counts import split_days
 from ssop.core.store.metric_hours import Span
 from ssop.core.store.report_scope import (
     Rows,
     Scope,
     bucket_of,
-    count_if,
     plain,
     within,
 )
@@ -68,17 +67,8 @@ class AiReportRepo:
             return []
         a = AnalysisRecord
         b = bucket_of(col(a.at), bucket)
-        asked = (col(a.analyzer) == MODEL_ANALYZER) | col(a.llm_error).is_not(None)
         query = select(
-            *b,
-            col(a.analyzer),
-            col(a.risk),
-            func.count(),
-            func.coalesce(func.sum(a.confidence), 0.0),
-            count_if(col(a.risk_disagreement).is_(True)),
-            count_if(asked),
-            func.coalesce(func.sum(a.tokens_prompt), 0),
-            func.coalesce(func.sum(a.tokens_completion), 0),
+            *b, col(a.analyzer), col(a.risk), *day_counts.analysis_sums()
         ).where(within(col(a.at), spans), *_servers(scope, col(a.server_name)))
         return plain(self.s.execute(query.group_by(*b, a.analyzer, a.risk)))
 

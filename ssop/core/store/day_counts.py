@@ -189,21 +189,26 @@ def _insert_execution_days(s: Session) -> None:
     s.execute(insert(ExecutionDay).from_select([*names, "duration_sum"], query))
 
 
-def _insert_analysis_days(s: Session) -> None:
+def analysis_sums() -> list[Any]:
+    """What a day of analyses keeps, over the raw rows of a group: analyses,
+    confidence sum, disagreements, model calls, prompt and completion tokens."""
     a = AnalysisRecord
-    day = _day_of(s, col(a.at))
     asked = (col(a.analyzer) == MODEL_ANALYZER) | col(a.llm_error).is_not(None)
-    query = select(
-        day,
-        col(a.analyzer),
-        col(a.risk),
+    return [
         func.count(),
         func.coalesce(func.sum(a.confidence), 0.0),
         count_if(col(a.risk_disagreement).is_(True)),
         count_if(asked),
         func.coalesce(func.sum(a.tokens_prompt), 0),
         func.coalesce(func.sum(a.tokens_completion), 0),
-    ).group_by(day, col(a.analyzer), col(a.risk))
+    ]
+
+
+def _insert_analysis_days(s: Session) -> None:
+    a = AnalysisRecord
+    day = _day_of(s, col(a.at))
+    keys = (col(a.analyzer), col(a.risk))
+    query = select(day, *keys, *analysis_sums()).group_by(day, *keys)
     s.execute(insert(AnalysisDay).from_select(_columns(AnalysisDay), query))
 
 
