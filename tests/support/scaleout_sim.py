@@ -224,6 +224,9 @@ class Simulation:
                 continue
             self.beat(d)
             d.shared.tick()
+        if not any(d.state == "alive" for d in self.daemons.values()):
+            # every daemon dead or paused: nobody can crawl, misses are due
+            self.excused.add(self.interval())
         self.clock.advance(TICK_S * self.rng.uniform(0.5, 1.5))
 
     def run(self, intervals: int) -> Outcome:
