@@ -34,6 +34,9 @@ pytestmark = [
     pytest.mark.mariadb,
     pytest.mark.redis,
     pytest.mark.slow,
+    # one worker runs these one after another: each keeps the cores busy
+    # with many SSH handshakes or several daemons (scripts/test: loadgroup)
+    pytest.mark.xdist_group("fleet"),
 ]
 
 HOSTS, DAEMONS, EVERY_S = 60, 3, 8
