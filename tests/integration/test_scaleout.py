@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlmodel import Session, col, select
 
 from ssop.core.config.loader import load_config
@@ -28,6 +27,7 @@ from tests.support.approved import approve_noop
 from tests.support.fleet import Host, register, running_fleet
 from tests.support.processes import Process
 from tests.support.scaleout_check import per_interval, repeated_executions, violations
+from tests.support.scaleout_rig import daemon_env, start_daemons, stop_daemons
 
 pytestmark = [
     pytest.mark.sshd,
@@ -54,18 +54,12 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Host]]:
 def env(
     mariadb_url: str, redis_db: int, isolated_env: dict[str, str], tmp_path: Path
 ) -> dict[str, str]:
-    config_file = tmp_path / "ssop.toml"
-    config_file.write_text("")
-    return dict(
+    return daemon_env(
         isolated_env,
-        SSOP_CONFIG=str(config_file),
-        SSOP_DATABASE_URL=mariadb_url,
-        SSOP_REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
-        SSOP_SECRET_KEY=Fernet.generate_key().decode(),
-        SSOP_APP__PORT="0",
-        SSOP_APP__CRAWLER_DELAY=str(EVERY_S),
-        SSOP_APP__MODEL_DELAY=str(EVERY_S),
-        SSOP_SSH__CONNECT_TIMEOUT="5",
+        database_url=mariadb_url,
+        redis_url=f"redis://127.0.0.1:6379/{redis_db}",
+        folder=tmp_path,
+        every_s=EVERY_S,
     )
 
 
@@ -111,17 +105,7 @@ def test_three_daemons_crawl_each_host_once_per_interval_and_survive_a_kill(
     processes: list[Process],
 ) -> None:
     requests = approve_noop(svc, [h.name for h in fleet[:APPROVED]])
-    daemons = [
-        Process(["-m", "ssop", "daemon"], env, tmp_path / f"daemon{n}.log")
-        for n in range(DAEMONS)
-    ]
-    processes.extend(daemons)
-    for d in daemons:
-        d.wait_log(": ready", timeout=30)
-    # counted from the interval after every daemon's first crawl: on a busy
-    # machine that one (connecting every host) runs into the next interval
-    for d in daemons:
-        d.wait_log("crawl: crawled", timeout=60)
+    daemons = start_daemons(DAEMONS, env, tmp_path, processes)
     first = interval_of(now(), EVERY_S) + 1
     killed_in = first + 2
     wait_for_phase(killed_in, 0.25)
@@ -131,11 +115,7 @@ def test_three_daemons_crawl_each_host_once_per_interval_and_survive_a_kill(
     last = killed_in + AFTER_KILL
     wait_for_phase(last + 1, 0.1)
     live = svc.membership.live_in_store()
-    for d in daemons[1:]:
-        d.signal(signal.SIGTERM)
-    for d in daemons[1:]:
-        code, err = d.finish(30)
-        assert code == 0, err
+    stop_daemons(daemons[1:])
 
     with svc.sessions() as s:
         visits = CrawlLogRepo(s).visits(datetime.fromtimestamp(first * EVERY_S, UTC))
