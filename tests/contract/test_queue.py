@@ -21,6 +21,7 @@ from ssop.core.queue.redis_stream import RedisWorkQueue
 from tests.fakes.clock import FakeClock
 from tests.support import queue_rigs as rigs
 from tests.support.queue_rigs import MIN_IDLE_S, STREAM, Rig
+from tests.support.services import claim_redis_database, release_redis_database
 
 AT = datetime(2026, 1, 15, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -262,6 +263,29 @@ def test_redis_keys_are_namespaced_with_ttls(redis_rig: Rig) -> None:
     assert keys == {STREAM, "ssop:latest:web1", "ssop:daemon:daemon-a"}
     assert 599_000 <= client.pttl("ssop:latest:web1") <= 600_000
     assert 44_000 <= client.pttl("ssop:daemon:daemon-a") <= 45_000
+
+
+def test_redis_events_stay_within_their_database(
+    redis_rig: Rig, clock: FakeClock
+) -> None:
+    # Redis delivers pub/sub across database indexes; two fleets sharing one
+    # Redis on db N and db M must not see each other's live feed.
+    other_db = claim_redis_database()
+    other = redis_backend(rigs.redis_url(other_db), clock, min_idle_s=MIN_IDLE_S)
+    try:
+        here, there = redis_rig.backend.events.subscribe(), other.events.subscribe()
+        sent = LiveEvent("crawl.done", "web1", AT, {"ok": True})
+        other.events.publish(sent)
+        assert there.get(2.0) == sent
+        assert here.get(0.2) is None
+        redis_rig.backend.events.publish(sent)
+        assert here.get(2.0) == sent
+        assert there.get(0.2) is None
+        here.close()
+        there.close()
+    finally:
+        other.close()
+        release_redis_database(other_db)
 
 
 def test_redis_drops_and_acks_a_malformed_entry(redis_rig: Rig) -> None:

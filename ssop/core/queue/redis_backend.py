@@ -135,7 +135,8 @@ class RedisEventBus:
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self._r = client
-        self._channel = keys.channel
+        db = int(client.connection_pool.connection_kwargs.get("db", 0))
+        self._channel = keys.channel(db)
         self._timeout_s = timeout_s
 
     def publish(self, event: LiveEvent) -> None:

@@ -1,7 +1,7 @@
 """Talking to Redis: the key names, the client, and error translation.
 
 Keys live under one namespace like rq's: ``ssop:stream:crawl``,
-``ssop:latest:<server>``, ``ssop:daemon:<id>`` and the ``ssop:events``
+``ssop:latest:<server>``, ``ssop:daemon:<id>`` and the ``ssop:<db>:events``
 channel. Every redis-py error becomes QueueUnavailable through
 ``unavailable_on_error``.
 """
@@ -31,9 +31,10 @@ class Keys:
     def stream(self) -> str:
         return f"{self.namespace}:stream:crawl"
 
-    @property
-    def channel(self) -> str:
-        return f"{self.namespace}:events"
+    def channel(self, db: int) -> str:
+        # Pub/sub ignores SELECT: every database index hears every channel,
+        # so two fleets on one Redis (db 0 and db 1) need the index in the name.
+        return f"{self.namespace}:{db}:events"
 
     def latest(self, server: str = "") -> str:
         return f"{self.namespace}:latest:{server}"
