@@ -255,26 +255,34 @@ class ApprovalService:
         if not reason.strip():
             raise InvalidInput("a rejection needs a reason (--reason TEXT)")
         now = self.clock.now()
-        with self.sessions() as s, s.begin():
-            current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
-            repo = ApprovalRepo(s)
-            row = repo.get(request_id)
-            won = repo.move(
-                request_id,
-                [PENDING, APPROVED],
-                RequestStatus.REJECTED,
-                close=True,
-                decided_by=current.actor,
-                decided_at=now,
-                comment=reason,
-                closed_at=now,
-                closed_reason=f"rejected: {reason}",
-            )
-            if won:
-                record_in(
-                    s, now, current.actor, "approval.reject", _target(row), reason
-                )
+        won = retrying_transaction(
+            self.sessions,
+            lambda s: self._reject_in(s, who, request_id, reason, now),
+            clock=self.clock,
+            what=f"rejection of request {request_id}",
+        )
         return self._after_decision(request_id, won, None, "rejected")
+
+    def _reject_in(
+        self, s: Session, who: Principal, request_id: int, reason: str, now: datetime
+    ) -> bool:
+        current = require_in(s, now, who, Capability.APPROVALS_DECIDE)
+        repo = ApprovalRepo(s)
+        row = repo.get(request_id)
+        won = repo.move(
+            request_id,
+            [PENDING, APPROVED],
+            RequestStatus.REJECTED,
+            close=True,
+            decided_by=current.actor,
+            decided_at=now,
+            comment=reason,
+            closed_at=now,
+            closed_reason=f"rejected: {reason}",
+        )
+        if won:
+            record_in(s, now, current.actor, "approval.reject", _target(row), reason)
+        return won
 
     def _after_decision(
         self, request_id: int, won: bool, gone: str | None, verb: str
@@ -343,23 +351,32 @@ class ApprovalService:
         return report
 
     def _expire(self, request_id: int, now: datetime) -> bool:
-        ttl = self.policy.approval_ttl_hours
-        with self.sessions() as s, s.begin():
-            repo = ApprovalRepo(s)
-            won = repo.move(
-                request_id,
-                [PENDING, APPROVED],
-                RequestStatus.EXPIRED,
-                close=True,
-                closed_at=now,
-                closed_reason=f"expired after {ttl:g} h: counts as rejected",
-            )
-            row = repo.get(request_id)
+        won, row = retrying_transaction(
+            self.sessions,
+            lambda s: self._expire_in(s, request_id, now),
+            clock=self.clock,
+            what=f"expiry of request {request_id}",
+        )
         if won:
             self._notify(
                 EventKind.APPROVAL_EXPIRED, row, f"request #{request_id} expired"
             )
         return won
+
+    def _expire_in(
+        self, s: Session, request_id: int, now: datetime
+    ) -> tuple[bool, ApprovalRequest]:
+        ttl = self.policy.approval_ttl_hours
+        repo = ApprovalRepo(s)
+        won = repo.move(
+            request_id,
+            [PENDING, APPROVED],
+            RequestStatus.EXPIRED,
+            close=True,
+            closed_at=now,
+            closed_reason=f"expired after {ttl:g} h: counts as rejected",
+        )
+        return won, repo.get(request_id)
 
     def claim_and_run(self, request_id: int) -> RequestRunResult | None:
         """Claim one approved request and run it; None when another caller won."""

@@ -26,6 +26,7 @@ from ssop.core.store.action_repo import ActionRepo
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.db import SessionFactory
 from ssop.core.store.policy_repo import PolicyRepo
+from ssop.core.store.retry import retrying_transaction
 from ssop.core.store.verify_repo import VerifyRepo
 from ssop.core.work import ShouldStop, StepReport, never_stop
 
@@ -73,24 +74,12 @@ class ReconcileService:
         return report
 
     def _abandon_request(self, row: ApprovalRequest, now: datetime) -> bool:
-        with self.sessions() as s, s.begin():
-            started = row.claimed_at or row.created_at
-            if now < started + _timeout(s, row.action_name) + self.lease:
-                return False
-            reason = (
-                f"{row.claimed_by or 'its runner'} stopped without finishing; "
-                "the command may or may not have run: check the server"
-            )
-            won = ApprovalRepo(s).move(
-                row.id or 0,
-                [row.status],
-                RequestStatus.UNKNOWN,
-                close=True,
-                closed_at=now,
-                closed_reason=reason,
-            )
-            if won:
-                self._settle(s, row, now)
+        won = retrying_transaction(
+            self.sessions,
+            lambda s: self._abandon_request_in(s, row, now),
+            clock=self.clock,
+            what=f"reconcile of request {row.id}",
+        )
         if won:
             log.error(
                 "request %s: %s on %s is unknown",
@@ -98,6 +87,28 @@ class ReconcileService:
                 row.action_name,
                 row.server_name,
             )
+        return won
+
+    def _abandon_request_in(
+        self, s: Session, row: ApprovalRequest, now: datetime
+    ) -> bool:
+        started = row.claimed_at or row.created_at
+        if now < started + _timeout(s, row.action_name) + self.lease:
+            return False
+        reason = (
+            f"{row.claimed_by or 'its runner'} stopped without finishing; "
+            "the command may or may not have run: check the server"
+        )
+        won = ApprovalRepo(s).move(
+            row.id or 0,
+            [row.status],
+            RequestStatus.UNKNOWN,
+            close=True,
+            closed_at=now,
+            closed_reason=reason,
+        )
+        if won:
+            self._settle(s, row, now)
         return won
 
     def _settle(self, s: Session, row: ApprovalRequest, now: datetime) -> None:
@@ -117,19 +128,28 @@ class ReconcileService:
             )
 
     def _abandon_execution(self, execution: Execution, now: datetime) -> bool:
-        with self.sessions() as s, s.begin():
-            deadline = (
-                execution.started_at + _timeout(s, execution.action_name) + self.lease
-            )
-            if now < deadline or execution.id is None:
-                return False
-            return PolicyRepo(s).mark_execution(
-                execution.id,
-                EXECUTION_IN_FLIGHT,
-                "unknown",
-                finished_at=now,
-                error="abandoned: no process finished this execution",
-            )
+        return retrying_transaction(
+            self.sessions,
+            lambda s: self._abandon_execution_in(s, execution, now),
+            clock=self.clock,
+            what=f"reconcile of execution {execution.id}",
+        )
+
+    def _abandon_execution_in(
+        self, s: Session, execution: Execution, now: datetime
+    ) -> bool:
+        deadline = (
+            execution.started_at + _timeout(s, execution.action_name) + self.lease
+        )
+        if now < deadline or execution.id is None:
+            return False
+        return PolicyRepo(s).mark_execution(
+            execution.id,
+            EXECUTION_IN_FLIGHT,
+            "unknown",
+            finished_at=now,
+            error="abandoned: no process finished this execution",
+        )
 
 
 def _timeout(s: Session, action: str) -> timedelta:
