@@ -27,6 +27,8 @@ UNKNOWN: Final = "unknown"
 # a request closed unrun; an execution a person stopped with Ctrl-C, its end
 # on the host confirmed
 CANCELLED: Final = "cancelled"
+# held by a runner: claimed, or its command started
+IN_FLIGHT: Final = (CLAIMED, RUNNING)
 
 
 class Trigger(StrEnum):

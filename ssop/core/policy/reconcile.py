@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ssop.core import lifecycle
 from ssop.core.actions.spec import MAX_TIMEOUT_S
 from ssop.core.clock import Clock
 from ssop.core.config.schema import PolicySection
@@ -33,7 +34,6 @@ from ssop.core.work import ShouldStop, StepReport, never_stop
 log = logging.getLogger(__name__)
 
 NEVER_RETRY = frozenset({"reboot_system", "kill_process", "block_ip_firewalld"})
-EXECUTION_IN_FLIGHT = ("claimed", "running")
 
 
 @dataclass
@@ -62,7 +62,7 @@ class ReconcileService:
         report = ReconcileReport()
         with self.sessions() as s:
             requests = ApprovalRepo(s).in_flight(IN_FLIGHT)
-            executions = PolicyRepo(s).executions_in(EXECUTION_IN_FLIGHT)
+            executions = PolicyRepo(s).executions_in(lifecycle.IN_FLIGHT)
         for row in requests:
             if should_stop():
                 return report
@@ -116,7 +116,7 @@ class ReconcileService:
         for execution in repo.executions_for_request(row.id or 0):
             if execution.id is not None:
                 repo.mark_execution(
-                    execution.id, EXECUTION_IN_FLIGHT, "unknown", finished_at=now
+                    execution.id, lifecycle.IN_FLIGHT, "unknown", finished_at=now
                 )
         if _never_retry(s, row.action_name):
             VerifyRepo(s).demote(
@@ -145,7 +145,7 @@ class ReconcileService:
             return False
         return PolicyRepo(s).mark_execution(
             execution.id,
-            EXECUTION_IN_FLIGHT,
+            lifecycle.IN_FLIGHT,
             "unknown",
             finished_at=now,
             error="abandoned: no process finished this execution",

@@ -17,7 +17,6 @@ from sqlmodel import Session, col
 from ssop.core import lifecycle
 from ssop.core.lifecycle import Trigger
 from ssop.core.models import Execution, ExecutionDay, Verification
-from ssop.core.store import day_counts
 from ssop.core.store.day_counts import split_days
 from ssop.core.store.metric_hours import Span
 from ssop.core.store.report_scope import Rows, Scope, count_if, plain, within
@@ -67,7 +66,7 @@ class ActionReportRepo:
         ).where(col(d.start) >= days[0], col(d.start) < days[1])
         rows = plain(self.s.execute(counted.group_by(*keys)))
         # the days count finished runs only: those in flight are read raw
-        in_flight = col(x.status).in_(day_counts.IN_FLIGHT)
+        in_flight = col(x.status).in_(lifecycle.IN_FLIGHT)
         rows += self._raw_counts(scope, [days], in_flight)
         return rows + self._raw_counts(scope, pieces)
 

@@ -28,9 +28,9 @@ from ssop.core.models import (
     VerdictDay,
 )
 from ssop.core.store.metric_hours import Span, ceil_day, floor_day
+from ssop.core.store.portable_sql import merging_insert, truncated
 from ssop.core.store.report_scope import count_if
 
-IN_FLIGHT = (lifecycle.CLAIMED, lifecycle.RUNNING)
 MODEL_ANALYZER = "llm"
 GUARD, POLICY = "guard", "policy"
 DayTable = type[ExecutionDay] | type[AnalysisDay] | type[VerdictDay]
@@ -57,7 +57,7 @@ def add_finished_executions(s: Session, ids: Sequence[int]) -> None:
         col(x.status),
         col(x.trigger),
         col(x.duration_s),
-    ).where(col(x.id).in_(list(ids)), col(x.status).not_in(IN_FLIGHT))
+    ).where(col(x.id).in_(list(ids)), col(x.status).not_in(lifecycle.IN_FLIGHT))
     rows = [
         {
             "start": floor_day(at),
@@ -126,20 +126,12 @@ def _add(s: Session, model: DayTable, rows: Iterable[Mapping[str, Any]]) -> None
         return
     # sorted: concurrent writers lock the rows in the same order
     values = [merged[k] for k in sorted(merged)]
-    s.execute(_upsert(s, table, keys, amounts), values)
-
-
-def _upsert(s: Session, table: Any, keys: list[str], amounts: list[str]) -> Any:
-    if s.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        lite = sqlite_insert(table)
-        added = {a: table.c[a] + lite.excluded[a] for a in amounts}
-        return lite.on_conflict_do_update(index_elements=keys, set_=added)
-    from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-    my = mysql_insert(table)
-    return my.on_duplicate_key_update({a: table.c[a] + my.inserted[a] for a in amounts})
+    s.execute(
+        merging_insert(
+            s, model, keys, lambda old, new: {a: old[a] + new[a] for a in amounts}
+        ),
+        values,
+    )
 
 
 # -- rebuilt -------------------------------------------------------------------
@@ -163,16 +155,9 @@ def fill_all(s: Session) -> None:
     _insert_decision_days(s, None)
 
 
-def _day_of(s: Session, at: Any) -> Any:
-    """``at``'s UTC day as the database stores a UTC datetime."""
-    if s.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m-%d 00:00:00.000000", at)
-    return func.date_format(at, "%Y-%m-%d 00:00:00")
-
-
 def _insert_execution_days(s: Session) -> None:
     x = Execution
-    day = _day_of(s, col(x.started_at))
+    day = truncated(s, col(x.started_at), "day")
     keys = (col(x.action_name), col(x.status), col(x.trigger))
     query = (
         select(
@@ -182,7 +167,7 @@ def _insert_execution_days(s: Session) -> None:
             func.count(col(x.duration_s)),
             func.coalesce(func.sum(x.duration_s), 0.0),
         )
-        .where(col(x.status).not_in(IN_FLIGHT))
+        .where(col(x.status).not_in(lifecycle.IN_FLIGHT))
         .group_by(day, *keys)
     )
     names = ["start", "action_name", "status", "trigger", "runs", "timed"]
@@ -206,7 +191,7 @@ def analysis_sums() -> list[Any]:
 
 def _insert_analysis_days(s: Session) -> None:
     a = AnalysisRecord
-    day = _day_of(s, col(a.at))
+    day = truncated(s, col(a.at), "day")
     keys = (col(a.analyzer), col(a.risk))
     query = select(day, *keys, *analysis_sums()).group_by(day, *keys)
     s.execute(insert(AnalysisDay).from_select(_columns(AnalysisDay), query))
@@ -214,7 +199,7 @@ def _insert_analysis_days(s: Session) -> None:
 
 def _insert_guard_days(s: Session) -> None:
     r = RecommendationRecord
-    day = _day_of(s, col(r.at))
+    day = truncated(s, col(r.at), "day")
     keys = (col(r.status), col(r.reject_code))
     query = select(day, literal(GUARD), *keys, func.count()).group_by(day, *keys)
     s.execute(insert(VerdictDay).from_select(_columns(VerdictDay), query))
@@ -222,7 +207,7 @@ def _insert_guard_days(s: Session) -> None:
 
 def _insert_decision_days(s: Session, before: datetime | None) -> None:
     d = PolicyDecision
-    day = _day_of(s, col(d.at))
+    day = truncated(s, col(d.at), "day")
     keys = (col(d.outcome), col(d.gate))
     query = select(day, literal(POLICY), *keys, func.count())
     if before is not None:

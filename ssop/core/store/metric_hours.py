@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, sel
 from sqlmodel import Session, col
 
 from ssop.core.models import MetricDay, MetricHour, MetricSample
+from ssop.core.store.portable_sql import merging_insert, truncated
 
 Span = tuple[datetime, datetime]
 SumsTable = type[MetricHour] | type[MetricDay]
@@ -99,7 +100,7 @@ def add_to_spans(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
             spans.setdefault(key, Totals()).add(_one(row))
         # sorted: concurrent writers lock the rows in the same order
         values = [_span_row(k, name, t) for (k, name), t in sorted(spans.items())]
-        s.execute(_upsert(s, table), values)
+        s.execute(merging_insert(s, table, ["start", "server_name"], _merged), values)
 
 
 def _one(row: Mapping[str, Any]) -> list[Any]:
@@ -127,22 +128,6 @@ def _span_row(start: datetime, server: str, t: Totals) -> dict[str, Any]:
     return row
 
 
-def _upsert(s: Session, model: SumsTable) -> Any:
-    table = model.__table__  # type: ignore[union-attr]
-    if s.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        lite = sqlite_insert(table)
-        merged = _merged(table.c, lite.excluded)
-        return lite.on_conflict_do_update(
-            index_elements=["start", "server_name"], set_=merged
-        )
-    from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-    my = mysql_insert(table)
-    return my.on_duplicate_key_update(_merged(table.c, my.inserted))
-
-
 def _merged(old: Any, new: Any) -> dict[str, ColumnElement[Any]]:
     """An existing span plus the new one, column by column."""
     out: dict[str, ColumnElement[Any]] = {
@@ -158,14 +143,6 @@ def _merged(old: Any, new: Any) -> dict[str, ColumnElement[Any]]:
                 (now.is_(None), was), (was.is_(None), now), (now > was, now), else_=was
             )
     return out
-
-
-def _truncated(s: Session, at: Any, unit: str) -> ColumnElement[Any]:
-    """``at``'s hour or day as the database stores a UTC datetime."""
-    hour = "%H" if unit == "hour" else "00"
-    if s.get_bind().dialect.name == "sqlite":
-        return func.strftime(f"%Y-%m-%d {hour}:00:00.000000", at)
-    return func.date_format(at, f"%Y-%m-%d {hour}:00:00")
 
 
 def _raw_sums() -> list[Any]:
@@ -199,7 +176,7 @@ def rebuild_before(s: Session, before: datetime) -> None:
     m, h, d = MetricSample, MetricHour, MetricDay
     hours_cut, days_cut = ceil_hour(before), ceil_day(before)
     s.execute(delete(h).where(col(h.start) < hours_cut))
-    hour = _truncated(s, col(m.at), "hour")
+    hour = truncated(s, col(m.at), "hour")
     from_samples = (
         select(hour, col(m.server_name), *_raw_sums())
         .where(col(m.at) < hours_cut)
@@ -207,7 +184,7 @@ def rebuild_before(s: Session, before: datetime) -> None:
     )
     s.execute(insert(h).from_select(_sum_columns(), from_samples))
     s.execute(delete(d).where(col(d.start) < days_cut))
-    day = _truncated(s, col(h.start), "day")
+    day = truncated(s, col(h.start), "day")
     from_hours = (
         select(day, col(h.server_name), *_span_sums(h))
         .where(col(h.start) < days_cut)

@@ -25,7 +25,6 @@ from ssop.core.models import (
     Server,
     Verification,
 )
-from ssop.core.store import day_counts
 from ssop.core.store.day_counts import split_days
 from ssop.core.store.metric_hours import Span, sample_count
 from ssop.core.store.report_scope import (
@@ -77,7 +76,7 @@ class OverviewRepo:
                 acc[i] += int(runs) if hit else 0
         rows: Rows = [(day, *counts) for day, counts in per_day.items()]
         # the days count finished runs only: those in flight are read raw
-        in_flight = col(Execution.status).in_(day_counts.IN_FLIGHT)
+        in_flight = col(Execution.status).in_(lifecycle.IN_FLIGHT)
         rows += self._raw_executions(scope, bucket, [days], in_flight)
         return rows + self._raw_executions(scope, bucket, pieces)
 
