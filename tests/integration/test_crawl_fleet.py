@@ -22,20 +22,12 @@ from ssop.core.store.db import create_engine_for
 from ssop.core.transport.base import DEFAULT_OUTPUT_CAP
 from tests.support import services as support
 from tests.support.crawl import samples
-from tests.support.fleet import Host, register, running_fleet
+from tests.support.fleet import FLEET_MODULE_MARKS, Host, register, running_fleet
 from tests.support.processes import Process
 from tests.support.sshd import Sshd, dead_host, hung_host
 from tests.support.stragglers import end, gone_within, hang_script, new_token
 
-pytestmark = [
-    pytest.mark.sshd,
-    pytest.mark.mariadb,
-    pytest.mark.redis,
-    pytest.mark.slow,
-    # one worker runs these one after another: each keeps the cores busy
-    # with many SSH handshakes or several daemons (scripts/test: loadgroup)
-    pytest.mark.xdist_group("fleet"),
-]
+pytestmark = FLEET_MODULE_MARKS
 
 HOSTS = 50
 # 50 handshakes at once share the cores with whatever test runs beside this

@@ -6,38 +6,34 @@ the interval it died in; and no approval executed twice."""
 from __future__ import annotations
 
 import signal
-import time
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, col, select
 
-from ssop.core.config.loader import load_config
-from ssop.core.crawl.rendezvous import interval_of, phase
-from ssop.core.models import Execution
 from ssop.core.ops.daemon_registry import DaemonState
-from ssop.core.services import Services, build_services
+from ssop.core.services import Services
 from ssop.core.store.crawl_log_repo import CrawlLogRepo
-from ssop.core.store.db import create_engine_for
-from tests.support import services as support
 from tests.support.approved import approve_noop
-from tests.support.fleet import Host, register, running_fleet
+from tests.support.fleet import FLEET_MODULE_MARKS, Host, running_fleet
 from tests.support.processes import Process
-from tests.support.scaleout_check import per_interval, repeated_executions, violations
-from tests.support.scaleout_rig import daemon_env, start_daemons, stop_daemons
+from tests.support.scaleout_check import (
+    executions_of,
+    per_interval,
+    repeated_executions,
+    violations,
+)
+from tests.support.scaleout_rig import (
+    current_interval,
+    daemon_env,
+    fleet_store,
+    start_daemons,
+    stop_daemons,
+    wait_for_phase,
+)
 
-pytestmark = [
-    pytest.mark.sshd,
-    pytest.mark.mariadb,
-    pytest.mark.redis,
-    pytest.mark.slow,
-    # one worker runs these one after another: each keeps the cores busy
-    # with many SSH handshakes or several daemons (scripts/test: loadgroup)
-    pytest.mark.xdist_group("fleet"),
-]
+pytestmark = FLEET_MODULE_MARKS
 
 HOSTS, DAEMONS, EVERY_S = 60, 3, 8
 APPROVED = 12  # requests every daemon's execute_approved step races for
@@ -65,36 +61,8 @@ def env(
 
 @pytest.fixture
 def svc(mariadb_url: str, env: dict[str, str], fleet: list[Host]) -> Iterator[Services]:
-    engine = create_engine_for(mariadb_url)
-    support.clean_tables(engine)
-    services = build_services(
-        load_config(environ=env, system_config=Path("/nonexistent"))
-    )
-    services.store.seed()
-    register(services, fleet)
-    yield services
-    services.close()
-    support.clean_tables(engine)
-    engine.dispose()
-
-
-def executions_of(s: Session, requests: list[int]) -> dict[int, int]:
-    rows = s.exec(
-        select(Execution.request_id).where(col(Execution.request_id).in_(requests))
-    )
-    return dict(Counter(rid for rid in rows if rid is not None))
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def wait_for_phase(k: int, at_phase: float) -> None:
-    """Sleep until interval ``k`` is ``at_phase`` through."""
-    while interval_of(now(), EVERY_S) < k or (
-        interval_of(now(), EVERY_S) == k and phase(now(), EVERY_S) < at_phase
-    ):
-        time.sleep(0.05)
+    with fleet_store(mariadb_url, env, fleet) as services:
+        yield services
 
 
 def test_three_daemons_crawl_each_host_once_per_interval_and_survive_a_kill(
@@ -106,14 +74,14 @@ def test_three_daemons_crawl_each_host_once_per_interval_and_survive_a_kill(
 ) -> None:
     requests = approve_noop(svc, [h.name for h in fleet[:APPROVED]])
     daemons = start_daemons(DAEMONS, env, tmp_path, processes)
-    first = interval_of(now(), EVERY_S) + 1
+    first = current_interval(EVERY_S) + 1
     killed_in = first + 2
-    wait_for_phase(killed_in, 0.25)
+    wait_for_phase(killed_in, 0.25, EVERY_S)
     victim = daemons[0]
     victim.signal(signal.SIGKILL)
     victim.popen.wait()
     last = killed_in + AFTER_KILL
-    wait_for_phase(last + 1, 0.1)
+    wait_for_phase(last + 1, 0.1, EVERY_S)
     live = svc.membership.live_in_store()
     stop_daemons(daemons[1:])
 

@@ -11,30 +11,27 @@ from __future__ import annotations
 
 import signal
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from ssop.core.config.loader import load_config
 from ssop.core.crawl.rendezvous import interval_start
-from ssop.core.models import ApprovalRequest, Execution
+from ssop.core.models import ApprovalRequest
 from ssop.core.ops.daemon_registry import DaemonInfo
-from ssop.core.services import Services, build_services
+from ssop.core.services import Services
 from ssop.core.store.crawl_log_repo import CrawlLogRepo
-from ssop.core.store.db import create_engine_for
-from tests.support import services as support
 from tests.support.approved import approve_noop
-from tests.support.fleet import Host, register, running_fleet
+from tests.support.fleet import FLEET_MODULE_MARKS, Host, register, running_fleet
 from tests.support.private_mariadb import PrivateMariaDB, running_with_store
 from tests.support.processes import Process, wait_until
 from tests.support.redis_server import PrivateRedis
 from tests.support.scaleout_check import (
     IntervalCount,
     Visit,
+    executions_of,
     per_interval,
     repeated_executions,
     violations,
@@ -43,21 +40,15 @@ from tests.support.scaleout_rig import (
     crawl_claims,
     current_interval,
     daemon_env,
+    fleet_store,
     now,
+    services_for,
     start_daemons,
     stop_daemons,
     wait_for_phase,
 )
 
-pytestmark = [
-    pytest.mark.sshd,
-    pytest.mark.mariadb,
-    pytest.mark.redis,
-    pytest.mark.slow,
-    # one worker runs these one after another: each keeps the cores busy
-    # with many SSH handshakes or several daemons (scripts/test: loadgroup)
-    pytest.mark.xdist_group("fleet"),
-]
+pytestmark = FLEET_MODULE_MARKS
 
 HOSTS, DAEMONS, EVERY_S = 24, 3, 8
 APPROVED = 8  # requests per batch that every daemon's execute_approved races for
@@ -81,10 +72,6 @@ def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.stop()
 
 
-def services_for(env: dict[str, str]) -> Services:
-    return build_services(load_config(environ=env, system_config=Path("/nonexistent")))
-
-
 @pytest.fixture
 def env(
     mariadb_url: str,
@@ -105,15 +92,8 @@ def env(
 
 @pytest.fixture
 def svc(mariadb_url: str, env: dict[str, str], fleet: list[Host]) -> Iterator[Services]:
-    engine = create_engine_for(mariadb_url)
-    support.clean_tables(engine)
-    services = services_for(env)
-    services.store.seed()
-    register(services, fleet)
-    yield services
-    services.close()
-    support.clean_tables(engine)
-    engine.dispose()
+    with fleet_store(mariadb_url, env, fleet) as services:
+        yield services
 
 
 @pytest.fixture
@@ -150,13 +130,6 @@ def outage_svc(outage_env: dict[str, str], fleet: list[Host]) -> Iterator[Servic
 
 def names(fleet: list[Host]) -> list[str]:
     return [h.name for h in fleet]
-
-
-def executions_of(s: Session, requests: list[int]) -> dict[int, int]:
-    rows = s.exec(
-        select(Execution.request_id).where(col(Execution.request_id).in_(requests))
-    )
-    return dict(Counter(rid for rid in rows if rid is not None))
 
 
 def visits_from(svc: Services, first: int) -> set[Visit]:

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from ssop.core.actions.spec import ActionSpec
 from ssop.core.services import Services
 from ssop.core.transport.base import HostKey
@@ -17,6 +19,17 @@ from tests.support.crawl import add_server
 from tests.support.sshd import Sshd, start_sshd
 
 MAX_ADDRESSES = 16  # OpenSSH's MAX_LISTEN_SOCKS
+
+# The marks of a module that runs a fleet: one worker runs these modules one
+# after another, as each keeps the cores busy with many SSH handshakes or
+# several daemons (scripts/test: loadgroup)
+FLEET_MODULE_MARKS = [
+    pytest.mark.sshd,
+    pytest.mark.mariadb,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("fleet"),
+]
 
 
 @dataclass(frozen=True)

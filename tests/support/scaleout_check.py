@@ -84,3 +84,11 @@ def repeated_executions(s: Session) -> dict[int, int]:
         .having(func.count() > 1)
     )
     return {int(rid): int(n) for rid, n in s.exec(query) if rid is not None}
+
+
+def executions_of(s: Session, requests: list[int]) -> dict[int, int]:
+    """How many executions each of ``requests`` has (those with none left out)."""
+    rows = s.exec(
+        select(Execution.request_id).where(col(Execution.request_id).in_(requests))
+    )
+    return dict(Counter(rid for rid in rows if rid is not None))

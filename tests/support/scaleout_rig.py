@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
 from cryptography.fernet import Fernet
 
+from ssop.core.config.loader import load_config
 from ssop.core.crawl.rendezvous import interval_of, phase
 from ssop.core.queue.redis_conn import as_text
+from ssop.core.services import Services, build_services
+from ssop.core.store.db import create_engine_for
+from tests.support import services as support
+from tests.support.fleet import Host, register
 from tests.support.processes import Process
 
 
@@ -44,6 +50,29 @@ def daemon_env(
     if concurrency is not None:
         env["SSOP_DAEMON__CONCURRENCY"] = str(concurrency)
     return env
+
+
+def services_for(env: dict[str, str]) -> Services:
+    """The test's own services, configured as its daemons are."""
+    return build_services(load_config(environ=env, system_config=Path("/nonexistent")))
+
+
+@contextmanager
+def fleet_store(
+    database_url: str, env: dict[str, str], fleet: list[Host]
+) -> Iterator[Services]:
+    """Services on an emptied shared store that knows ``fleet``; emptied again after."""
+    engine = create_engine_for(database_url)
+    support.clean_tables(engine)
+    services = services_for(env)
+    try:
+        services.store.seed()
+        register(services, fleet)
+        yield services
+    finally:
+        services.close()
+        support.clean_tables(engine)
+        engine.dispose()
 
 
 def start_daemons(
