@@ -17,17 +17,15 @@ from ssop.core.accounts.permissions import Principal, Role
 from ssop.core.actions.spec import RiskLevel
 from ssop.core.actions.stored import save_spec
 from ssop.core.config.loader import LoadedConfig
-from ssop.core.models import ApprovalRequest, Server
-from ssop.core.models.keys import open_key
+from ssop.core.models import Server
 from ssop.core.policy.ports import Proposal
-from ssop.core.policy.prepare import prepare
 from ssop.core.policy.states import IN_FLIGHT, RequestStatus
 from ssop.core.services import Services, build_services
 from ssop.core.store.action_repo import ActionRepo, AssignmentRepo
 from ssop.core.store.approval_repo import ApprovalRepo
 from ssop.core.store.server_repo import ServerRepo
 from tests.fakes.clock import FakeClock
-from tests.support.approved import NOOP
+from tests.support.approved import NOOP, noop_requests
 from tests.support.auth import add_user, login
 from tests.support.execution_seams import HostLog, SeamExecutor, Seams
 
@@ -136,30 +134,17 @@ def add_servers(services: Services, names: list[str], automatic: bool) -> None:
 def pending_requests(services: Services, servers: list[str]) -> list[int]:
     """One request per server to run NOOP, waiting for an approver."""
     now = services.clock.now()
-    settings = services.config.settings
-    guards = services.guard_rails.for_server
-    ids = []
+    ttl = timedelta(hours=services.config.settings.policy.approval_ttl_hours)
     with services.sessions() as s, s.begin():
-        for name in servers:
-            prep = prepare(s, name, NOOP.name, {}, guards, settings.ssh.use_sudo)
-            row = ApprovalRequest(
-                created_at=now,
-                expires_at=now + timedelta(hours=settings.policy.approval_ttl_hours),
-                status=RequestStatus.PENDING_APPROVAL,
-                trigger="manual",
-                server_name=name,
-                action_name=NOOP.name,
-                params_key=prep.key,
-                command=prep.command,
-                spec_hash=prep.spec_hash,
-                effective_risk=NOOP.risk.value,
-                requested_by="requester",
-                open_key=open_key(name, NOOP.name, prep.key),
-            )
-            ApprovalRepo(s).add(row)
-            assert row.id is not None
-            ids.append(row.id)
-    return ids
+        return noop_requests(
+            s,
+            services,
+            servers,
+            created_at=now,
+            expires_at=now + ttl,
+            status=RequestStatus.PENDING_APPROVAL,
+            requested_by="requester",
+        )
 
 
 def proposals(seed: int, servers: list[str]) -> list[Proposal]:
