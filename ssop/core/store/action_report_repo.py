@@ -84,8 +84,7 @@ class ActionReportRepo:
             func.count(col(x.duration_s)),
             func.coalesce(func.sum(x.duration_s), 0.0),
         ).where(within(started, spans), *where)
-        if scope.servers is not None:
-            query = query.where(col(x.server_name).in_(list(scope.servers)))
+        query = query.where(*scope.on_servers(col(x.server_name)))
         return plain(self.s.execute(query.group_by(*keys)))
 
     def p95(self, scope: Scope, timed: Mapping[str, int]) -> dict[str, float]:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlmodel import Session, col
 
 from ssop.core.models import (
@@ -69,7 +69,7 @@ class AiReportRepo:
         b = bucket_of(col(a.at), bucket)
         query = select(
             *b, col(a.analyzer), col(a.risk), *day_counts.analysis_sums()
-        ).where(within(col(a.at), spans), *_servers(scope, col(a.server_name)))
+        ).where(within(col(a.at), spans), *scope.on_servers(col(a.server_name)))
         return plain(self.s.execute(query.group_by(*b, a.analyzer, a.risk)))
 
     def verdicts(self, scope: Scope) -> Rows:
@@ -96,10 +96,10 @@ class AiReportRepo:
         guard = (col(r.status), col(r.reject_code))
         policy = (col(d.outcome), col(d.gate))
         guards = select(literal(day_counts.GUARD), *guard, func.count()).where(
-            within(col(r.at), spans), *_servers(scope, col(r.server_name))
+            within(col(r.at), spans), *scope.on_servers(col(r.server_name))
         )
         decisions = select(literal(day_counts.POLICY), *policy, func.count()).where(
-            within(col(d.at), spans), *_servers(scope, col(d.server_name))
+            within(col(d.at), spans), *scope.on_servers(col(d.server_name))
         )
         rows = plain(self.s.execute(guards.group_by(*guard)))
         return rows + plain(self.s.execute(decisions.group_by(*policy)))
@@ -108,7 +108,3 @@ class AiReportRepo:
 def _add_to(counts: Counter[tuple[str, str, str]], rows: Iterable[Any]) -> None:
     for stage, outcome, reason, count in rows:
         counts[str(stage), str(outcome), str(reason)] += int(count or 0)
-
-
-def _servers(scope: Scope, server: Any) -> list[ColumnElement[bool]]:
-    return [] if scope.servers is None else [server.in_(list(scope.servers))]

@@ -45,8 +45,7 @@ class OverviewRepo:
 
     def servers_watched(self, scope: Scope) -> int:
         query = select(func.count()).where(col(Server.enabled).is_(True))
-        if scope.servers is not None:
-            query = query.where(col(Server.name).in_(list(scope.servers)))
+        query = query.where(*scope.on_servers(col(Server.name)))
         return int(self.s.execute(query).scalar_one())
 
     def crawls(self, scope: Scope) -> tuple[int, int]:
@@ -98,8 +97,7 @@ class OverviewRepo:
             count_if(trigger == Trigger.POLICY.value),
             count_if(trigger == Trigger.APPROVAL.value),
         ).where(within(col(x.started_at), spans), *where)
-        if scope.servers is not None:
-            query = query.where(col(x.server_name).in_(list(scope.servers)))
+        query = query.where(*scope.on_servers(col(x.server_name)))
         return plain(self.s.execute(query.group_by(*b)))
 
     def analyses_by_bucket(self, scope: Scope, bucket: str) -> Rows:
@@ -129,8 +127,7 @@ class OverviewRepo:
         b = bucket_of(col(a.at), bucket)
         risks = [count_if(col(a.risk) == r) for r in RISKS]
         query = select(*b, func.count(), *risks).where(within(col(a.at), spans))
-        if scope.servers is not None:
-            query = query.where(col(a.server_name).in_(list(scope.servers)))
+        query = query.where(*scope.on_servers(col(a.server_name)))
         return plain(self.s.execute(query.group_by(*b)))
 
     def approvals(self, scope: Scope) -> tuple[Any, ...]:

@@ -31,10 +31,12 @@ class Scope:
 
     def where(self, at: Any, server: Any) -> list[ColumnElement[bool]]:
         """The conditions that keep a table's rows to the scope."""
-        out: list[ColumnElement[bool]] = [at >= self.since, at < self.until]
-        if self.servers is not None:
-            out.append(server.in_(list(self.servers)))
-        return out
+        return [at >= self.since, at < self.until, *self.on_servers(server)]
+
+    def on_servers(self, server: Any) -> list[ColumnElement[bool]]:
+        """The condition that keeps a table's rows to the scope's servers
+        (none when every server is asked)."""
+        return [] if self.servers is None else [server.in_(list(self.servers))]
 
 
 def within(at: Any, spans: Sequence[tuple[datetime, datetime]]) -> ColumnElement[bool]:

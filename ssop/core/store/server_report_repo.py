@@ -31,8 +31,7 @@ class ServerReportRepo:
 
     def names(self, scope: Scope) -> list[str]:
         query = select(col(Server.name)).order_by(col(Server.name))
-        if scope.servers is not None:
-            query = query.where(col(Server.name).in_(list(scope.servers)))
+        query = query.where(*scope.on_servers(col(Server.name)))
         return [str(n) for n in self.s.execute(query).scalars()]
 
     def samples(self, scope: Scope) -> Rows:
@@ -80,6 +79,5 @@ class ServerReportRepo:
         query = select(col(r.server_name), func.count()).where(
             col(r.status) == lifecycle.PENDING_APPROVAL
         )
-        if scope.servers is not None:
-            query = query.where(col(r.server_name).in_(list(scope.servers)))
+        query = query.where(*scope.on_servers(col(r.server_name)))
         return plain(self.s.execute(query.group_by(col(r.server_name))))
